@@ -58,7 +58,11 @@ def plan(topology: Topology) -> list[Endpoint]:
 
     endpoints: list[Endpoint] = []
     for computer in topology.computers:
-        own = [a for a in topology.network_addresses if a.computer.casefold() == computer.name.casefold()]
+        own = [
+            a
+            for a in topology.network_addresses
+            if a.computer.casefold() == computer.name.casefold()
+        ]
         for process in topology.server_processes:
             ptype = ProcessType(process.type)
             cluster = clusters.get((process.cluster or "").casefold(), only_cluster)
