@@ -1,4 +1,8 @@
-"""From a compiled topology to the endpoints the runtime binds: one per listener."""
+"""From a compiled topology to the endpoints the runtime binds: one per listener.
+
+The compile counts listeners with the same builders (computer_endpoints, process_endpoint,
+alarm_database), so the clashes it reports are exactly the ones the runtime would hit.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from emulator.ports import CTAPI_PLAIN_PORT, CTAPI_TLS_PORT, ProcessType, default_port
-from emulator.topology.model import Computer, Topology
+from emulator.topology.model import Cluster, Computer, NetworkAddress, ServerProcess, Topology
+from emulator.topology.names import Directory
 
 #: The names under which per-computer listeners appear in plans, logs and the ready file.
 COMPUTER_PROCESS_NAMES: dict[ProcessType, str] = {
@@ -50,59 +55,60 @@ def is_loopback(address: str) -> bool:
 
 
 def plan(topology: Topology) -> list[Endpoint]:
-    """Every listener of a topology that compiled without errors, per computer in file order."""
-    by_name = {c.name.casefold(): c for c in topology.computers}
-    addresses = {a.name.casefold(): a for a in topology.network_addresses}
-    only_cluster = topology.clusters[0].name if len(topology.clusters) == 1 else None
-    clusters = {c.name.casefold(): c.name for c in topology.clusters}
+    """Every listener of a topology that compiled without errors, per computer in file order.
 
+    References that do not resolve are skipped rather than raised on: the compile reports them.
+    """
+    directory = Directory.of(topology)
     endpoints: list[Endpoint] = []
     for computer in topology.computers:
-        own = [
-            a
-            for a in topology.network_addresses
-            if a.computer.casefold() == computer.name.casefold()
-        ]
+        if directory.computers.get(computer.name) is not computer:
+            continue  # a duplicate name: the compile reports it
+        own = [a for a in topology.network_addresses if directory.computer_of(a) is computer]
+        hosts_alarm = False
         for process in topology.server_processes:
-            ptype = ProcessType(process.type)
-            cluster = clusters.get((process.cluster or "").casefold(), only_cluster)
-            for address_name in process.network_addresses:
-                address = addresses[address_name.casefold()]
-                if by_name[address.computer.casefold()] is not computer:
-                    continue
-                endpoints.append(
-                    Endpoint(
-                        computer=computer.name,
-                        process=process.name,
-                        type=ptype,
-                        address=address.address,
-                        port=process.port if process.port is not None else default_port(ptype),
-                        cluster=cluster,
-                        mode=process.mode,
-                        priority=process.priority,
-                        network_address=address.name,
-                    )
-                )
+            cluster = directory.cluster_of(process)
+            for address in directory.addresses_of(process):
+                if any(address is a for a in own):
+                    endpoints.append(process_endpoint(computer, process, address, cluster))
+                    hosts_alarm |= process.type == "alarm"
         for address in own:
-            endpoints += _computer_endpoints(computer, address.address, address.name)
-        hosts_alarm = any(
-            e.type is ProcessType.ALARM and e.computer == computer.name for e in endpoints
-        )
-        if hosts_alarm and own:
-            endpoints.append(_alarm_database(computer, [a.address for a in own]))
+            endpoints += computer_endpoints(computer, address)
+        if hosts_alarm:
+            endpoints.append(alarm_database(computer, own))
     return endpoints
 
 
-def _computer_endpoints(computer: Computer, address: str, name: str) -> list[Endpoint]:
+def process_endpoint(
+    computer: Computer, process: ServerProcess, address: NetworkAddress, cluster: Cluster | None
+) -> Endpoint:
+    """The listener of a server process on one of its network addresses."""
+    ptype = ProcessType(process.type)
+    return Endpoint(
+        computer=computer.name,
+        process=process.name,
+        type=ptype,
+        address=address.address,
+        port=process.port if process.port is not None else default_port(ptype),
+        cluster=None if cluster is None else cluster.name,
+        mode=process.mode,
+        priority=process.priority,
+        network_address=address.name,
+    )
+
+
+def computer_endpoints(computer: Computer, address: NetworkAddress) -> list[Endpoint]:
+    """The per-computer listeners on one network address: CtAPI per mode, 2087, 2088, ODBC."""
+
     def make(ptype: ProcessType, port: int, tls: bool = False) -> Endpoint:
         return Endpoint(
             computer.name,
             COMPUTER_PROCESS_NAMES[ptype],
             ptype,
-            address,
+            address.address,
             port,
             tls=tls,
-            network_address=name,
+            network_address=address.name,
         )
 
     endpoints = []
@@ -117,9 +123,9 @@ def _computer_endpoints(computer: Computer, address: str, name: str) -> list[End
     return endpoints
 
 
-def _alarm_database(computer: Computer, addresses: list[str]) -> Endpoint:
+def alarm_database(computer: Computer, addresses: list[NetworkAddress]) -> Endpoint:
     """5482 is local to the computer: its own loopback address if it has one, else 127.0.0.1."""
-    address = next((a for a in addresses if is_loopback(a)), LOOPBACK)
+    address = next((a.address for a in addresses if is_loopback(a.address)), LOOPBACK)
     return Endpoint(
         computer.name,
         COMPUTER_PROCESS_NAMES[ProcessType.ALARM_DB],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,17 +43,23 @@ class Problem:
     message: str
     location: Location
     hint: str | None = None
+    #: The rule's short name, as docs/topology.md (and docs/plant.md) list them.
+    rule: str | None = None
 
     def format(self) -> str:
+        """One line: `error: FILE:LINE [table 'record'] field: message (hint: ...) [rule]`."""
         text = f"{self.severity}: {self.location}: {self.message}"
         if self.hint:
-            text += f" ({self.hint})"
+            text += f" (hint: {self.hint})"
+        if self.rule:
+            text += f" [{self.rule}]"
         return text
 
     def to_json(self) -> dict[str, Any]:
         loc = self.location
         return {
             "severity": str(self.severity),
+            "rule": self.rule,
             "message": self.message,
             "hint": self.hint,
             "file": loc.file,
@@ -64,11 +71,23 @@ class Problem:
         }
 
 
-def has_errors(problems: tuple[Problem, ...] | list[Problem]) -> bool:
+def error(
+    message: str, location: Location, hint: str | None = None, rule: str | None = None
+) -> Problem:
+    return Problem(Severity.ERROR, message, location, hint, rule)
+
+
+def warning(
+    message: str, location: Location, hint: str | None = None, rule: str | None = None
+) -> Problem:
+    return Problem(Severity.WARNING, message, location, hint, rule)
+
+
+def has_errors(problems: Sequence[Problem]) -> bool:
     return any(p.severity is Severity.ERROR for p in problems)
 
 
-def summary(problems: tuple[Problem, ...] | list[Problem]) -> str:
+def summary(problems: Sequence[Problem]) -> str:
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
