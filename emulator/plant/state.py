@@ -1,11 +1,33 @@
 """The shared plant state behind every process: tag values and the change feed.
 
-Sans-IO: no sockets, no clock of its own (callers pass `now`).
+Sans-IO: no sockets, no clock of its own (callers pass `now`). Documented in docs/plant.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import structlog
+
+from emulator.plant.config import TagValue
+from emulator.plant.refs import Element, Item, Reference, TagReferenceError, split_extension
+from emulator.plant.tags import OUT_OF_RANGE as VALUE_OUT_OF_RANGE
+from emulator.plant.tags import TagSpec, TagValueError
+from emulator.protocol.errors import (
+    INVALID_ARGUMENT,
+    OUT_OF_RANGE,
+    TAG_NOT_FOUND,
+    TAG_READ_ONLY,
+    ProtocolError,
+)
+from emulator.topology.names import nearest
+
+if TYPE_CHECKING:
+    from emulator.processes.context import Context
+    from emulator.topology.model import Topology
 
 
 class ChangeFeed:
@@ -29,3 +51,421 @@ class ChangeFeed:
     def notify(self) -> None:
         for callback in list(self._subscribers.values()):
             callback()
+
+
+# --- Quality (Plant SCADA QualityGetPart; docs.aveva.com .../page/1189266.html) -----------------
+QUAL_BAD = 0
+QUAL_UNCR = 1
+QUAL_GOOD = 3
+
+#: Tag Status element bits (Plant SCADA "Determine Tag Status").
+STATUS_WRITE_SUCCESSFUL = 0x4
+STATUS_WRITE_UNSUCCESSFUL = 0x8
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    general: int = QUAL_GOOD
+    substatus: int = 0
+    limit: int = 0
+    extended_substatus: int = 0
+    datasource_error: int = 0
+    override: bool = False
+    control_inhibit: bool = False
+
+    def to_json(self) -> dict[str, int | bool]:
+        return {
+            "general": self.general,
+            "substatus": self.substatus,
+            "limit": self.limit,
+            "extended_substatus": self.extended_substatus,
+            "datasource_error": self.datasource_error,
+            "override": self.override,
+            "control_inhibit": self.control_inhibit,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a read returns: the text CtAPI shows, and what ctTagReadEx adds."""
+
+    value: str
+    quality: Quality
+    timestamp: float
+    value_timestamp: float
+    quality_timestamp: float
+    #: The engineering value as a number when the item is numeric (for deadbands), else None.
+    number: float | None = None
+
+
+class TagState:
+    """One tag's live data: raw values (one per array item), elements, quality, timestamps."""
+
+    __slots__ = (
+        "control_mode",
+        "field",
+        "override",
+        "override_mode",
+        "quality",
+        "quality_timestamp",
+        "spec",
+        "status",
+        "timestamp",
+        "valid",
+        "value_timestamp",
+        "version",
+    )
+
+    def __init__(self, spec: TagSpec, initial: TagValue, now: float) -> None:
+        self.spec = spec
+        self.field: list[TagValue] = [initial] * spec.array_size
+        self.valid: list[TagValue] = list(self.field)
+        self.override: list[TagValue] = [spec.zero()] * spec.array_size
+        self.override_mode = 0
+        self.control_mode = 0
+        self.status = 0
+        self.quality = Quality()
+        self.timestamp = now
+        self.value_timestamp = now
+        self.quality_timestamp = now
+        #: Bumped on every change of value, quality or element: what lists compare.
+        self.version = 0
+
+    def current_quality(self) -> Quality:
+        return replace(
+            self.quality,
+            override=self.override_mode != 0,
+            control_inhibit=self.control_mode != 0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A resolved reference: which tag, element, item and array index."""
+
+    state: TagState
+    element: Element
+    item: Item
+    index: int | None
+
+    @property
+    def is_value(self) -> bool:
+        return self.item is Item.VALUE and self.element in _VALUE_ELEMENTS
+
+
+_VALUE_ELEMENTS = (Element.FIELD, Element.VALID, Element.OVERRIDE)
+_MODE_MAX = 32767
+
+_log = structlog.get_logger("emulator.plant")
+
+
+def iso(timestamp: float) -> str:
+    """A timestamp item as text: ISO 8601 UTC with milliseconds (ours)."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Plant:
+    """Every tag of the topology with its live value: what CtAPI, alarms and trends share.
+
+    Callers pass `now`; every change notifies the ChangeFeed. Names are case-insensitive and
+    may be cluster-qualified (`CLUSTER1.TAG`). Errors are ProtocolError with a CtAPI code.
+    """
+
+    def __init__(
+        self, topology: Topology, *, changes: ChangeFeed | None = None, now: float = 0.0
+    ) -> None:
+        self.changes = changes if changes is not None else ChangeFeed()
+        self.revision = 0
+        self.clusters: dict[str, str] = {c.name.casefold(): c.name for c in topology.clusters}
+        only = topology.clusters[0].name if len(topology.clusters) == 1 else None
+        self._tags: list[TagState] = []
+        self._by_cluster: dict[str | None, dict[str, TagState]] = {}
+        self._by_name: dict[str, list[TagState]] = {}
+        for tag in topology.tags:
+            cluster = self.clusters.get((tag.cluster or "").casefold(), only)
+            names = self._by_cluster.setdefault(cluster, {})
+            if tag.name.casefold() in names:
+                continue  # a duplicate: the compile reports it; the first one wins
+            spec = TagSpec.from_config(tag, cluster)
+            state = TagState(spec, _initial(spec, tag.initial), now)
+            names[tag.name.casefold()] = state
+            self._by_name.setdefault(tag.name.casefold(), []).append(state)
+            self._tags.append(state)
+
+    # --- lookup -------------------------------------------------------------------------------
+    @property
+    def tags(self) -> tuple[TagState, ...]:
+        return tuple(self._tags)
+
+    def tag(self, name: str) -> TagState:
+        """The tag named `name` or `Cluster.name`; ProtocolError(tag_not_found) when none."""
+        target = self.resolve(name)
+        return target.state
+
+    def resolve(self, text: str) -> Target:
+        """Which tag, element, item and index a reference means."""
+        try:
+            ref = Reference.parse(text)
+        except TagReferenceError as exc:
+            raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
+        parts = ref.parts
+        state: TagState | None = None
+        rest = parts[1:]
+        if len(parts) >= 2 and parts[0].casefold() in self.clusters:
+            cluster = self.clusters[parts[0].casefold()]
+            state = self._by_cluster.get(cluster, {}).get(parts[1].casefold())
+            if state is None and parts[1].casefold() not in self._by_name:
+                raise ProtocolError(TAG_NOT_FOUND, f"no tag {parts[1]!r} in cluster {cluster!r}")
+            rest = parts[2:]
+        if state is None:
+            found = self._by_name.get(parts[0].casefold(), [])
+            if not found:
+                raise ProtocolError(TAG_NOT_FOUND, _not_found(parts[0], self._by_name))
+            if len(found) > 1:
+                raise ProtocolError(
+                    TAG_NOT_FOUND,
+                    f"{parts[0]!r} is a tag of several clusters: write Cluster.{parts[0]}",
+                )
+            state = found[0]
+        try:
+            element, item = split_extension(rest)
+        except TagReferenceError as exc:
+            raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
+        if element is None:
+            element = Element.OVERRIDE if state.override_mode else Element.FIELD
+        if ref.index is not None and ref.index >= state.spec.array_size:
+            raise ProtocolError(
+                OUT_OF_RANGE,
+                f"{state.spec.name}[{ref.index}]: the tag has {state.spec.array_size} "
+                f"item{'s' * (state.spec.array_size != 1)} (0..{state.spec.array_size - 1})",
+            )
+        return Target(state, element, item or Item.VALUE, ref.index)
+
+    # --- reads --------------------------------------------------------------------------------
+    def read(self, text: str, *, raw: bool = False) -> Reading:
+        """A reference's value as CtAPI shows it (engineering units, formatted; or raw)."""
+        target = self.resolve(text)
+        state = target.state
+        value, number = self._text(target, raw)
+        return Reading(
+            value=value,
+            quality=state.current_quality(),
+            timestamp=state.timestamp,
+            value_timestamp=state.value_timestamp,
+            quality_timestamp=state.quality_timestamp,
+            number=number,
+        )
+
+    def value(self, text: str) -> TagValue:
+        """A reference's value typed (engineering units): for Cicode, alarms and trends.
+
+        Digital tags give bool; an array without `[n]` gives its first item; quality items give
+        the general quality; timestamp items give seconds since 1970.
+        """
+        target = self.resolve(text)
+        state = target.state
+        match target.item:
+            case Item.QUALITY:
+                return state.quality.general
+            case Item.VALUE_TIMESTAMP:
+                return state.value_timestamp
+            case Item.QUALITY_TIMESTAMP:
+                return state.quality_timestamp
+            case Item.TIMESTAMP:
+                return state.timestamp
+        values = self._values(target)
+        if values is None:
+            return self._mode(target)
+        return state.spec.eng(values[target.index or 0])
+
+    def _values(self, target: Target) -> list[TagValue] | None:
+        state = target.state
+        match target.element:
+            case Element.FIELD:
+                return state.field
+            case Element.VALID:
+                return state.valid
+            case Element.OVERRIDE:
+                return state.override
+        return None
+
+    def _mode(self, target: Target) -> int:
+        state = target.state
+        match target.element:
+            case Element.OVERRIDE_MODE:
+                return state.override_mode
+            case Element.CONTROL_MODE:
+                return state.control_mode
+        return state.status
+
+    def _text(self, target: Target, raw: bool) -> tuple[str, float | None]:
+        state = target.state
+        spec = state.spec
+        match target.item:
+            case Item.QUALITY:
+                return str(state.quality.general), float(state.quality.general)
+            case Item.VALUE_TIMESTAMP:
+                return iso(state.value_timestamp), None
+            case Item.QUALITY_TIMESTAMP:
+                return iso(state.quality_timestamp), None
+            case Item.TIMESTAMP:
+                return iso(state.timestamp), None
+        values = self._values(target)
+        if values is None:
+            mode = self._mode(target)
+            return str(mode), float(mode)
+        chosen = values if target.index is None else [values[target.index]]
+        texts = [spec.raw_text(v) if raw else spec.text(spec.eng(v)) for v in chosen]
+        first = spec.eng(chosen[0])
+        number = float(first) if not isinstance(first, str) else None
+        return ",".join(texts), number
+
+    # --- writes -------------------------------------------------------------------------------
+    def write(self, text: str, value: str, now: float, user: str | None = None) -> None:
+        """A CtAPI write: a string in engineering units, checked as a runtime checks it."""
+        target = self.resolve(text)
+        state = target.state
+        spec = state.spec
+        if target.item is not Item.VALUE:
+            raise ProtocolError(
+                TAG_READ_ONLY, f"the {target.item.name.lower()} item of a tag is read-only"
+            )
+        if target.element in (Element.OVERRIDE_MODE, Element.CONTROL_MODE):
+            self._write_mode(target, value, now)
+        elif target.element in (Element.VALID, Element.STATUS):
+            raise ProtocolError(
+                TAG_READ_ONLY, f"the {target.element.name.title()} element is read-only"
+            )
+        else:
+            if target.element is Element.FIELD:
+                if not spec.writable:
+                    raise ProtocolError(TAG_READ_ONLY, f"{spec.name} is not writable")
+                if state.control_mode:
+                    raise ProtocolError(
+                        TAG_READ_ONLY, f"{spec.name} is in control inhibit mode (ControlMode)"
+                    )
+            if target.index is None and spec.array_size > 1:
+                raise ProtocolError(
+                    INVALID_ARGUMENT,
+                    f"{spec.name} is an array: write one item, {spec.name}[n]",
+                )
+            raw = _checked_raw(spec, value)
+            values = state.field if target.element is Element.FIELD else state.override
+            self._store(state, values, target.index or 0, raw, now)
+        state.status = STATUS_WRITE_SUCCESSFUL
+        _log.info("tag.write", tag=spec.name, element=str(target.element), value=value, user=user)
+
+    def _write_mode(self, target: Target, value: str, now: float) -> None:
+        state = target.state
+        try:
+            mode = int(value.strip())
+        except ValueError:
+            raise ProtocolError(INVALID_ARGUMENT, f"{value!r} is not an integer") from None
+        if not 0 <= mode <= _MODE_MAX:
+            raise ProtocolError(OUT_OF_RANGE, f"{mode} is outside 0..{_MODE_MAX}")
+        if target.element is Element.OVERRIDE_MODE:
+            changed = state.override_mode != mode
+            state.override_mode = mode
+        else:
+            changed = state.control_mode != mode
+            state.control_mode = mode
+        state.timestamp = now
+        if changed:
+            state.quality_timestamp = now
+            self._changed(state)
+
+    # --- generators and other engines ---------------------------------------------------------
+    def set_value(
+        self,
+        name: str,
+        value: TagValue,
+        now: float,
+        *,
+        index: int = 0,
+        quality: int | None = None,
+    ) -> bool:
+        """Set a tag's field value in engineering units, as the I/O device would report it.
+
+        No writability or range check (a plant may run out of range); the value must still fit
+        the type (TagValueError otherwise). Returns whether anything changed.
+        """
+        state = self.tag(name)
+        if not 0 <= index < state.spec.array_size:
+            raise ProtocolError(OUT_OF_RANGE, f"{state.spec.name}[{index}]")
+        raw = state.spec.raw_of(value)
+        changed = False
+        if quality is not None:
+            changed = self.set_quality(name, quality, now)
+        return self._store(state, state.field, index, raw, now) or changed
+
+    def set_quality(self, name: str, general: int, now: float, *, substatus: int = 0) -> bool:
+        """Set a tag's quality (QUAL_GOOD, QUAL_UNCR, QUAL_BAD); returns whether it changed."""
+        if general not in (QUAL_BAD, QUAL_UNCR, QUAL_GOOD):
+            raise ValueError(f"general quality {general!r}: use QUAL_BAD, QUAL_UNCR or QUAL_GOOD")
+        state = self.tag(name)
+        quality = Quality(general=general, substatus=substatus)
+        state.timestamp = now
+        if quality == state.quality:
+            return False
+        state.quality = quality
+        state.quality_timestamp = now
+        if general == QUAL_GOOD:
+            state.valid = list(state.field)
+        self._changed(state)
+        return True
+
+    def _store(
+        self, state: TagState, values: list[TagValue], index: int, raw: TagValue, now: float
+    ) -> bool:
+        state.timestamp = now
+        if values is state.field and state.quality.general == QUAL_GOOD:
+            state.valid[index] = raw
+        if values[index] == raw and type(values[index]) is type(raw):
+            return False
+        values[index] = raw
+        state.value_timestamp = now
+        self._changed(state)
+        return True
+
+    def _changed(self, state: TagState) -> None:
+        state.version += 1
+        self.revision += 1
+        self.changes.notify()
+
+
+def _checked_raw(spec: TagSpec, text: str) -> TagValue:
+    try:
+        eng = spec.parse(text)
+        spec.check_range(eng)
+        return spec.raw_of(eng)
+    except TagValueError as exc:
+        error = OUT_OF_RANGE if exc.kind == VALUE_OUT_OF_RANGE else INVALID_ARGUMENT
+        raise ProtocolError(error, f"{spec.name}: {exc.detail}") from None
+
+
+def _initial(spec: TagSpec, initial: TagValue | None) -> TagValue:
+    """The raw start value; a bad initial value (the compile reports it) starts at zero."""
+    if initial is None:
+        return spec.zero()
+    try:
+        if spec.type == "string":
+            return spec.raw_of(str(initial))
+        return spec.raw_of(initial)
+    except TagValueError:
+        return spec.zero()
+
+
+def _not_found(name: str, known: dict[str, list[TagState]]) -> str:
+    names = [states[0].spec.name for states in known.values()]
+    close = nearest(name, names)
+    return f"no tag {name!r}" + (f" (did you mean {close!r}?)" if close else "")
+
+
+def plant_of(context: Context) -> Plant:
+    """The one Plant of a runtime, made on first use from its topology and change feed."""
+    plant = getattr(context, "_plant", None)
+    if not isinstance(plant, Plant):
+        plant = Plant(context.topology, changes=context.changes, now=context.clock.now())
+        setattr(context, "_plant", plant)  # noqa: B010 -- Context has no field for it yet
+    return plant
