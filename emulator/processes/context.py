@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from emulator.plant.clock import Clock, SystemClock
 from emulator.plant.state import ChangeFeed
+from emulator.ports import ProcessType
 from emulator.topology.model import Topology
+
+
+class ProcessState(StrEnum):
+    """The supervisor's state of one server process (docs/running.md, "Process states")."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessStatus:
+    """A read-only snapshot of one server process, as the system-services process reports it."""
+
+    computer: str
+    process: str
+    type: ProcessType
+    state: ProcessState
+    cluster: str | None = None
+    #: Why it is stopped or failed (the bind error, "crashed", ...); None while all is well.
+    reason: str | None = None
+
+
+def _no_processes() -> tuple[ProcessStatus, ...]:
+    return ()
 
 
 @dataclass
@@ -17,3 +47,5 @@ class Context:
     changes: ChangeFeed = field(default_factory=ChangeFeed)
     #: Where state persists (alarm log, trend history, CA); None: everything in memory.
     state_dir: Path | None = None
+    #: The supervisor's current view of every server process (set by the runtime).
+    processes: Callable[[], tuple[ProcessStatus, ...]] = _no_processes

@@ -1,0 +1,53 @@
+"""The runtime's limits: per-connection timeouts, connections per process, open files."""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass, field
+
+import structlog
+
+from emulator.ports import ProcessType
+from emulator.protocol.framing import MAX_FRAME_SIZE
+from emulator.runtime.tls import HANDSHAKE_TIMEOUT
+
+#: Below this many open files a plant with many listeners and clients may run short.
+LOW_OPEN_FILES = 4096
+
+#: [CtAPI]MaxConnections defaults to 20 (reference §4); other types: ours to decide.
+DEFAULT_MAX_CONNECTIONS = 256
+MAX_CONNECTIONS: dict[ProcessType, int] = {ProcessType.CTAPI: 20}
+
+_log = structlog.get_logger("emulator.limits")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    handshake_timeout: float = HANDSHAKE_TIMEOUT
+    #: Seconds without a request before the connection is closed; None: never.
+    idle_timeout: float | None = None
+    max_frame_size: int = MAX_FRAME_SIZE
+    max_connections: dict[ProcessType, int] = field(default_factory=lambda: dict(MAX_CONNECTIONS))
+
+    def connections_for(self, process_type: ProcessType) -> int:
+        return self.max_connections.get(process_type, DEFAULT_MAX_CONNECTIONS)
+
+
+def raise_open_files() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit; the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            _log.info("limits.open_files_raised", was=soft, now=target)
+            soft = target
+        except (ValueError, OSError) as exc:
+            _log.warning("limits.open_files_unchanged", soft=soft, hard=hard, reason=str(exc))
+    if soft < LOW_OPEN_FILES:
+        _log.warning(
+            "limits.open_files_low",
+            soft=soft,
+            hint=f"raise the hard limit (ulimit -Hn) to at least {LOW_OPEN_FILES}",
+        )
+    return soft

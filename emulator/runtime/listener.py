@@ -1,0 +1,169 @@
+"""One listener per endpoint: accepts connections and runs a Session for each.
+
+An accept loop that fails (an unexpected exception) is logged, marks its process failed, and is
+bound again on the same port with backoff; the other listeners never notice.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio
+import structlog
+from anyio.abc import SocketListener, SocketStream, TaskGroup, TaskStatus
+
+from emulator.protocol.errors import TOO_MANY_CONNECTIONS
+from emulator.runtime.bind import BACKLOG, BindError, bind_socket, bound_port
+from emulator.runtime.limits import Limits
+from emulator.runtime.session import Session
+from emulator.topology.plan import Endpoint
+
+if TYPE_CHECKING:
+    from emulator.runtime.process import ProcessRuntime
+
+_log = structlog.get_logger("emulator.listener")
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delays between attempts to bind a failed listener again: doubling up to `maximum`."""
+
+    initial: float = 0.1
+    maximum: float = 5.0
+
+    def delay(self, failures: int) -> float:
+        return float(min(self.initial * 2 ** max(failures - 1, 0), self.maximum))
+
+
+class Listener:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        sock: socket.socket,
+        owner: ProcessRuntime,
+        *,
+        limits: Limits,
+        tls: ssl.SSLContext | None,
+        backoff: Backoff,
+    ) -> None:
+        self.endpoint = endpoint
+        self.port = bound_port(sock)
+        self.owner = owner
+        self.limits = limits
+        self.tls = tls
+        self.backoff = backoff
+        self.failures = 0
+        self.failed: str | None = None
+        self.finished = anyio.Event()
+        self._sock: socket.socket | None = sock
+        self._listener: SocketListener | None = None
+        self._accept_scope = anyio.CancelScope()
+        self._log = _log.bind(
+            computer=endpoint.computer,
+            process=endpoint.process,
+            address=endpoint.address,
+            port=self.port,
+            tls=endpoint.tls,
+        )
+
+    def discard(self) -> None:
+        """Close the socket of a listener that never served (a start that failed)."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def stop_accepting(self) -> None:
+        self._accept_scope.cancel()
+
+    async def serve(self, *, task_status: TaskStatus[int] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Listen, report the real port, accept until stopped; returns when every session ended."""
+        try:
+            async with anyio.create_task_group() as sessions:
+                await self._listen()
+                task_status.started(self.port)
+                with self._accept_scope:
+                    await self._accept_loop(sessions)
+        finally:
+            self.discard()
+            if self._listener is not None:
+                with anyio.CancelScope(shield=True):
+                    await self._listener.aclose()
+            self.finished.set()
+
+    async def _listen(self) -> None:
+        sock = self._sock if self._sock is not None else bind_socket(self.endpoint, self.port)
+        self._sock = None
+        try:
+            sock.listen(BACKLOG)
+            self._listener = await SocketListener.from_socket(sock)
+        except BaseException:
+            sock.close()
+            raise
+        self._log.info("listener.listening")
+
+    async def _accept_loop(self, sessions: TaskGroup) -> None:
+        while True:
+            assert self._listener is not None
+            try:
+                stream = await self._accept(self._listener)
+            except Exception as exc:
+                await self._recover(exc)
+                continue
+            self.failures = 0
+            try:
+                session = self._session(stream)
+            except Exception as exc:
+                self._log.warning("connection.dropped", reason=repr(exc))
+                await anyio.aclose_forcefully(stream)
+                continue
+            self.owner.sessions.add(session)
+            sessions.start_soon(self._run, session)
+
+    async def _accept(self, listener: SocketListener) -> SocketStream:
+        return await listener.accept()
+
+    def _session(self, stream: SocketStream) -> Session:
+        process = self.owner.process
+        if process is None:
+            raise RuntimeError("the process is not running")
+        full = len(self.owner.sessions) >= self.limits.connections_for(self.endpoint.type)
+        return Session(
+            stream,
+            self.endpoint,
+            process,
+            self.owner.context,
+            limits=self.limits,
+            tls=self.tls,
+            refuse=TOO_MANY_CONNECTIONS if full else None,
+        )
+
+    async def _run(self, session: Session) -> None:
+        try:
+            await session.run()
+        finally:
+            self.owner.sessions.discard(session)
+
+    async def _recover(self, exc: Exception) -> None:
+        """Close the failed socket and bind it again, with backoff, until it listens."""
+        self.failures += 1
+        self.failed = repr(exc)
+        self._log.error("listener.failed", error=repr(exc), failures=self.failures)
+        self.owner.listener_failed(self)
+        if self._listener is not None:
+            await anyio.aclose_forcefully(self._listener)
+            self._listener = None
+        while True:
+            delay = self.backoff.delay(self.failures)
+            self._log.info("listener.restarting", delay=delay)
+            await anyio.sleep(delay)
+            try:
+                await self._listen()
+                break
+            except (BindError, OSError) as bind_exc:
+                self.failures += 1
+                self._log.warning("listener.rebind_failed", error=str(bind_exc))
+        self.failed = None
+        self.owner.listener_recovered(self)

@@ -1,0 +1,71 @@
+"""The supervisor's record of one server process: its endpoints, listeners, sessions and state.
+
+States (docs/running.md, "Process states"): starting → running → stopping → stopped, or failed
+(a listener failed and is being bound again, a bind failed on start, or the process crashed).
+"""
+
+from __future__ import annotations
+
+import anyio
+import structlog
+
+from emulator.processes.base import Process
+from emulator.processes.context import Context, ProcessState, ProcessStatus
+from emulator.runtime.listener import Listener
+from emulator.runtime.session import Session
+from emulator.topology.plan import Endpoint
+
+_log = structlog.get_logger("emulator.process")
+
+
+class ProcessRuntime:
+    def __init__(self, endpoints: list[Endpoint], context: Context) -> None:
+        first = endpoints[0]
+        self.computer = first.computer
+        self.name = first.process
+        self.type = first.type
+        self.cluster = first.cluster
+        self.mode = first.mode
+        self.endpoints = endpoints
+        self.context = context
+        self.state = ProcessState.STARTING
+        self.reason: str | None = None
+        self.process: Process | None = None
+        self.listeners: list[Listener] = []
+        self.sessions: set[Session] = set()
+        #: Serialises the control operations (stop, start, crash) of this process.
+        self.control = anyio.Lock()
+        self._changed = anyio.Event()
+        self._log = _log.bind(computer=self.computer, process=self.name, type=str(self.type))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.computer, self.name)
+
+    def set_state(self, state: ProcessState, reason: str | None = None) -> None:
+        if state is self.state and reason == self.reason:
+            return
+        extra = {} if reason is None else {"reason": reason}
+        self._log.info("process.state", state=str(state), was=str(self.state), **extra)
+        self.state, self.reason = state, reason
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    async def wait_for(self, *states: ProcessState) -> ProcessState:
+        """Wait until the process is in one of `states` (bound the wait with a timeout)."""
+        while self.state not in states:
+            await self._changed.wait()
+        return self.state
+
+    def status(self) -> ProcessStatus:
+        return ProcessStatus(
+            self.computer, self.name, self.type, self.state, self.cluster, self.reason
+        )
+
+    def listener_failed(self, listener: Listener) -> None:
+        where = f"{listener.endpoint.address}:{listener.port}"
+        self.set_state(ProcessState.FAILED, f"listener {where} failed: {listener.failed}")
+
+    def listener_recovered(self, listener: Listener) -> None:
+        if self.state is ProcessState.FAILED and not any(item.failed for item in self.listeners):
+            self.set_state(ProcessState.RUNNING)

@@ -1,0 +1,237 @@
+"""One accepted connection: TLS handshake where the endpoint asks for it, then the hello, the
+requests and the pushes, then a clean close.
+
+Two tasks share the socket: one reads requests, one wakes on plant changes and on the handler's
+next wakeup. Each turns its ServerConnection output into one write under one lock, so frames
+never interleave and replies keep the order in which they were made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import socket
+import ssl
+import struct
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import ByteStream, SocketAttribute, SocketStream
+from anyio.streams.tls import TLSAttribute, TLSStream
+
+from emulator.processes.base import Peer, Process
+from emulator.processes.context import Context
+from emulator.protocol.connection import ServerConnection
+from emulator.protocol.errors import IDLE_TIMEOUT, ErrorCode
+from emulator.protocol.framing import encode
+from emulator.protocol.messages import failed
+from emulator.runtime.limits import Limits
+from emulator.topology.plan import Endpoint
+
+READ_SIZE = 65536
+#: After the server closes on its own, how long it drains what the client still sends, so the
+#: last frame is not lost to a TCP reset.
+LINGER = 1.0
+#: The shortest wait between two polls, so a handler that asks for "now" cannot spin.
+MIN_WAKEUP = 0.001
+
+_CLOSED = (
+    anyio.EndOfStream,
+    anyio.BrokenResourceError,
+    anyio.ClosedResourceError,
+    ssl.SSLError,
+    OSError,
+)
+
+_log = structlog.get_logger("emulator.session")
+
+
+class Session:
+    """The life of one connection; the listener runs `run` in its task group."""
+
+    def __init__(
+        self,
+        stream: SocketStream,
+        endpoint: Endpoint,
+        process: Process,
+        context: Context,
+        *,
+        limits: Limits,
+        tls: ssl.SSLContext | None = None,
+        refuse: ErrorCode | None = None,
+    ) -> None:
+        self.raw = stream
+        self.endpoint = endpoint
+        self.process = process
+        self.context = context
+        self.limits = limits
+        self.tls = tls
+        self.refuse = refuse
+        remote = stream.extra(SocketAttribute.remote_address)  # noqa: S610
+        self.peer_host: str = str(remote[0]) if isinstance(remote, tuple) else remote
+        self.peer_port: int = int(remote[1]) if isinstance(remote, tuple) else 0
+        self.scope = anyio.CancelScope()
+        self.finished = anyio.Event()
+        self._stream: ByteStream = stream
+        self._lock = anyio.Lock()
+        self._done = anyio.Event()
+        self._wake = anyio.Event()
+        self._close_reason: str | None = None
+        self._peer_closed = False
+        self._serving = False
+        self._log = _log.bind(
+            computer=endpoint.computer,
+            process=endpoint.process,
+            listener=f"{endpoint.address}:{stream.extra(SocketAttribute.local_port)}",  # noqa: S610
+            peer=f"{self.peer_host}:{self.peer_port}",
+        )
+
+    def request_close(self, reason: str) -> None:
+        """Send a `closing` event and close, as soon as the current write is done."""
+        if self._close_reason is None:
+            self._close_reason = reason
+        self._done.set()
+        if not self._serving:
+            self.scope.cancel()
+
+    def abort(self) -> None:
+        """Reset the connection (TCP RST), as a crashing process would."""
+        raw: socket.socket = self.raw.extra(SocketAttribute.raw_socket)  # noqa: S610
+        with contextlib.suppress(OSError):
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.scope.cancel()
+
+    async def run(self) -> None:
+        try:
+            with self.scope:
+                await self._run()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.aclose_forcefully(self._stream)
+            self.finished.set()
+
+    async def _run(self) -> None:
+        tls_version = None
+        if self.tls is not None:
+            stream = await self._handshake(self.tls)
+            if stream is None:
+                return
+            self._stream = stream
+            tls_version = stream.extra(TLSAttribute.tls_version)  # noqa: S610
+        if self.refuse is not None:
+            self._log.warning("connection.refused", error=self.refuse.name)
+            await self._send(encode(failed(None, self.refuse, f"{self.endpoint.process}")))
+            await self._linger()
+            return
+        peer = Peer(self.peer_host, self.peer_port, self.endpoint, tls_version)
+        try:
+            handler = self.process.connect(peer)
+        except Exception as exc:
+            self._log.exception("handler.failed", during="connect", error=repr(exc))
+            return
+        connection = ServerConnection(handler, peer, max_frame_size=self.limits.max_frame_size)
+        self._log.info("connection.open", tls=tls_version)
+        try:
+            if await self._send(connection.hello()) and not connection.should_close:
+                await self._serve(connection)
+            if connection.should_close and not self._peer_closed and self._close_reason is None:
+                await self._linger()
+        finally:
+            connection.close()
+            self._log.info("connection.close", reason=self._close_reason or "peer")
+
+    async def _handshake(self, context: ssl.SSLContext) -> TLSStream | None:
+        try:
+            with anyio.fail_after(self.limits.handshake_timeout):
+                return await TLSStream.wrap(
+                    self.raw, server_side=True, ssl_context=context, standard_compatible=False
+                )
+        except TimeoutError:
+            self._log.info("connection.tls_timeout", timeout=self.limits.handshake_timeout)
+        except Exception as exc:
+            self._log.info("connection.tls_failed", reason=_reason(exc))
+        return None
+
+    async def _serve(self, connection: ServerConnection) -> None:
+        self._serving = True
+        unsubscribe = self.context.changes.subscribe(self._on_change)
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._read, connection)
+                tasks.start_soon(self._push, connection)
+                await self._done.wait()
+                if self._close_reason is not None:
+                    async with self._lock:
+                        await self._send(connection.closing(self._close_reason))
+                tasks.cancel_scope.cancel()
+        finally:
+            unsubscribe()
+
+    def _on_change(self) -> None:
+        self._wake.set()
+
+    async def _read(self, connection: ServerConnection) -> None:
+        idle = self.limits.idle_timeout
+        while not connection.should_close:
+            data = b""
+            with anyio.move_on_after(math.inf if idle is None else idle) as timer:
+                try:
+                    data = await self._stream.receive(READ_SIZE)
+                except _CLOSED:
+                    data = b""
+                self._peer_closed = not data
+            if timer.cancelled_caught:
+                async with self._lock:
+                    await self._send(encode(failed(None, IDLE_TIMEOUT, f"{idle} s")))
+                self._log.info("connection.idle_timeout", timeout=idle)
+                break
+            async with self._lock:
+                out = connection.receive_data(data, self.context.clock.now())
+                if out and not await self._send(out):
+                    break
+        self._done.set()
+
+    async def _push(self, connection: ServerConnection) -> None:
+        while not connection.should_close:
+            now = self.context.clock.now()
+            wakeup = connection.next_wakeup(now)
+            delay = math.inf if wakeup is None else max(wakeup - now, MIN_WAKEUP)
+            with anyio.move_on_after(delay):
+                await self._wake.wait()
+            self._wake = anyio.Event()
+            async with self._lock:
+                out = connection.poll(self.context.clock.now())
+                if out and not await self._send(out):
+                    break
+        self._done.set()
+
+    async def _send(self, data: bytes) -> bool:
+        """Write `data`; False when the peer is gone."""
+        try:
+            await self._stream.send(data)
+        except _CLOSED as exc:
+            self._log.debug("connection.write_failed", reason=_reason(exc))
+            self._done.set()
+            return False
+        return True
+
+    async def _linger(self) -> None:
+        """Half-close, then drain the peer for a moment, so our last frame reaches it."""
+        try:
+            await self.raw.send_eof()
+        except _CLOSED:
+            return
+        with anyio.move_on_after(LINGER):
+            try:
+                while await self._stream.receive(READ_SIZE):
+                    pass
+            except _CLOSED:
+                pass
+
+
+def _reason(exc: BaseException) -> str:
+    cause: Any = exc.__cause__ or exc.__context__ or exc
+    if isinstance(cause, ssl.SSLError) and cause.reason:
+        return str(cause.reason)
+    return type(cause).__name__ if not str(cause) else f"{type(cause).__name__}: {cause}"

@@ -1,0 +1,333 @@
+"""The supervisor: compiles a topology, binds every endpoint of its plan, serves them all in one
+task group, and stops them gracefully. Usable as a library (tests, the pytest plugin) and by
+`scada-emu run`.
+
+    async with Supervisor(load_demo(), ephemeral=True) as sup:
+        port = sup.listeners[0].port
+        await sup.crash("ALARM1")
+        await sup.start("ALARM1")
+
+Construct it inside the event loop (it makes anyio events). Documented in docs/running.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
+from importlib import import_module
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import TaskGroup, TaskStatus
+
+from emulator.ports import ProcessType
+from emulator.processes.context import Context, ProcessState, ProcessStatus
+from emulator.processes.registry import ProcessFactory, factory_for
+from emulator.runtime.bind import bind_all
+from emulator.runtime.certs import CertificateAuthority
+from emulator.runtime.limits import Limits
+from emulator.runtime.listener import Backoff, Listener
+from emulator.runtime.process import ProcessRuntime
+from emulator.runtime.tls import contexts_for
+from emulator.topology.load import LoadedTopology
+from emulator.topology.plan import Endpoint, plan
+from emulator.topology.problems import Problem, has_errors
+
+#: Seconds open connections get to close on shutdown before they are cut.
+DEFAULT_GRACE = 2.0
+
+_log = structlog.get_logger("emulator.supervisor")
+
+
+class TopologyError(Exception):
+    """The topology has compile errors: nothing was bound."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"the topology has {sum(1 for _ in problems)} problem(s)")
+        self.problems = problems
+
+
+class UnknownComputerError(LookupError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(
+            f"no computer named {name!r} in the topology (computers: {', '.join(known)})"
+        )
+
+
+def compile_problems(loaded: LoadedTopology) -> list[Problem]:
+    """The compile's problems (emulator.topology.compile), or the load's while it is absent."""
+    try:
+        module: Any = import_module("emulator.topology.compile")
+    except ModuleNotFoundError:
+        return list(loaded.problems)
+    problems: list[Problem] = list(module.compile_topology(loaded))
+    return problems
+
+
+class Supervisor:
+    def __init__(
+        self,
+        loaded: LoadedTopology,
+        *,
+        computer: str | None = None,
+        ephemeral: bool = False,
+        state_dir: Path | None = None,
+        grace: float = DEFAULT_GRACE,
+        limits: Limits | None = None,
+        context: Context | None = None,
+        factories: Mapping[ProcessType, ProcessFactory] | None = None,
+        shutdown_trigger: Callable[[], Awaitable[Any]] | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.problems = compile_problems(loaded)
+        if has_errors(self.problems):
+            raise TopologyError(self.problems)
+        self.endpoints = plan(loaded.model)
+        if computer is not None:
+            known = [c.name for c in loaded.model.computers]
+            match = [c for c in known if c.casefold() == computer.casefold()]
+            if not match:
+                raise UnknownComputerError(computer, known)
+            self.endpoints = [e for e in self.endpoints if e.computer == match[0]]
+        self.computer = computer
+        self.ephemeral = ephemeral
+        self.state_dir = state_dir
+        self.grace = grace
+        self.limits = limits or Limits()
+        self.context = context or Context(loaded.model, state_dir=state_dir)
+        self.context.processes = self.statuses
+        self.factories = factories
+        self.shutdown_trigger = shutdown_trigger
+        self.backoff = backoff or Backoff()
+        self.ca_certificate: Path | None = None
+        self.ready = anyio.Event()
+        self.stopped = anyio.Event()
+        self._shutdown = anyio.Event()
+        self._group: TaskGroup | None = None
+        self._tg: TaskGroup | None = None
+        self._tls: dict[str, ssl.SSLContext] = {}
+        self._temp_state: Path | None = None
+        self._ports: dict[Endpoint, int] = {}
+        self.processes: dict[tuple[str, str], ProcessRuntime] = {}
+        for endpoint in self.endpoints:
+            if endpoint.key not in self.processes:
+                endpoints = [e for e in self.endpoints if e.key == endpoint.key]
+                self.processes[endpoint.key] = ProcessRuntime(endpoints, self.context)
+
+    # ---- what code can see ------------------------------------------------------------------
+
+    @property
+    def listeners(self) -> list[Listener]:
+        """Every listener now bound, in plan order, with its real port."""
+        return [listener for proc in self.processes.values() for listener in proc.listeners]
+
+    def statuses(self) -> tuple[ProcessStatus, ...]:
+        return tuple(proc.status() for proc in self.processes.values())
+
+    def process(self, name: str, computer: str | None = None) -> ProcessRuntime:
+        """A server process by name (and computer, for the per-computer ones such as CtAPI)."""
+        found = [
+            proc
+            for proc in self.processes.values()
+            if proc.name.casefold() == name.casefold()
+            and (computer is None or proc.computer.casefold() == computer.casefold())
+        ]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise LookupError(
+                f"{name!r} runs on several computers ({', '.join(p.computer for p in found)}); "
+                "name the computer too"
+            )
+        known = ", ".join(f"{c}/{p}" for c, p in self.processes)
+        raise LookupError(f"no server process {name!r} in this runtime (processes: {known})")
+
+    # ---- life -------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Ask for a graceful stop: listeners close, connections get `grace` seconds."""
+        self._shutdown.set()
+
+    async def __aenter__(self) -> Supervisor:
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        try:
+            await group.start(self.run)
+        except BaseException:
+            await group.__aexit__(None, None, None)
+            raise
+        self._group = group
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        self.shutdown()
+        assert self._group is not None
+        return await self._group.__aexit__(exc_type, exc, tb)
+
+    async def run(self, *, task_status: TaskStatus[Supervisor] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Bind everything, serve until shutdown; `task_status.started(self)` once ready.
+
+        Raises BindError (nothing left bound) or CertificateError before it is ready.
+        """
+        _log.info(
+            "supervisor.start",
+            source=self.loaded.source,
+            computer=self.computer,
+            endpoints=len(self.endpoints),
+            ephemeral=self.ephemeral,
+        )
+        try:
+            self._tls = self._tls_contexts()
+            sockets = bind_all(
+                self.endpoints, [0 if self.ephemeral else e.port for e in self.endpoints]
+            )
+            by_endpoint = dict(zip(self.endpoints, sockets, strict=True))
+            for proc in self.processes.values():
+                proc.listeners = [self._listener(e, by_endpoint[e], proc) for e in proc.endpoints]
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                for proc in self.processes.values():
+                    await self._launch(proc)
+                _log.info("supervisor.ready", listeners=len(self.listeners))
+                self.ready.set()
+                task_status.started(self)
+                if self.shutdown_trigger is not None:
+                    tg.start_soon(self._watch_trigger, self.shutdown_trigger)
+                await self._shutdown.wait()
+                _log.info("supervisor.stopping", grace=self.grace)
+                await self._stop(list(self.processes.values()), "shutdown", self.grace)
+                tg.cancel_scope.cancel()
+        finally:
+            for proc in self.processes.values():
+                for listener in proc.listeners:
+                    listener.discard()
+            if self._temp_state is not None:
+                shutil.rmtree(self._temp_state, ignore_errors=True)
+            self._tg = None
+            _log.info("supervisor.stopped")
+            self.stopped.set()
+
+    async def _watch_trigger(self, trigger: Callable[[], Awaitable[Any]]) -> None:
+        await trigger()
+        self.shutdown()
+
+    def _tls_contexts(self) -> dict[str, ssl.SSLContext]:
+        if not any(e.tls for e in self.endpoints):
+            return {}
+        state_dir = self.state_dir
+        if state_dir is None:
+            self._temp_state = Path(tempfile.mkdtemp(prefix="scada-emu-"))
+            state_dir = self._temp_state
+        ca = CertificateAuthority(state_dir).ensure()
+        self.ca_certificate = ca.certificate_path
+        source = Path(self.loaded.source)
+        base = source.parent if source.is_file() else Path.cwd()
+        return contexts_for(self.loaded.model, self.endpoints, ca, base)
+
+    def _listener(self, endpoint: Endpoint, sock: Any, proc: ProcessRuntime) -> Listener:
+        return Listener(
+            endpoint,
+            sock,
+            proc,
+            limits=self.limits,
+            tls=self._tls.get(endpoint.computer) if endpoint.tls else None,
+            backoff=self.backoff,
+        )
+
+    async def _launch(self, proc: ProcessRuntime) -> None:
+        """Make the process and start its bound listeners in the task group."""
+        assert self._tg is not None
+        proc.set_state(ProcessState.STARTING)
+        proc.sessions.clear()
+        proc.process = factory_for(proc.type, self.factories)(proc.endpoints[0], self.context)
+        for listener in proc.listeners:
+            self._ports[listener.endpoint] = await self._tg.start(listener.serve)
+        proc.set_state(ProcessState.RUNNING)
+
+    async def _stop(self, procs: list[ProcessRuntime], reason: str, grace: float) -> None:
+        """Stop accepting, ask every connection to close, cut those left after `grace`."""
+        for proc in procs:
+            if proc.listeners and proc.state is not ProcessState.STOPPED:
+                proc.set_state(ProcessState.STOPPING)
+            for listener in proc.listeners:
+                listener.stop_accepting()
+            for session in list(proc.sessions):
+                session.request_close(reason)
+        listeners = [listener for proc in procs for listener in proc.listeners]
+        with anyio.move_on_after(grace):
+            for listener in listeners:
+                await listener.finished.wait()
+        left = [session for proc in procs for session in proc.sessions]
+        if left:
+            _log.warning("supervisor.grace_expired", connections=len(left), grace=grace)
+            for session in left:
+                session.scope.cancel()
+        for listener in listeners:
+            await listener.finished.wait()
+        for proc in procs:
+            proc.listeners = []
+            proc.set_state(ProcessState.STOPPED)
+
+    # ---- control API (scenarios, redundancy tests) ------------------------------------------
+
+    async def stop(self, name: str, computer: str | None = None) -> ProcessRuntime:
+        """Stop one server process gracefully: its ports refuse connections until start()."""
+        proc = self.process(name, computer)
+        async with proc.control:
+            await self._stop([proc], "stopped", self.grace)
+        return proc
+
+    async def start(self, name: str, computer: str | None = None) -> ProcessRuntime:
+        """Start a stopped or crashed process again, on the same ports, as a fresh process.
+
+        Raises BindError (the process is then failed) when a port is taken meanwhile.
+        """
+        proc = self.process(name, computer)
+        async with proc.control:
+            if self._tg is None:
+                raise RuntimeError("the supervisor is not running")
+            if proc.state is ProcessState.RUNNING:
+                return proc
+            if proc.listeners:
+                await self._stop([proc], "restart", self.grace)
+            ports = [self._port_of(proc, e) for e in proc.endpoints]
+            proc.set_state(ProcessState.STARTING)
+            try:
+                sockets = bind_all(proc.endpoints, ports)
+            except Exception as exc:
+                proc.set_state(ProcessState.FAILED, str(exc))
+                raise
+            proc.listeners = [
+                self._listener(e, s, proc) for e, s in zip(proc.endpoints, sockets, strict=True)
+            ]
+            await self._launch(proc)
+        return proc
+
+    async def crash(self, name: str, computer: str | None = None) -> ProcessRuntime:
+        """Reset every connection of the process (TCP RST), close its ports; state failed."""
+        proc = self.process(name, computer)
+        async with proc.control:
+            proc.set_state(ProcessState.FAILED, "crashed")
+            for listener in proc.listeners:
+                listener.stop_accepting()
+            for session in list(proc.sessions):
+                session.abort()
+            for listener in proc.listeners:
+                await listener.finished.wait()
+            proc.listeners = []
+        return proc
+
+    def _port_of(self, proc: ProcessRuntime, endpoint: Endpoint) -> int:
+        """The real port an endpoint had (so a restart keeps the ready file true)."""
+        return self._ports.get(endpoint, 0 if self.ephemeral else endpoint.port)
