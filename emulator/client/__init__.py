@@ -1,0 +1,1 @@
+"""The Python client of the emulator's CtAPI ports (docs/client.md)."""

@@ -93,6 +93,120 @@ NOT_CONNECTED = ErrorCode(
     f"{_WINERROR} ERROR_PIPE_NOT_CONNECTED; CtAPI ctOpen",
 )
 
+# --- CtAPI sessions, tags, Cicode and tag lists (emulator.processes.ctapi) --------------------
+_CICODE_ERRORS = "Plant SCADA 'Cicode and General Errors' (docs.aveva.com .../page/1130208.html)"
+LOGIN_FAILED = ErrorCode(
+    citect(274),
+    "login_failed",
+    "The user name or password is not valid",
+    "Citect KB via 'How do I translate Citect error messages?': ctOpen reports 274 for a wrong "
+    "user name or password; one answer for unknown user, wrong and blank password (ours)",
+)
+ALREADY_OPEN = ErrorCode(
+    1247,
+    "already_open",
+    "The session is already open",
+    f"{_WINERROR} ERROR_ALREADY_INITIALIZED; {_OURS}",
+)
+ENCRYPTION_UNAVAILABLE = ErrorCode(
+    5,
+    "encryption_unavailable",
+    "CT_OPEN_CRYPT needs the encrypted CtAPI port",
+    f"{_WINERROR} ERROR_ACCESS_DENIED; reference sections 4-5; {_OURS}",
+)
+ACCESS_DENIED = ErrorCode(
+    5,
+    "access_denied",
+    "The session is read-only: no writes and no Cicode",
+    f"{_WINERROR} ERROR_ACCESS_DENIED; CtAPI CT_OPEN_READ_ONLY (reference section 5); {_OURS}",
+)
+TAG_NOT_FOUND = ErrorCode(
+    citect(424),
+    "tag_not_found",
+    "The tag does not exist",
+    "Plant SCADA 424 as client code in the wild treats it (reference section 5)",
+)
+TAG_READ_ONLY = ErrorCode(
+    19,
+    "tag_read_only",
+    "The tag or element cannot be written",
+    f"{_WINERROR} ERROR_WRITE_PROTECT; CtAPI ctTagWrite 'only read/write elements'; {_OURS}",
+)
+INVALID_ARGUMENT = ErrorCode(
+    citect(274),
+    "invalid_argument",
+    "An invalid argument was passed",
+    f"{_CICODE_ERRORS} 274 'Invalid argument passed' (title as remembered, not re-checked)",
+)
+OUT_OF_RANGE = ErrorCode(
+    citect(257),
+    "out_of_range",
+    "Value is out of range",
+    f"{_CICODE_ERRORS} 257 'Value is out of range'",
+)
+CICODE_SYNTAX = ErrorCode(
+    citect(274),
+    "cicode_syntax",
+    "The Cicode command does not parse",
+    f"{_CICODE_ERRORS} 274 'Invalid argument passed'; {_OURS}",
+)
+UNKNOWN_FUNCTION = ErrorCode(
+    127,
+    "unknown_function",
+    "The emulator has no Cicode function of that name",
+    f"{_WINERROR} ERROR_PROC_NOT_FOUND; {_OURS}",
+)
+LIST_BUSY = ErrorCode(
+    170,
+    "list_busy",
+    "The list already has a pending read",
+    f"{_WINERROR} ERROR_BUSY; CtAPI ctListRead 'one pending read per list'",
+)
+NOT_READ = ErrorCode(
+    21,
+    "not_read",
+    "The tag has not been read since it was added: call list.read first",
+    f"{_WINERROR} ERROR_NOT_READY; {_OURS}",
+)
+
+# --- Client side: raised by emulator.client and the CtAPI shim, never sent by a server ---------
+COMPUTER_NOT_FOUND = ErrorCode(
+    53,
+    "computer_not_found",
+    "The computer was not found",
+    f"{_WINERROR} ERROR_BAD_NETPATH; {_OURS}",
+)
+CONNECTION_LOST = ErrorCode(
+    64,
+    "connection_lost",
+    "The connection to the computer was lost",
+    f"{_WINERROR} ERROR_NETNAME_DELETED; {_OURS}",
+)
+CONNECTION_REFUSED = ErrorCode(
+    1225,
+    "connection_refused",
+    "The remote computer refused the network connection",
+    f"{_WINERROR} ERROR_CONNECTION_REFUSED",
+)
+TLS_FAILED = ErrorCode(
+    1236,
+    "tls_failed",
+    "The encrypted connection could not be established",
+    f"{_WINERROR} ERROR_CONNECTION_ABORTED; reference section 4; {_OURS}",
+)
+TIMEOUT = ErrorCode(
+    1460,
+    "timeout",
+    "The computer did not answer in time",
+    f"{_WINERROR} ERROR_TIMEOUT",
+)
+INVALID_HANDLE = ErrorCode(
+    6,
+    "invalid_handle",
+    "The handle is invalid",
+    f"{_WINERROR} ERROR_INVALID_HANDLE; also sent by the CtAPI server for list and tag handles",
+)
+
 ALL: tuple[ErrorCode, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, ErrorCode)
 )
