@@ -96,7 +96,8 @@ DEFAULT_PORTS: tuple[DefaultPort, ...] = (
 RESERVED_PORT_MESSAGE = "Invalid port number (2080-2088,2073,3073,5482,20222 are reserved)."
 
 #: The message names the whole range 2080-2088, so 2081, 2083 and 2086 are reserved too.
-RESERVED_PORTS: frozenset[int] = frozenset(range(2080, 2089)) | frozenset(
+RESERVED_RANGE = range(2080, 2089)
+RESERVED_PORTS: frozenset[int] = frozenset(RESERVED_RANGE) | frozenset(
     p.port for p in DEFAULT_PORTS
 )
 
@@ -128,6 +129,14 @@ def default_port(process_type: ProcessType, *, tls: bool = False) -> int:
         if entry.type is process_type and entry.tls == tls:
             return entry.port
     raise KeyError(f"no default port for {process_type} (tls={tls})")
+
+
+def type_title(process_type: ProcessType) -> str:
+    """How messages name a process type: "Alarm server", "I/O server", "CtAPI", ..."""
+    for entry in DEFAULT_PORTS:
+        if entry.type is process_type:
+            return entry.title
+    raise KeyError(process_type)
 
 
 def port_owner(port: int) -> DefaultPort | None:

@@ -1,14 +1,18 @@
 """Read a topology file into the typed model, keeping where each record and field sits.
 
-Decoding is per record, so one bad record does not hide the problems of the others; the compile
-(emulator.topology.compile) then applies Plant SCADA's rules to whatever decoded.
+Decoding is per field, so one bad value hides neither the other fields of its record nor the
+other records; the compile (emulator.topology.compile) then applies Plant SCADA's rules to
+whatever decoded. Messages speak TOML, not Python: "a whole number", "a list", "a table".
 """
 
 from __future__ import annotations
 
-import difflib
+import datetime
+import json
 import re
 import tomllib
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,11 +20,12 @@ from typing import Any
 
 import msgspec
 
-from emulator.topology.model import RECORD_TABLES, Project, Topology
-from emulator.topology.problems import Location, Problem, Severity
+from emulator.topology.model import RECORD_TABLES, SINGLE_TABLES, Topology
+from emulator.topology.names import nearest
+from emulator.topology.problems import Location, Problem, error
 
 #: The key that names a record in each table (used for messages and to find its line).
-RECORD_KEYS: dict[str, str] = {"alarms": "tag", "alarm_categories": "number"}
+RECORD_KEYS: dict[str, str] = {"alarms": "tag", "alarm_categories": "number", "generators": "tag"}
 
 DEMO_SOURCE = "<demo plant>"
 
@@ -28,13 +33,22 @@ DEMO_SOURCE = "<demo plant>"
 class LoadError(Exception):
     """The file cannot be read or is not valid TOML (the CLI exits 2)."""
 
-    def __init__(self, message: str, location: Location) -> None:
+    def __init__(
+        self, message: str, location: Location, hint: str | None = None, rule: str = "toml"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
+        self.hint = hint
+        self.rule = rule
+
+    @property
+    def problem(self) -> Problem:
+        """The error as a problem, so it prints like every other one."""
+        return error(self.message, self.location, self.hint, self.rule)
 
     def __str__(self) -> str:
-        return f"error: {self.location}: {self.message}"
+        return self.problem.format()
 
 
 @dataclass(slots=True)
@@ -45,6 +59,7 @@ class _Block:
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*=")
+_MULTILINE = re.compile(r"\"\"\"|'''")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +67,20 @@ class Locator:
     """Finds the TOML line of a table's record or field by a plain line scan."""
 
     blocks: dict[str, list[_Block]] = field(default_factory=dict)
+    #: Keys written before the first header (e.g. `computers = [{...}]` inline).
+    root: _Block = field(default_factory=lambda: _Block(1))
 
     @classmethod
     def scan(cls, text: str) -> Locator:
         blocks: dict[str, list[_Block]] = {}
-        current: _Block | None = None
+        root = _Block(1)
+        current = root
+        in_string: str | None = None
         for number, line in enumerate(text.splitlines(), start=1):
+            if in_string is not None:
+                if line.count(in_string) % 2:
+                    in_string = None
+                continue
             header = _HEADER.match(line)
             if header:
                 name = header.group(2).strip().strip("\"'")
@@ -68,12 +91,17 @@ class Locator:
                     blocks[name] = [current]
                 continue
             key = _KEY.match(line)
-            if key and current is not None:
+            if key:
                 current.keys.setdefault(key.group(1).strip("\"'"), number)
-        return cls(blocks)
+            quotes = _MULTILINE.findall(line)
+            if len(quotes) % 2:
+                in_string = quotes[-1]
+        return cls(blocks, root)
 
     def line(self, table: str, index: int = 0, field_name: str | None = None) -> int | None:
-        blocks = self.blocks.get(table, [])
+        blocks = self.blocks.get(table)
+        if not blocks:
+            return self.root.keys.get(table)
         if index >= len(blocks):
             return None
         block = blocks[index]
@@ -92,6 +120,9 @@ class LoadedTopology:
     locator: Locator = field(default_factory=Locator)
     #: For each table, the file index of each decoded record (records that failed are absent).
     indices: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: For each table, the casefolded names of records that failed to decode: the file has
+    #: them (their problems are reported), so references to them are not "unknown".
+    undecoded: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_model(cls, model: Topology, source: str = "<model>") -> LoadedTopology:
@@ -103,7 +134,8 @@ class LoadedTopology:
     ) -> Location:
         """The location of the `position`-th decoded record of `table` (and its field)."""
         if position is None:
-            return Location(self.source, table, None, field_name, self.locator.line(table))
+            line = self.locator.line(table, 0, field_name) if field_name else None
+            return Location(self.source, table, None, field_name, line or self.locator.line(table))
         records: list[Any] = getattr(self.model, table)
         record = records[position]
         index = self.indices.get(table, tuple(range(len(records))))[position]
@@ -117,6 +149,10 @@ class LoadedTopology:
             self.locator.line(table, index, field_name),
         )
 
+    def is_undecoded(self, table: str, name: str) -> bool:
+        """True when a record of `table` named `name` is in the file but failed to decode."""
+        return name.casefold() in self.undecoded.get(table, frozenset())
+
 
 def load_path(path: str | Path) -> LoadedTopology:
     path = Path(path)
@@ -124,14 +160,20 @@ def load_path(path: str | Path) -> LoadedTopology:
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(
-            f"cannot read the topology file: {exc.strerror or exc}", Location(str(path))
+            f"cannot read the topology file: {exc.strerror or exc}",
+            Location(str(path)),
+            "check the path; `scada-emu check` with no file checks the demo plant",
+            "unreadable",
         ) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         raise LoadError(
-            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-            Location(str(path)),
+            f"the file is not UTF-8 text (byte {exc.start})",
+            Location(str(path), line=line),
+            "save it as UTF-8",
+            "unreadable",
         ) from exc
     return load_text(text, str(path))
 
@@ -145,67 +187,44 @@ def load_demo() -> LoadedTopology:
     return load_text(demo_text(), DEMO_SOURCE)
 
 
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+_TOML_END = re.compile(r"\s*\(at end of document\)")
 
 
 def load_text(text: str, source: str = "<string>") -> LoadedTopology:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        position = _TOML_POSITION.search(message)
-        line = column = None
-        if position:
-            line, column = int(position.group(1)), int(position.group(2))
-            message = _TOML_POSITION.sub("", message).strip()
-        raise LoadError(
-            f"not valid TOML: {message}", Location(source, line=line, column=column)
-        ) from exc
-    locator = Locator.scan(text)
-    return _decode(data, source, locator)
+        raise _toml_error(str(exc), text, source) from exc
+    except RecursionError as exc:
+        raise LoadError("not valid TOML: values are nested too deeply", Location(source)) from exc
+    return _decode(data, source, Locator.scan(text))
+
+
+def _toml_error(message: str, text: str, source: str) -> LoadError:
+    """tomllib's message with its position as a Location (the end of the file when it says so)."""
+    line = column = None
+    position = _TOML_POSITION.search(message)
+    if position:
+        line, column = int(position.group(1)), int(position.group(2))
+        message = _TOML_POSITION.sub("", message)
+    elif _TOML_END.search(message):
+        line = text.count("\n") + 1
+        column = len(text) - text.rfind("\n")
+        message = _TOML_END.sub("", message) + " at the end of the file"
+    hint = None
+    if message.startswith("Invalid value"):
+        hint = 'text values need quotes, e.g. name = "SCADA-A"'
+    elif message.startswith(("Cannot overwrite", "Cannot declare")):
+        hint = "each key once per table; repeat [[table]] headers for several records"
+    return LoadError(f"not valid TOML: {message}", Location(source, line=line, column=column), hint)
 
 
 def _suggest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    close = nearest(name, known)
     if close:
-        return f"did you mean {close[0]!r}?"
-    return "known keys: " + ", ".join(sorted(known))
-
-
-def _unknown_keys(
-    data: dict[str, Any], struct: type[msgspec.Struct], where: Location, locator_line: Any
-) -> list[Problem]:
-    known = list(struct.__struct_fields__)
-    problems = []
-    for key in data:
-        if key not in known:
-            problems.append(
-                Problem(
-                    Severity.ERROR,
-                    f"unknown key {key!r}",
-                    Location(where.file, where.table, where.record, key, locator_line(key)),
-                    _suggest(key, known),
-                )
-            )
-    return problems
-
-
-_MSGSPEC_PATH = re.compile(r" - at `\$((?:\.[A-Za-z0-9_]+|\[\d+\])*)`$")
-
-
-def _decode_error(exc: msgspec.ValidationError) -> tuple[str, str | None]:
-    """msgspec's 'Expected `int`, got `str` - at `$.port`' as (message, field)."""
-    text = str(exc)
-    match = _MSGSPEC_PATH.search(text)
-    field_name = None
-    if match:
-        text = text[: match.start()]
-        path = match.group(1).lstrip(".")
-        field_name = path or None
-    text = text.replace("`", "")
-    if text.startswith("Expected"):
-        text = "expected" + text[len("Expected") :]
-    return text, field_name
+        return f"did you mean {close!r}?"
+    return "known keys: " + ", ".join(known)
 
 
 def _decode(data: dict[str, Any], source: str, locator: Locator) -> LoadedTopology:
@@ -214,121 +233,248 @@ def _decode(data: dict[str, Any], source: str, locator: Locator) -> LoadedTopolo
     for key in data:
         if key not in known_tables:
             problems.append(
-                Problem(
-                    Severity.ERROR,
+                error(
                     f"unknown table {key!r}",
                     Location(source, key, line=locator.line(key)),
                     _suggest(key, known_tables),
+                    "unknown-table",
                 )
             )
 
-    project = Project()
-    raw_project = data.get("project", {})
-    project_where = Location(source, "project", line=locator.line("project"))
-    if not isinstance(raw_project, dict):
-        problems.append(
-            Problem(Severity.ERROR, "[project] must be a table", project_where, "write [project]")
-        )
-    else:
-        problems += _unknown_keys(
-            raw_project,
-            Project,
-            project_where,
-            lambda key: locator.line("project", 0, key),
-        )
-        try:
-            project = msgspec.convert(
-                {k: v for k, v in raw_project.items() if k in Project.__struct_fields__},
-                Project,
-            )
-        except msgspec.ValidationError as exc:
-            message, field_name = _decode_error(exc)
+    tables: dict[str, Any] = {}
+    for table in SINGLE_TABLES:
+        raw_single = data.get(table, {})
+        if not isinstance(raw_single, dict):
             problems.append(
-                Problem(
-                    Severity.ERROR,
-                    message,
-                    Location(
-                        source,
-                        "project",
-                        None,
-                        field_name,
-                        locator.line("project", 0, field_name),
-                    ),
+                error(
+                    f"{table} must be a table",
+                    Location(source, table, line=locator.line(table)),
+                    f"write a [{table}] header (one pair of brackets) and its keys below it",
+                    "not-a-table",
                 )
             )
+            continue
 
-    tables: dict[str, list[Any]] = {}
+        def single_where(key: str | None, table: str = table) -> Location:
+            return Location(source, table, None, key, locator.line(table, 0, key))
+
+        decoded, record_problems = _decode_record(_record_type(table), raw_single, single_where)
+        problems += record_problems
+        if decoded is not None:
+            tables[table] = decoded
+
     indices: dict[str, tuple[int, ...]] = {}
+    undecoded: dict[str, frozenset[str]] = {}
     for table in RECORD_TABLES:
         record_type = _record_type(table)
         raw_records = data.get(table, [])
         if not isinstance(raw_records, list):
             problems.append(
-                Problem(
-                    Severity.ERROR,
+                error(
                     f"{table} must be an array of tables",
                     Location(source, table, line=locator.line(table)),
-                    f"write each record under its own [[{table}]] header",
+                    f"write each record under its own [[{table}]] header (two pairs of brackets)",
+                    "not-a-table",
                 )
             )
             raw_records = []
-        decoded: list[Any] = []
+        decoded_records: list[Any] = []
         kept: list[int] = []
+        failed: set[str] = set()
         key_name = RECORD_KEYS.get(table, "name")
         for index, raw in enumerate(raw_records):
             record_name = raw.get(key_name) if isinstance(raw, dict) else None
-            where = Location(
-                source,
-                table,
-                None if record_name is None else str(record_name),
-                None,
-                locator.line(table, index),
-            )
+            label = None if record_name is None else str(record_name)
+
+            def where(
+                key: str | None, index: int = index, table: str = table, label: str | None = label
+            ) -> Location:
+                return Location(source, table, label, key, locator.line(table, index, key))
+
             if not isinstance(raw, dict):
-                problems.append(Problem(Severity.ERROR, "a record must be a table", where))
-                continue
-
-            def line_of(key: str | None, index: int = index, table: str = table) -> int | None:
-                return locator.line(table, index, key)
-
-            unknown = _unknown_keys(raw, record_type, where, line_of)
-            problems += unknown
-            try:
-                decoded.append(
-                    msgspec.convert(
-                        {k: v for k, v in raw.items() if k in record_type.__struct_fields__},
-                        record_type,
-                    )
-                )
-                kept.append(index)
-            except msgspec.ValidationError as exc:
-                message, field_name = _decode_error(exc)
                 problems.append(
-                    Problem(
-                        Severity.ERROR,
-                        message,
-                        Location(
-                            source,
-                            table,
-                            where.record,
-                            field_name,
-                            line_of(field_name.split(".")[0].split("[")[0] if field_name else None),
-                        ),
+                    error(
+                        f"each record of {table} must be a table",
+                        where(None),
+                        f"write each record under its own [[{table}]] header",
+                        "not-a-table",
                     )
                 )
-        tables[table] = decoded
+                continue
+            decoded, record_problems = _decode_record(record_type, raw, where)
+            problems += record_problems
+            if decoded is None:
+                if label is not None:
+                    failed.add(label.casefold())
+                continue
+            decoded_records.append(decoded)
+            kept.append(index)
+        tables[table] = decoded_records
         indices[table] = tuple(kept)
+        if failed:
+            undecoded[table] = frozenset(failed)
 
-    model = Topology(project=project, **tables)
-    return LoadedTopology(source, model, tuple(problems), locator, indices)
+    model = Topology(**tables)
+    return LoadedTopology(source, model, tuple(problems), locator, indices, undecoded)
+
+
+def _decode_record(
+    record_type: type[msgspec.Struct],
+    raw: dict[str, Any],
+    where: Callable[[str | None], Location],
+) -> tuple[msgspec.Struct | None, list[Problem]]:
+    """One record, field by field: every bad field is reported, not only the first."""
+    fields = msgspec.structs.fields(record_type)
+    known = [f.encode_name for f in fields]
+    problems = [
+        error(f"unknown key {key!r}", where(key), _suggest(key, known), "unknown-key")
+        for key in raw
+        if key not in known
+    ]
+    values: dict[str, Any] = {}
+    bad = False
+    for info in fields:
+        if info.encode_name not in raw:
+            if info.required:
+                bad = True
+                problems.append(
+                    error(
+                        f"missing required field {info.encode_name!r}",
+                        where(None),
+                        f"add {info.encode_name} = ... to this record",
+                        "missing-field",
+                    )
+                )
+            continue
+        value, problem = _decode_field(info.encode_name, raw[info.encode_name], info.type, where)
+        if problem is not None:
+            bad = True
+            problems.append(problem)
+        else:
+            values[info.encode_name] = value
+    if bad:  # unknown keys alone keep the record, so the rules still see it
+        return None, problems
+    try:
+        return msgspec.convert(values, record_type), problems
+    except msgspec.ValidationError as exc:  # a check across fields (__post_init__)
+        return None, [*problems, error(str(exc), where(None), rule="invalid-value")]
+
+
+def _decode_field(
+    name: str, value: Any, annotation: Any, where: Callable[[str | None], Location]
+) -> tuple[Any, Problem | None]:
+    target = _unannotated(annotation)
+    options = _literal_options(target)
+    if options is not None and isinstance(value, str):
+        match = next((o for o in options if o.casefold() == value.casefold()), None)
+        if match is None:
+            close = nearest(value, options)
+            hint = "allowed values: " + ", ".join(repr(o) for o in options)
+            if close:
+                hint = f"did you mean {close!r}? {hint}"
+            return None, error(f"invalid value {value!r}", where(name), hint, "invalid-value")
+        return match, None
+    try:
+        return msgspec.convert(value, annotation), None
+    except msgspec.ValidationError as exc:
+        message, type_hint = _type_error(str(exc), value, options)
+        return None, error(message, where(name), type_hint, "wrong-type")
+
+
+def _unannotated(annotation: Any) -> Any:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def _literal_options(target: Any) -> tuple[str, ...] | None:
+    if typing.get_origin(target) is typing.Literal:
+        return tuple(str(a) for a in typing.get_args(target))
+    return None
+
+
+_MSGSPEC_ERROR = re.compile(
+    r"^Expected `(?P<expected>[^`]+)`, got `[^`]+`(?: - at `\$(?P<path>.*)`)?$"
+)
+_MSGSPEC_TYPES = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "a string",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "a table",
+}
+
+
+def _type_error(text: str, value: Any, options: tuple[str, ...] | None) -> tuple[str, str | None]:
+    """msgspec's 'Expected `int | null`, got `str`' as TOML words, with a hint when one helps."""
+    if options is not None:
+        return f"expected one of {', '.join(repr(o) for o in options)}, got {_kind(value)}", None
+    match = _MSGSPEC_ERROR.match(text)
+    if match is None:
+        return _plain(text), None
+    words = [_MSGSPEC_TYPES.get(t, t) for t in match.group("expected").split(" | ") if t != "null"]
+    expected = " or ".join(words)
+    path = match.group("path") or ""
+    item = re.fullmatch(r"\[(\d+)\]", path)
+    if item and isinstance(value, list):
+        position = int(item.group(1))
+        return f"item {position + 1}: expected {expected}, got {_kind(value[position])}", None
+    return f"expected {expected}, got {_kind(value)}", _type_hint(words, value)
+
+
+_MSGSPEC_PHRASES = (
+    (re.compile(r"^Object missing required field `([^`]+)`"), r"missing required field '\1'"),
+    (re.compile(r"^Object contains unknown field `([^`]+)`"), r"unknown key '\1'"),
+    (re.compile(r"^Invalid enum value "), "invalid value "),
+    (re.compile(r" - at `\$\.?([^`]*)`$"), r" (at \1)"),
+)
+
+
+def _plain(text: str) -> str:
+    """msgspec's other messages (nested tables) in the loader's words."""
+    for pattern, replacement in _MSGSPEC_PHRASES:
+        text = pattern.sub(replacement, text)
+    return text.replace("`", "'")
+
+
+def _type_hint(words: list[str], value: Any) -> str | None:
+    if isinstance(value, str) and "a whole number" in words and value.strip().isdigit():
+        return f"write {value.strip()} without quotes"
+    if isinstance(value, float) and "a whole number" in words and value.is_integer():
+        return f"write {int(value)} without the decimal point"
+    if isinstance(value, str) and "true or false" in words and value.lower() in ("true", "false"):
+        return f"write {value.lower()} without quotes"
+    return None
+
+
+def _kind(value: Any) -> str:
+    """How a TOML value reads in a message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"the whole number {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime.date | datetime.time):
+        return f"the date/time {value.isoformat()}"
+    return type(value).__name__
 
 
 def _record_type(table: str) -> type[msgspec.Struct]:
-    """The Struct of a record table, read from the list annotation of Topology."""
-    for name, annotation in zip(
-        Topology.__struct_fields__, msgspec.structs.fields(Topology), strict=True
-    ):
-        if name == table:
-            args: tuple[type[msgspec.Struct], ...] = annotation.type.__args__
-            return args[0]
+    """The Struct of a table of Topology: the field's type, or its list's item type."""
+    for info in msgspec.structs.fields(Topology):
+        if info.name == table:
+            target = _unannotated(info.type)
+            if typing.get_origin(target) is list:
+                item: type[msgspec.Struct] = typing.get_args(target)[0]
+                return item
+            single: type[msgspec.Struct] = target
+            return single
     raise KeyError(table)

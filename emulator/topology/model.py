@@ -1,12 +1,13 @@
 """The typed topology file: one Struct per table of Plant SCADA Studio's Topology activity.
 
 Every field here is documented in docs/topology.md; the plant tables (users, tags, ...) live in
-emulator.plant.config and are documented in docs/plant.md.
+emulator.plant.config and are documented in docs/plant.md. Descriptions travel into the JSON
+Schema that `scada-emu schema` prints for editors.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -20,46 +21,81 @@ PRIORITY_MIN = 1
 PRIORITY_MAX = 32767
 
 
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
 class Record(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of every table row; unknown keys are refused (the loader suggests the nearest)."""
 
 
 class Project(Record):
-    name: str = "Plant SCADA project"
-    description: str = ""
+    """The project: its name shows in hello frames and logs."""
+
+    name: Annotated[str, _doc("The project name.")] = "Plant SCADA project"
+    description: Annotated[str, _doc("Free text.")] = ""
 
 
 class Computer(Record):
-    name: str
-    ctapi: CtapiMode = "mixed"
-    odbc: bool = False
-    #: PEM files of the computer's own TLS certificate and key; default: signed by the emulator CA.
-    certificate: str | None = None
-    private_key: str | None = None
-    description: str = ""
+    """A computer of the Topology activity: it runs the per-computer listeners."""
+
+    name: Annotated[str, _doc("The computer name, unique, no spaces; TLS certificates carry it.")]
+    ctapi: Annotated[
+        CtapiMode,
+        _doc(
+            "CtAPI listeners: disabled (none), unencrypted (2073 only), "
+            "mixed (2073 and 3073), encrypted (3073 only)."
+        ),
+    ] = "mixed"
+    odbc: Annotated[bool, _doc("true: this computer runs the ODBC server on 20222.")] = False
+    certificate: Annotated[
+        str | None,
+        _doc("PEM file of this computer's TLS certificate; default: signed by the emulator CA."),
+    ] = None
+    private_key: Annotated[
+        str | None, _doc("PEM file of the key of `certificate`; given together with it.")
+    ] = None
+    description: Annotated[str, _doc("Free text.")] = ""
 
 
 class NetworkAddress(Record):
-    name: str
-    computer: str
-    address: str
-    description: str = ""
+    """One network card of a computer: the IP address its listeners bind."""
+
+    name: Annotated[str, _doc("Unique name, no spaces; server processes refer to it.")]
+    computer: Annotated[str, _doc("The computer this card belongs to.")]
+    address: Annotated[
+        str,
+        _doc("An IPv4 or IPv6 address (no zone index); not localhost, not a domain name."),
+    ]
+    description: Annotated[str, _doc("Free text.")] = ""
 
 
 class Cluster(Record):
-    name: str
-    description: str = ""
+    """A cluster: at most one primary and one standby alarm, reports and trends server."""
+
+    name: Annotated[str, _doc("Unique name, no spaces or dots (tags are addressed Cluster.Tag).")]
+    description: Annotated[str, _doc("Free text.")] = ""
 
 
 class ServerProcess(Record):
-    name: str
-    type: ServerProcessType
-    network_address: str | list[str]
-    cluster: str | None = None
-    mode: Mode = "primary"
-    port: int | None = None
-    priority: int = 1
-    description: str = ""
+    """An alarm, I/O, reports or trends server process of one cluster."""
+
+    name: Annotated[str, _doc("Unique name across the project.")]
+    type: Annotated[ServerProcessType, _doc("alarm, io, reports or trends.")]
+    network_address: Annotated[
+        str | list[str],
+        _doc("The network address name, or a list of names (one per network card)."),
+    ]
+    cluster: Annotated[
+        str | None, _doc("The cluster; may be left out when there is exactly one cluster.")
+    ] = None
+    mode: Annotated[Mode, _doc("primary or standby.")] = "primary"
+    port: Annotated[
+        int | None,
+        _doc("1..65535; default: the type's default port (alarm 2080, io 2082, ...)."),
+    ] = None
+    priority: Annotated[int, _doc("1..32767, lower is preferred by clients.")] = 1
+    description: Annotated[str, _doc("Free text.")] = ""
 
     @property
     def network_addresses(self) -> list[str]:
@@ -70,7 +106,7 @@ class ServerProcess(Record):
 
 
 class Topology(Record):
-    """The whole file. Table names are the TOML keys."""
+    """A plant-scada-emulator topology file: one table per tab of Studio's Topology activity."""
 
     project: Project = msgspec.field(default_factory=Project)
     computers: list[Computer] = msgspec.field(default_factory=list)
@@ -98,3 +134,6 @@ RECORD_TABLES: tuple[str, ...] = (
     "trends",
     "reports",
 )
+
+#: The single-table keys of the file ([project]).
+SINGLE_TABLES: tuple[str, ...] = ("project",)
