@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -17,6 +19,30 @@ class SystemClock:
 
     def now(self) -> float:
         return time.time()
+
+
+class ScaledClock:
+    """Real time run `speed` times faster from the moment it is made (`--speed 60`)."""
+
+    def __init__(
+        self,
+        speed: float = 1.0,
+        start: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not (speed > 0 and math.isfinite(speed)):
+            raise ValueError(f"the speed must be a finite number > 0, not {speed!r}")
+        self.speed = speed
+        self._start = time.time() if start is None else start
+        self._monotonic = monotonic
+        self._origin = monotonic()
+
+    def now(self) -> float:
+        return self._start + (self._monotonic() - self._origin) * self.speed
+
+    def real_seconds(self, plant_seconds: float) -> float:
+        """How long to sleep in real time for `plant_seconds` of plant time to pass."""
+        return plant_seconds / self.speed
 
 
 class VirtualClock:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from emulator.plant import rules as plant_rules
@@ -29,7 +30,8 @@ from emulator.ports import (
     reserved_for_another_type,
     type_title,
 )
-from emulator.topology.load import LoadedTopology
+from emulator.scenario import rules as scenario_rules
+from emulator.topology.load import LoadedTopology, load_demo, load_path
 from emulator.topology.model import PRIORITY_MAX, PRIORITY_MIN, Computer, ServerProcess
 from emulator.topology.names import Directory, is_blank, nearest
 from emulator.topology.plan import Endpoint, alarm_database, computer_endpoints, process_endpoint
@@ -48,14 +50,20 @@ _NOUNS = {
 
 
 def compile_topology(loaded: LoadedTopology) -> list[Problem]:
-    """The decode problems, then every topology rule, then every plant rule, in that order."""
+    """The decode problems, then every topology, plant and scenario rule, in that order."""
     context = _Context(loaded)
     problems = list(loaded.problems)
     for rule in TOPOLOGY_RULES:
         problems.extend(rule(context))
-    for plant_rule in plant_rules.RULES:
+    for plant_rule in (*plant_rules.RULES, *scenario_rules.RULES):
         problems.extend(_run_plant_rule(plant_rule, loaded))
     return problems
+
+
+def load_and_compile(path: str | Path | None) -> tuple[LoadedTopology, list[Problem]]:
+    """Load a file (None: the packaged demo plant) and compile it; LoadError when unreadable."""
+    loaded = load_demo() if path is None else load_path(path)
+    return loaded, compile_topology(loaded)
 
 
 def _run_plant_rule(rule: plant_rules.Rule, loaded: LoadedTopology) -> list[Problem]:
@@ -334,7 +342,8 @@ def _unknown(noun: str, table: str, name: str, known: Sequence[str], where: Loca
     if close is not None:
         hint = f"did you mean {close!r}?"
     elif known:
-        hint = f"the {table} are " + ", ".join(repr(k) for k in known[:10])
+        hint = f"known {noun}es: " if noun.endswith("ss") else f"known {noun}s: "
+        hint += ", ".join(repr(k) for k in known[:10])
         hint += ", ..." if len(known) > 10 else ""
     else:
         hint = f"add a [[{table}]] record named {name!r}"

@@ -25,7 +25,12 @@ from emulator.topology.names import nearest
 from emulator.topology.problems import Location, Problem, error
 
 #: The key that names a record in each table (used for messages and to find its line).
-RECORD_KEYS: dict[str, str] = {"alarms": "tag", "alarm_categories": "number", "generators": "tag"}
+RECORD_KEYS: dict[str, str] = {
+    "alarms": "tag",
+    "alarm_categories": "number",
+    "generators": "tag",
+    "timeline": "action",
+}
 
 DEMO_SOURCE = "<demo plant>"
 

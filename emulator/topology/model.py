@@ -12,6 +12,13 @@ from typing import Annotated, Literal
 import msgspec
 
 from emulator.plant.config import Alarm, AlarmCategory, Report, Tag, Trend, User
+from emulator.scenario.config import (
+    ControlSettings,
+    FaultSpec,
+    Generator,
+    ScenarioSettings,
+    TimelineEvent,
+)
 
 CtapiMode = Literal["disabled", "unencrypted", "mixed", "encrypted"]
 ServerProcessType = Literal["alarm", "io", "reports", "trends"]
@@ -119,6 +126,12 @@ class Topology(Record):
     alarms: list[Alarm] = msgspec.field(default_factory=list)
     trends: list[Trend] = msgspec.field(default_factory=list)
     reports: list[Report] = msgspec.field(default_factory=list)
+    # Scenario tables (docs/scenarios.md, docs/control.md)
+    scenario: ScenarioSettings = msgspec.field(default_factory=ScenarioSettings)
+    generators: list[Generator] = msgspec.field(default_factory=list)
+    timeline: list[TimelineEvent] = msgspec.field(default_factory=list)
+    faults: list[FaultSpec] = msgspec.field(default_factory=list)
+    control: ControlSettings = msgspec.field(default_factory=ControlSettings)
 
 
 #: The array-of-tables keys of the file, in the order Plant SCADA sets them up.
@@ -133,7 +146,10 @@ RECORD_TABLES: tuple[str, ...] = (
     "alarms",
     "trends",
     "reports",
+    "generators",
+    "timeline",
+    "faults",
 )
 
-#: The single-table keys of the file ([project]).
-SINGLE_TABLES: tuple[str, ...] = ("project",)
+#: The single-table keys of the file ([project], [scenario], [control]).
+SINGLE_TABLES: tuple[str, ...] = ("project", "scenario", "control")

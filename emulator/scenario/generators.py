@@ -1,0 +1,223 @@
+"""Generated tag values: every generator computed on one fixed grid of ticks. Pure.
+
+Values depend only on the seed, the tick and the elapsed plant time (and, for expressions, on the
+tags they read), never on when or how often `advance` is called: the same scenario with the same
+seed and clock gives the same values.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from emulator.plant.config import TagType, TagValue
+from emulator.scenario.config import Generator
+from emulator.scenario.duration import seconds
+from emulator.scenario.expression import Expression, ExpressionError, compile_expression
+
+#: Ticks computed by one `advance` at most; a clock that jumps further skips ahead.
+MAX_TICKS_PER_ADVANCE = 100_000
+
+
+def rng_for(seed: int, *parts: object) -> random.Random:
+    """A random source of its own for each seeded thing (string seeds hash the same every run)."""
+    return random.Random(":".join([str(seed), *(str(p) for p in parts)]))
+
+
+def coerce(value: TagValue, tag_type: TagType) -> TagValue:
+    """A generated value as the tag's type."""
+    if tag_type == "string":
+        return value if isinstance(value, str) else f"{value:g}"
+    number = as_number(value)
+    if tag_type == "digital":
+        return round(number) != 0
+    if tag_type in ("int", "long"):
+        return round(number)
+    return number
+
+
+def as_number(value: TagValue | None) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return 0.0
+    return float(value)
+
+
+@dataclass
+class _Driven:
+    """One generator at run time: its spec, parsed durations, random source and last value."""
+
+    spec: Generator
+    tag_type: TagType
+    rng: random.Random
+    period: float
+    phase: float
+    steps: list[tuple[float, TagValue]]
+    expression: Expression | None
+    value: float | None = None
+
+
+@dataclass
+class Advance:
+    """What one `advance` produced: the latest value of each tag, ticks skipped, and the
+    expressions that could not be evaluated (the tag keeps its value)."""
+
+    values: dict[str, TagValue] = field(default_factory=dict)
+    time: float | None = None
+    skipped: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class Generators:
+    """The generators of a scenario, stepped on the grid start + k * tick."""
+
+    def __init__(
+        self,
+        specs: Sequence[Generator],
+        *,
+        seed: int,
+        tick: float,
+        start: float,
+        types: Mapping[str, TagType],
+    ) -> None:
+        if not tick > 0:
+            raise ValueError("the tick must be > 0 seconds")
+        folded = {name.casefold(): kind for name, kind in types.items()}
+        self.tick = tick
+        self.start = start
+        self._ticks = 0
+        self._errors: dict[str, str] = {}
+        self._driven = [
+            _Driven(
+                spec=spec,
+                tag_type=folded.get(spec.tag.casefold(), "real"),
+                rng=rng_for(seed, index, spec.tag.casefold()),
+                period=seconds(spec.period),
+                phase=seconds(spec.phase),
+                steps=sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0]),
+                expression=(
+                    compile_expression(spec.expression)
+                    if spec.kind == "expression" and spec.expression is not None
+                    else None
+                ),
+            )
+            for index, spec in enumerate(specs)
+        ]
+
+    @property
+    def tags(self) -> list[str]:
+        return [d.spec.tag for d in self._driven]
+
+    def next_tick(self) -> float:
+        """The plant time of the next tick."""
+        return self.start + (self._ticks + 1) * self.tick
+
+    def advance(self, now: float, current: Mapping[str, TagValue]) -> Advance:
+        """Step every tick up to `now`; `current` is the plant's values (keys casefolded)."""
+        result = Advance()
+        due = math.floor((now - self.start) / self.tick + 1e-9) - self._ticks
+        if due <= 0:
+            return result
+        if due > MAX_TICKS_PER_ADVANCE:
+            result.skipped = due - MAX_TICKS_PER_ADVANCE
+            self._ticks += result.skipped
+            due = MAX_TICKS_PER_ADVANCE
+        view = dict(current)
+        for _ in range(due):
+            self._ticks += 1
+            elapsed = self._ticks * self.tick
+            for driven in self._driven:
+                raw = self._step(driven, elapsed, view)
+                if raw is None:
+                    continue
+                value = coerce(raw, driven.tag_type)
+                view[driven.spec.tag.casefold()] = value
+                result.values[driven.spec.tag] = value
+        result.time = self.start + self._ticks * self.tick
+        result.errors, self._errors = self._errors, {}
+        return result
+
+    def _step(self, d: _Driven, elapsed: float, view: Mapping[str, TagValue]) -> TagValue | None:
+        spec = d.spec
+        if d.value is None:
+            d.value = as_number(view.get(spec.tag.casefold()))
+        raw = self._raw(d, elapsed, view)
+        if raw is None or isinstance(raw, str):
+            return raw
+        raw = float(raw)
+        if spec.kind in ("random_walk", "expression"):
+            d.value = _clamp(raw, spec)  # the state carried to the next tick excludes noise
+        if spec.noise > 0:
+            raw += d.rng.gauss(0.0, spec.noise)
+        return _clamp(raw, spec)
+
+    def _raw(self, d: _Driven, elapsed: float, view: Mapping[str, TagValue]) -> TagValue | None:
+        spec = d.spec
+        t = elapsed + d.phase
+        match spec.kind:
+            case "constant":
+                return spec.value
+            case "sine":
+                return spec.offset + spec.amplitude * math.sin(2 * math.pi * t / d.period)
+            case "square":
+                high = (t % d.period) < spec.duty * d.period
+                return spec.offset + (spec.amplitude if high else -spec.amplitude)
+            case "ramp":
+                return _ramp(spec, elapsed)
+            case "random_walk":
+                base = d.value if d.value is not None else 0.0
+                return base + d.rng.gauss(0.0, spec.step * math.sqrt(self.tick))
+            case "steps":
+                return _step_value(d, elapsed)
+            case "expression":
+                assert d.expression is not None
+                try:
+                    result = d.expression.evaluate(view)
+                except ExpressionError as exc:
+                    self._errors.setdefault(spec.tag, str(exc))
+                    return None
+                if spec.integrate:
+                    base = d.value if d.value is not None else 0.0
+                    return base + result * self.tick
+                return result
+        return None
+
+
+def _ramp(spec: Generator, elapsed: float) -> float:
+    value = spec.start + spec.rate * elapsed
+    if spec.end is None or spec.end == spec.start:
+        return value
+    span = spec.end - spec.start
+    if spec.hold:
+        return spec.end if (value - spec.start) / span >= 1 else value
+    return spec.start + math.fmod(value - spec.start, span)
+
+
+def _step_value(d: _Driven, elapsed: float) -> TagValue | None:
+    if not d.steps:
+        return None
+    t = elapsed % d.period if d.spec.repeat and d.period > 0 else elapsed
+    chosen: TagValue | None = None
+    for at, value in d.steps:
+        if at <= t:
+            chosen = value
+    if chosen is None:
+        # Before the first step of a repeating cycle the last step still holds.
+        if not d.spec.repeat or elapsed < d.period:
+            return None
+        chosen = d.steps[-1][1]
+    return chosen
+
+
+def _clamp(value: float, spec: Generator) -> float:
+    if spec.min is not None and value < spec.min:
+        value = spec.min
+    if spec.max is not None and value > spec.max:
+        value = spec.max
+    return value
