@@ -67,18 +67,23 @@ class Alarm(_Record):
     variable_b: str | None = None
     #: Advanced: a Cicode expression, on while it is true.
     expression: str | None = None
-    setpoint: float | None = None
+    #: Analog deviation: the setpoint, a number or the name of a tag.
+    setpoint: float | str | None = None
     high_high: float | None = None
     high: float | None = None
     low: float | None = None
     low_low: float | None = None
     deviation: float | None = None
+    #: Analog rate of change: engineering units per second.
     rate: float | None = None
+    #: Hysteresis of the high-high/high/low/low-low and deviation limits, in engineering units.
     deadband: float = 0.0
     category: int = 0
+    #: 0-255, 1 highest; default: the category's priority.
     priority: int | None = None
     area: int = 0
     help: str = ""
+    #: Custom1..Custom8.
     custom: list[str] = msgspec.field(default_factory=list)
 
 

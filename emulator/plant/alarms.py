@@ -1,0 +1,542 @@
+"""The alarm server's plant logic: alarms go on and off as tags move, get acknowledged and disabled.
+
+Sans-IO: `evaluate(now)` reads tag values through a callable and returns the events it caused;
+acknowledge/disable/enable take the user and `now` and return theirs. Every event is written to
+the alarm log (emulator.plant.storage) before the call returns, so an acknowledgement reported
+done survives a crash. Semantics: reference sections 3 and 6; documented in docs/plant.md
+("Alarms").
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import msgspec
+import structlog
+
+from emulator.plant.alarm_limits import AnalogLimits
+from emulator.plant.config import Alarm, AlarmCategory, TagValue
+
+log = structlog.get_logger(__name__)
+
+#: Reads the engineering value of a tag; None when it has no good value (unknown, bad quality).
+ValueReader = Callable[[str], TagValue | None]
+#: Evaluates a Cicode expression of an advanced alarm; None when it cannot be evaluated.
+ExpressionEvaluator = Callable[[str], TagValue | None]
+
+EventKind = Literal["on", "off", "ack", "disable", "enable"]
+
+#: The alarm query types of reference section 6 (AlarmGetFieldRec / the alarm list).
+QUERY_ACTIVE = 0
+QUERY_UNACKNOWLEDGED = 1
+QUERY_ACKNOWLEDGED_ON = 2
+QUERY_DISABLED = 3
+QUERY_CONFIGURED = 4
+ALL_AREAS = -1
+
+
+class AlarmStatus(msgspec.Struct, kw_only=True):
+    """The live state of one alarm: what `.On`, `.Ack`, `.Disabled`, `.OnTime` read."""
+
+    tag: str
+    on: bool = False
+    #: True while there is nothing to acknowledge (an alarm that never went on is "acknowledged").
+    acked: bool = True
+    disabled: bool = False
+    on_time: float | None = None
+    off_time: float | None = None
+    ack_time: float | None = None
+    ack_user: str = ""
+    #: Analog: which limit is exceeded (HIGHHIGH, HIGH, LOW, LOWLOW, DEVIATION, RATE); else "".
+    condition: str = ""
+    value: TagValue | None = None
+    com_break: bool = False
+
+    @property
+    def state(self) -> str:
+        """Plant SCADA's words for the alarm's state (the `.State` property)."""
+        if self.disabled:
+            return "DISABLED"
+        on = "ON" if self.on else "OFF"
+        return f"{on} {'acknowledged' if self.acked else 'unacknowledged'}"
+
+    @property
+    def active(self) -> bool:
+        """In the active alarm list: on, or off but not yet acknowledged."""
+        return not self.disabled and (self.on or not self.acked)
+
+
+class AlarmEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the alarm event log, with the alarm's status right after it."""
+
+    uid: str
+    time: float
+    tag: str
+    kind: EventKind
+    user: str = ""
+    value: TagValue | None = None
+    condition: str = ""
+    category: int = 0
+    priority: int = 0
+    area: int = 0
+    cluster: str | None = None
+    comment: str = ""
+    status: AlarmStatus
+
+    @property
+    def state(self) -> str:
+        return self.status.state
+
+
+class AlarmSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """What a main alarm server hands a returning standby: the log and every alarm's status."""
+
+    events: list[AlarmEvent]
+    statuses: list[AlarmStatus]
+
+
+class AlarmLog(Protocol):
+    """Where events go; emulator.plant.storage.Store is one (SQLite, or in memory)."""
+
+    def record_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
+        """Write the events and their statuses durably (committed) before returning."""
+        ...
+
+    def alarm_statuses(self) -> dict[str, AlarmStatus]:
+        """The last recorded status of every alarm, by tag."""
+        ...
+
+    def alarm_events(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]: ...
+
+    def merge_alarm_events(self, events: Sequence[AlarmEvent]) -> int:
+        """Add the events not yet logged (by uid); returns how many were new."""
+        ...
+
+    def replace_alarm_statuses(self, statuses: Sequence[AlarmStatus]) -> None: ...
+
+
+class AlarmError(LookupError):
+    """A request named an alarm or property that does not exist; the message says which."""
+
+
+class UnknownAlarmError(AlarmError):
+    pass
+
+
+class UnknownAlarmPropertyError(AlarmError):
+    pass
+
+
+@dataclass(slots=True)
+class _Configured:
+    config: Alarm
+    priority: int
+    limits: AnalogLimits | None
+    status: AlarmStatus
+
+
+def _key(name: str) -> str:
+    return name.casefold()
+
+
+def _truth(value: TagValue) -> bool | None:
+    if isinstance(value, bool | int | float):
+        return bool(value)
+    text = value.strip()
+    if text.casefold() in ("true", "on"):
+        return True
+    if text.casefold() in ("false", "off", ""):
+        return False
+    try:
+        return float(text) != 0
+    except ValueError:
+        return None
+
+
+class AlarmServer:
+    """The alarms of one cluster on one alarm server process, with their status and log."""
+
+    def __init__(
+        self,
+        alarms: Iterable[Alarm],
+        categories: Iterable[AlarmCategory],
+        values: ValueReader,
+        log: AlarmLog,
+        *,
+        expressions: ExpressionEvaluator | None = None,
+        server: str = "",
+    ) -> None:
+        self._values = values
+        self._expressions = expressions
+        self._log = log
+        self._server = server
+        self._categories = {c.number: c for c in categories}
+        restored = {_key(tag): s for tag, s in log.alarm_statuses().items()}
+        self._alarms: dict[str, _Configured] = {}
+        for alarm in alarms:
+            category = self._categories.get(alarm.category)
+            priority = (
+                alarm.priority
+                if alarm.priority is not None
+                else (category.priority if category else 0)
+            )
+            limits = AnalogLimits.of(alarm) if alarm.type == "analog" else None
+            status = restored.get(_key(alarm.tag)) or AlarmStatus(tag=alarm.tag)
+            status.tag = alarm.tag
+            if limits is not None and status.on:
+                limits.resume(status.condition)
+            self._alarms[_key(alarm.tag)] = _Configured(alarm, priority, limits, status)
+
+    # ---- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, now: float) -> list[AlarmEvent]:
+        """Compare every enabled alarm with its tags; the on/off events this caused, logged."""
+        events: list[AlarmEvent] = []
+        for entry in self._alarms.values():
+            if entry.status.disabled:
+                continue
+            reading = self._read(entry, now)
+            if reading is None:
+                entry.status.com_break = True
+                continue
+            entry.status.com_break = False
+            condition, value = reading
+            events += self._transition(entry, condition, value, now)
+        self._commit(events)
+        return events
+
+    def _read(self, entry: _Configured, now: float) -> tuple[str | None, TagValue] | None:
+        """(the condition now on, or None when off; the value) or None on a com break."""
+        alarm = entry.config
+        if alarm.type == "analog":
+            assert entry.limits is not None
+            raw = self._values(alarm.variable or "")
+            number = _number(raw)
+            if raw is None or number is None:
+                return None
+            setpoint: float | None = None
+            if isinstance(alarm.setpoint, str):
+                setpoint = _number(self._values(alarm.setpoint))
+                if setpoint is None:
+                    return None
+            elif alarm.setpoint is not None:
+                setpoint = alarm.setpoint
+            return entry.limits.update(number, setpoint, now), number
+        if alarm.type == "advanced":
+            if self._expressions is None or alarm.expression is None:
+                return None
+            result = self._expressions(alarm.expression)
+            truth = None if result is None else _truth(result)
+            if result is None or truth is None:
+                return None
+            return ("ON" if truth else None), result
+        a = self._digital(alarm.variable)
+        if a is None:
+            return None
+        b = self._digital(alarm.variable_b) if alarm.variable_b else False
+        if b is None:
+            return None
+        value = self._values(_strip_not(alarm.variable or ""))
+        return ("ON" if a and not b else None), (value if value is not None else a)
+
+    def _digital(self, name: str | None) -> bool | None:
+        if not name:
+            return None
+        negate = name[:4].casefold() == "not "
+        raw = self._values(_strip_not(name))
+        truth = None if raw is None else _truth(raw)
+        if truth is None:
+            return None
+        return truth != negate
+
+    def _transition(
+        self, entry: _Configured, condition: str | None, value: TagValue, now: float
+    ) -> list[AlarmEvent]:
+        status = entry.status
+        label = None if condition is None else ("" if condition == "ON" else str(condition))
+        if label is not None and (not status.on or label != status.condition):
+            status.on, status.acked = True, False
+            status.on_time, status.off_time = now, None
+            status.ack_time, status.ack_user = None, ""
+            status.condition, status.value = label, value
+            return [self._event(entry, "on", now, value=value)]
+        if label is None and status.on:
+            status.on, status.off_time, status.value = False, now, value
+            return [self._event(entry, "off", now, value=value)]
+        return []
+
+    # ---- operator actions ------------------------------------------------------------------
+
+    def acknowledge(self, tag: str, user: str, now: float) -> list[AlarmEvent]:
+        """Acknowledge one alarm; [] when there was nothing to acknowledge."""
+        return self._commit(self._ack([self._entry(tag)], user, now))
+
+    def acknowledge_category(self, category: int, user: str, now: float) -> list[AlarmEvent]:
+        entries = [e for e in self._alarms.values() if e.config.category == category]
+        return self._commit(self._ack(entries, user, now))
+
+    def acknowledge_area(self, area: int, user: str, now: float) -> list[AlarmEvent]:
+        """Acknowledge every alarm of an area (ALL_AREAS: every alarm)."""
+        entries = [e for e in self._alarms.values() if area in (ALL_AREAS, e.config.area)]
+        return self._commit(self._ack(entries, user, now))
+
+    def _ack(self, entries: Iterable[_Configured], user: str, now: float) -> list[AlarmEvent]:
+        events = []
+        for entry in entries:
+            status = entry.status
+            if status.disabled or status.acked:
+                continue
+            status.acked, status.ack_time, status.ack_user = True, now, user
+            events.append(self._event(entry, "ack", now, user=user, value=status.value))
+        return events
+
+    def disable(self, tag: str, user: str, now: float, comment: str = "") -> list[AlarmEvent]:
+        """Stop evaluating an alarm and take it off the active list; [] if already disabled."""
+        entry = self._entry(tag)
+        status = entry.status
+        if status.disabled:
+            return []
+        status.disabled, status.on, status.acked = True, False, True
+        status.com_break = False
+        if entry.limits is not None:
+            entry.limits.reset()
+        return self._commit([self._event(entry, "disable", now, user=user, comment=comment)])
+
+    def enable(self, tag: str, user: str, now: float, comment: str = "") -> list[AlarmEvent]:
+        """Evaluate the alarm again from the next `evaluate`; [] if it was not disabled."""
+        entry = self._entry(tag)
+        if not entry.status.disabled:
+            return []
+        entry.status.disabled = False
+        return self._commit([self._event(entry, "enable", now, user=user, comment=comment)])
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    def query(
+        self, kind: int = QUERY_ACTIVE, area: int = ALL_AREAS, category: int | None = None
+    ) -> list[tuple[Alarm, AlarmStatus]]:
+        """The alarms of a query type (reference section 6), newest on-time first."""
+        if kind not in _QUERIES:
+            raise ValueError(
+                f"alarm query type {kind} does not exist; use 0 (active), 1 (unacknowledged), "
+                "2 (acknowledged on), 3 (disabled) or 4 (all configured)"
+            )
+        match = _QUERIES[kind]
+        rows = [
+            (e.config, e.status)
+            for e in self._alarms.values()
+            if match(e.status)
+            and area in (ALL_AREAS, e.config.area)
+            and category in (None, e.config.category)
+        ]
+        if kind != QUERY_CONFIGURED:
+            rows.sort(key=lambda row: -(row[1].on_time or 0.0))
+        return rows
+
+    def status(self, tag: str) -> AlarmStatus:
+        return self._entry(tag).status
+
+    def config(self, tag: str) -> Alarm:
+        return self._entry(tag).config
+
+    def priority(self, tag: str) -> int:
+        return self._entry(tag).priority
+
+    def alarm_property(self, tag: str, prop: str) -> TagValue:
+        """The value of `tag.prop` (`.On`, `.Ack`, `.OnTime`...) as CtAPI's tag elements read it."""
+        entry = self._entry(tag)
+        reader = _PROPERTIES.get(prop.strip().lstrip(".").casefold())
+        if reader is None:
+            raise UnknownAlarmPropertyError(
+                f"alarm {entry.config.tag!r} has no property {prop!r}; known: {_PROPERTY_NAMES}"
+            )
+        return reader(entry)
+
+    def events(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]:
+        """The alarm event log (the alarm database's answer), oldest first."""
+        return self._log.alarm_events(start, end, tag, limit)
+
+    # ---- redundancy --------------------------------------------------------------------------
+
+    def snapshot(self) -> AlarmSnapshot:
+        """The main's log and statuses, for a returning standby (`restore`)."""
+        return AlarmSnapshot(
+            events=self._log.alarm_events(),
+            statuses=[msgspec.structs.replace(e.status) for e in self._alarms.values()],
+        )
+
+    def restore(self, snapshot: AlarmSnapshot) -> int:
+        """Become a copy of the main: merge its log, take its statuses; returns events added."""
+        added = self._log.merge_alarm_events(snapshot.events)
+        known = [s for s in snapshot.statuses if _key(s.tag) in self._alarms]
+        for status in known:
+            self._adopt(msgspec.structs.replace(status))
+        self._log.replace_alarm_statuses([e.status for e in self._alarms.values()])
+        log.info("alarm log synchronised", server=self._server, events_added=added)
+        return added
+
+    def apply(self, events: Sequence[AlarmEvent]) -> list[AlarmEvent]:
+        """Mirror the main's live events on a standby: log them and take their statuses."""
+        fresh = [e for e in events if _key(e.tag) in self._alarms]
+        self._log.merge_alarm_events(fresh)
+        for event in fresh:
+            self._adopt(msgspec.structs.replace(event.status))
+        self._log.replace_alarm_statuses([e.status for e in self._alarms.values()])
+        return fresh
+
+    def _adopt(self, status: AlarmStatus) -> None:
+        entry = self._alarms[_key(status.tag)]
+        status.tag = entry.config.tag
+        entry.status = status
+        if entry.limits is not None:
+            entry.limits.reset()
+            if status.on:
+                entry.limits.resume(status.condition)
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _entry(self, tag: str) -> _Configured:
+        entry = self._alarms.get(_key(tag))
+        if entry is None:
+            raise UnknownAlarmError(
+                f"no alarm tag {tag!r} on this alarm server; check [[alarms]] tag"
+            )
+        return entry
+
+    def _event(
+        self,
+        entry: _Configured,
+        kind: EventKind,
+        now: float,
+        *,
+        user: str = "",
+        value: TagValue | None = None,
+        comment: str = "",
+    ) -> AlarmEvent:
+        alarm = entry.config
+        return AlarmEvent(
+            uid=uuid.uuid4().hex,
+            time=now,
+            tag=alarm.tag,
+            kind=kind,
+            user=user,
+            value=value,
+            condition=entry.status.condition,
+            category=alarm.category,
+            priority=entry.priority,
+            area=alarm.area,
+            cluster=alarm.cluster,
+            comment=comment,
+            status=msgspec.structs.replace(entry.status),
+        )
+
+    def _commit(self, events: list[AlarmEvent]) -> list[AlarmEvent]:
+        if events:
+            self._log.record_alarm_events(events)
+            for event in events:
+                log.info(
+                    "alarm event",
+                    server=self._server,
+                    tag=event.tag,
+                    kind=event.kind,
+                    state=event.state,
+                    user=event.user or None,
+                )
+        return events
+
+
+_QUERIES: dict[int, Callable[[AlarmStatus], bool]] = {
+    QUERY_ACTIVE: lambda s: s.active,
+    QUERY_UNACKNOWLEDGED: lambda s: s.active and not s.acked,
+    QUERY_ACKNOWLEDGED_ON: lambda s: s.active and s.acked and s.on,
+    QUERY_DISABLED: lambda s: s.disabled,
+    QUERY_CONFIGURED: lambda s: True,
+}
+
+
+def _strip_not(name: str) -> str:
+    return name[4:].strip() if name[:4].casefold() == "not " else name.strip()
+
+
+def _number(value: TagValue | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float):
+        return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _on_time(entry: _Configured) -> int:
+    return int(entry.status.on_time or 0)
+
+
+def _millisec(entry: _Configured) -> int:
+    on_time = entry.status.on_time or 0.0
+    return round(on_time * 1000) % 1000
+
+
+def _custom(index: int) -> Callable[[_Configured], TagValue]:
+    def read(entry: _Configured) -> TagValue:
+        custom = entry.config.custom
+        return custom[index] if index < len(custom) else ""
+
+    return read
+
+
+_PROPERTIES: dict[str, Callable[[_Configured], TagValue]] = {
+    "on": lambda e: e.status.on,
+    "ack": lambda e: e.status.acked,
+    "disabled": lambda e: e.status.disabled,
+    "category": lambda e: e.config.category,
+    "priority": lambda e: e.priority,
+    "name": lambda e: e.config.name,
+    "tag": lambda e: e.config.tag,
+    "desc": lambda e: e.config.description,
+    "help": lambda e: e.config.help,
+    "area": lambda e: e.config.area,
+    "ontime": _on_time,
+    "millisec": _millisec,
+    "offtime": lambda e: int(e.status.off_time or 0),
+    "comBreak".casefold(): lambda e: e.status.com_break,
+    "state": lambda e: e.status.state,
+    **{f"custom{i + 1}": _custom(i) for i in range(8)},
+}
+_PROPERTY_NAMES = (
+    ".On, .Ack, .Disabled, .Category, .Priority, .Name, .Tag, .Desc, .Help, .Area, .OnTime, "
+    ".Millisec, .OffTime, .ComBreak, .State, .Custom1-8"
+)
+
+__all__ = [
+    "ALL_AREAS",
+    "QUERY_ACKNOWLEDGED_ON",
+    "QUERY_ACTIVE",
+    "QUERY_CONFIGURED",
+    "QUERY_DISABLED",
+    "QUERY_UNACKNOWLEDGED",
+    "AlarmError",
+    "AlarmEvent",
+    "AlarmLog",
+    "AlarmServer",
+    "AlarmSnapshot",
+    "AlarmStatus",
+    "UnknownAlarmError",
+    "UnknownAlarmPropertyError",
+]

@@ -1,0 +1,291 @@
+"""Where a server process keeps its history: the alarm event log and statuses, trend samples.
+
+One SQLite database per server process: `<state dir>/<process>.sqlite3` in WAL mode, or an
+in-memory database when there is no state directory (the default in tests). Alarm events are
+committed before `record_alarm_events` returns, so an acknowledgement reported done survives a
+`kill -9`; trend samples are buffered and committed once the oldest buffered one is a second old
+(the trends server calls `flush_due`), so a crash loses at most about the last second of samples.
+Documented in docs/plant.md ("Persistence").
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import msgspec
+import structlog
+
+from emulator.plant.alarms import AlarmEvent, AlarmStatus
+from emulator.plant.trends import TrendSample
+
+log = structlog.get_logger(__name__)
+
+#: Trend samples wait at most this long (plant seconds) in memory before they are committed.
+FLUSH_INTERVAL = 1.0
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alarm_events (
+    seq INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    time REAL NOT NULL,
+    tag TEXT NOT NULL COLLATE NOCASE,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alarm_events_time ON alarm_events (time);
+CREATE TABLE IF NOT EXISTS alarm_status (
+    tag TEXT PRIMARY KEY COLLATE NOCASE,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trend_samples (
+    trend TEXT NOT NULL COLLATE NOCASE,
+    time REAL NOT NULL,
+    value REAL,
+    quality INTEGER NOT NULL,
+    PRIMARY KEY (trend, time)
+) WITHOUT ROWID;
+"""
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class StorageError(Exception):
+    """The state directory cannot hold the database; the message says which file and why."""
+
+
+class Store:
+    """The SQLite history of one server process."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
+        self._db = connection
+        self.path = path
+        self._pending: list[tuple[str, float, float | None, int]] = []
+        self._oldest_pending: float | None = None
+        self._encoder = msgspec.json.Encoder()
+        self._event_decoder = msgspec.json.Decoder(AlarmEvent)
+        self._status_decoder = msgspec.json.Decoder(AlarmStatus)
+
+    @classmethod
+    def open(cls, state_dir: Path | None, name: str) -> Store:
+        """The store of server process `name`: on disk under `state_dir`, else in memory."""
+        if state_dir is None:
+            return cls.memory()
+        path = Path(state_dir) / f"{_SAFE_NAME.sub('_', name)}.sqlite3"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            store = cls(connection, path)
+            store._create()
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(
+                f"cannot open the history database {path}: {exc}; "
+                "check the state directory exists, is writable and holds no foreign file there"
+            ) from exc
+        log.info("history database opened", path=str(path))
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        store = cls(connection, None)
+        store._create()
+        return store
+
+    def _create(self) -> None:
+        self._db.executescript(_SCHEMA)
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif row[0] != str(SCHEMA_VERSION):
+            raise StorageError(
+                f"the history database has schema {row[0]}, this emulator writes "
+                f"{SCHEMA_VERSION}; move the old file away"
+            )
+
+    def close(self) -> None:
+        """Commit what is buffered and close the database."""
+        self.flush()
+        self._db.close()
+
+    # ---- alarms ------------------------------------------------------------------------------
+
+    def record_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
+        """Log the events and their alarms' new statuses in one committed transaction."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO alarm_events (uid, time, tag, body) VALUES (?, ?, ?, ?)",
+                [(e.uid, e.time, e.tag, self._encoder.encode(e)) for e in events],
+            )
+            self._put_statuses(e.status for e in events)
+
+    def alarm_events(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]:
+        """Logged events with start <= time <= end (and of `tag`), oldest first; `limit`: newest."""
+        where: list[str] = ["1"]
+        args: list[float | str | int] = []
+        if start is not None:
+            where.append("time >= ?")
+            args.append(start)
+        if end is not None:
+            where.append("time <= ?")
+            args.append(end)
+        if tag is not None:
+            where.append("tag = ?")
+            args.append(tag)
+        sql = (
+            f"SELECT body FROM alarm_events WHERE {' AND '.join(where)} "  # noqa: S608 (fixed fragments only)
+            "ORDER BY time DESC, seq DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(limit, 0))
+        rows = self._db.execute(sql, args).fetchall()
+        return [self._event_decoder.decode(row[0]) for row in reversed(rows)]
+
+    def alarm_statuses(self) -> dict[str, AlarmStatus]:
+        rows = self._db.execute("SELECT body FROM alarm_status").fetchall()
+        statuses = [self._status_decoder.decode(row[0]) for row in rows]
+        return {s.tag: s for s in statuses}
+
+    def merge_alarm_events(self, events: Sequence[AlarmEvent]) -> int:
+        """Add the events this log lacks (by uid), statuses untouched; returns how many."""
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO alarm_events (uid, time, tag, body) VALUES (?, ?, ?, ?)",
+                [(e.uid, e.time, e.tag, self._encoder.encode(e)) for e in events],
+            )
+            return self._db.total_changes - before
+
+    def replace_alarm_statuses(self, statuses: Sequence[AlarmStatus]) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM alarm_status")
+            self._put_statuses(statuses)
+
+    def _put_statuses(self, statuses: Iterable[AlarmStatus]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO alarm_status (tag, body) VALUES (?, ?)",
+            [(s.tag, self._encoder.encode(s)) for s in statuses],
+        )
+
+    # ---- trends ------------------------------------------------------------------------------
+
+    def add_samples(self, trend: str, samples: Iterable[TrendSample], now: float) -> None:
+        """Buffer samples; committed by `flush_due` within FLUSH_INTERVAL, or by `flush`."""
+        rows = [(trend, s.time, s.value, s.quality) for s in samples]
+        if rows and self._oldest_pending is None:
+            self._oldest_pending = now
+        self._pending += rows
+
+    def flush_deadline(self) -> float | None:
+        """When buffered samples must be committed (plant time), None when nothing waits."""
+        if self._oldest_pending is None:
+            return None
+        return self._oldest_pending + FLUSH_INTERVAL
+
+    def flush_due(self, now: float) -> bool:
+        """Commit the buffer if its deadline has come; True when it did."""
+        deadline = self.flush_deadline()
+        if deadline is None or now < deadline:
+            return False
+        self.flush()
+        return True
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO trend_samples (trend, time, value, quality) "
+                "VALUES (?, ?, ?, ?)",
+                self._pending,
+            )
+        self._pending, self._oldest_pending = [], None
+
+    def samples(
+        self,
+        trend: str,
+        start: float | None = None,
+        end: float | None = None,
+        limit: int | None = None,
+    ) -> list[TrendSample]:
+        """Samples with start <= time <= end, oldest first; `limit`: the newest that many."""
+        self.flush()
+        where = ["trend = ?"]
+        args: list[float | str | int] = [trend]
+        if start is not None:
+            where.append("time >= ?")
+            args.append(start)
+        if end is not None:
+            where.append("time <= ?")
+            args.append(end)
+        sql = (
+            f"SELECT time, value, quality FROM trend_samples WHERE {' AND '.join(where)} "  # noqa: S608 (fixed fragments only)
+            "ORDER BY time DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(limit, 0))
+        rows = self._db.execute(sql, args).fetchall()
+        return [TrendSample(time, value, quality) for time, value, quality in reversed(rows)]
+
+    def latest_at(self, trend: str, time: float) -> TrendSample | None:
+        """The newest sample at or before `time`."""
+        self.flush()
+        row = self._db.execute(
+            "SELECT time, value, quality FROM trend_samples WHERE trend = ? AND time <= ? "
+            "ORDER BY time DESC LIMIT 1",
+            (trend, time),
+        ).fetchone()
+        return None if row is None else TrendSample(*row)
+
+    def earliest_after(self, trend: str, time: float) -> TrendSample | None:
+        """The oldest sample strictly after `time`."""
+        self.flush()
+        row = self._db.execute(
+            "SELECT time, value, quality FROM trend_samples WHERE trend = ? AND time > ? "
+            "ORDER BY time ASC LIMIT 1",
+            (trend, time),
+        ).fetchone()
+        return None if row is None else TrendSample(*row)
+
+    def fill_samples(self, trend: str, samples: Iterable[TrendSample]) -> int:
+        """Add a peer's samples where this store has none at that time; returns how many."""
+        self.flush()
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO trend_samples (trend, time, value, quality) "
+                "VALUES (?, ?, ?, ?)",
+                [(trend, s.time, s.value, s.quality) for s in samples],
+            )
+            return self._db.total_changes - before
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self._db.execute("COMMIT" if exc is None else "ROLLBACK")
