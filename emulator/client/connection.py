@@ -276,6 +276,9 @@ class Connection:
             raise waiter.reply.error
         return waiter.reply.message
 
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
     async def aclose(self) -> None:
         """Close the link; the reader ends and pending requests fail with connection_lost."""
         self._break(_lost(CONNECTION_LOST, f"{self.where}: closed by the client"))

@@ -141,19 +141,30 @@ class Session:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Log out (best effort) and close the link; safe to call twice."""
-        connection, task_group = self._connection, self._task_group
-        self._task_group = None
-        if connection is not None and connection.is_open:
-            with anyio.move_on_after(min(self.options.timeout, 2.0), shield=True):
-                with contextlib.suppress(CtApiError):  # logging out of a link that is going
-                    await connection.request("close")
-        if connection is not None:
-            with anyio.CancelScope(shield=True):
-                await connection.aclose()
+        """Log out and close the link; safe to call twice. Call it from the task that opened."""
+        await self.disconnect()
+        task_group, self._task_group = self._task_group, None
         if task_group is not None:
             task_group.cancel_scope.cancel()
             await task_group.__aexit__(None, None, None)
+
+    async def disconnect(self) -> None:
+        """Log out (best effort) and close the link, from any task; `wait_closed` then returns."""
+        connection = self._connection
+        if connection is None:
+            return
+        with anyio.CancelScope(shield=True):
+            if connection.is_open:
+                with (
+                    anyio.move_on_after(min(self.options.timeout, 2.0)),
+                    contextlib.suppress(CtApiError),  # logging out of a link that is going
+                ):
+                    await connection.request("close")
+            await connection.aclose()
+
+    async def wait_closed(self) -> None:
+        """Return once the link is gone (closed by either side, or lost)."""
+        await self._link().wait_closed()
 
     @property
     def is_open(self) -> bool:

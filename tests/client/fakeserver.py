@@ -123,9 +123,10 @@ async def fake_server(
     *,
     tls_context: ssl.SSLContext | None = None,
     extra_hello: list[Message] | None = None,
+    port: int = 0,
 ) -> AsyncIterator[Listening]:
-    """Serve `state` on 127.0.0.1, an ephemeral port; TLS when a context is given."""
-    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    """Serve `state` on 127.0.0.1 (an ephemeral port by default); TLS when a context is given."""
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=port)
     port = tcp.extra(anyio.abc.SocketAttribute.local_port)
     listener: anyio.abc.Listener[Any] = tcp
     if tls_context is not None:
