@@ -472,7 +472,7 @@ _SPACE = re.compile(r"\s")
 def _name_characters(c: _Context) -> Iterator[Problem]:
     model = c.loaded.model
     for position, computer in enumerate(model.computers):
-        if _SPACE.search(computer.name):
+        if _SPACE.search(computer.name) and not is_blank(computer.name):
             yield error(
                 f"computer name {computer.name!r} contains a space",
                 c.where("computers", position, "name"),
@@ -481,7 +481,7 @@ def _name_characters(c: _Context) -> Iterator[Problem]:
                 "computer-name",
             )
     for position, cluster in enumerate(model.clusters):
-        if _SPACE.search(cluster.name) or "." in cluster.name:
+        if not is_blank(cluster.name) and (_SPACE.search(cluster.name) or "." in cluster.name):
             yield error(
                 f"cluster name {cluster.name!r} contains a space or a dot",
                 c.where("clusters", position, "name"),
@@ -490,7 +490,7 @@ def _name_characters(c: _Context) -> Iterator[Problem]:
                 "cluster-name",
             )
     for position, address in enumerate(model.network_addresses):
-        if _SPACE.search(address.name):
+        if _SPACE.search(address.name) and not is_blank(address.name):
             yield error(
                 f"network address name {address.name!r} contains a space",
                 c.where("network_addresses", position, "name"),
