@@ -92,7 +92,7 @@ class Faults:
     defined: dict[str, FaultSpec] = field(default_factory=dict)
     active: dict[str, FaultSpec] = field(default_factory=dict)
     version: int = 0
-    listeners: list[Callable[[str, FaultSpec], None]] = field(default_factory=list)
+    connections: dict[tuple[str, str, int, bool], int] = field(default_factory=dict)
 
     @classmethod
     def from_specs(cls, specs: Iterable[FaultSpec], seed: int = 0) -> Faults:
@@ -119,7 +119,6 @@ class Faults:
         spec = self._find(name)
         self.active[name.casefold()] = spec
         self.version += 1
-        self._tell("added", spec)
         return spec
 
     def deactivate(self, name: str) -> FaultSpec:
@@ -128,7 +127,6 @@ class Faults:
             raise FaultError(f"fault {name!r} is not active")
         spec = self.active.pop(name.casefold())
         self.version += 1
-        self._tell("cleared", spec)
         return spec
 
     def clear(self) -> list[FaultSpec]:
@@ -141,9 +139,19 @@ class Faults:
     def for_endpoint(self, endpoint: Endpoint) -> list[FaultSpec]:
         return [s for s in self.active.values() if matches(s, endpoint)]
 
-    def link(self, endpoint: Endpoint, connection: int) -> LinkFaults:
+    def link(
+        self,
+        endpoint: Endpoint,
+        connection: int | None = None,
+        on_apply: Callable[[FaultSpec], None] | None = None,
+    ) -> LinkFaults:
+        """The faults of one connection: the n-th of its endpoint unless `connection` says."""
+        if connection is None:
+            key = (endpoint.computer, endpoint.address, endpoint.port, endpoint.tls)
+            connection = self.connections.get(key, 0)
+            self.connections[key] = connection + 1
         rng = random.Random(f"{self.seed}:{endpoint.computer}:{endpoint.process}:{connection}")
-        return LinkFaults(self, endpoint, rng)
+        return LinkFaults(self, endpoint, rng, on_apply)
 
     def _find(self, name: str) -> FaultSpec:
         try:
@@ -154,10 +162,6 @@ class Faults:
                 f"no fault named {name!r}; defined faults: {known} (add one with POST /faults)"
             ) from None
 
-    def _tell(self, what: str, spec: FaultSpec) -> None:
-        for listener in list(self.listeners):
-            listener(what, spec)
-
 
 @dataclass
 class LinkFaults:
@@ -166,6 +170,8 @@ class LinkFaults:
     faults: Faults
     endpoint: Endpoint
     rng: random.Random
+    #: Told once per fault that reaches this connection (logs, metrics).
+    on_apply: Callable[[FaultSpec], None] | None = None
     rolls: dict[str, bool] = field(default_factory=dict)
     streams: dict[Stream, StreamState] = field(
         default_factory=lambda: {"downstream": StreamState(), "upstream": StreamState()}
@@ -178,6 +184,8 @@ class LinkFaults:
             key = spec.name.casefold()
             if key not in self.rolls:
                 self.rolls[key] = self.rng.random() < spec.toxicity
+                if self.rolls[key] and self.on_apply is not None:
+                    self.on_apply(spec)
             if self.rolls[key]:
                 chosen.append(spec)
         return chosen

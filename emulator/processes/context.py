@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from emulator.control.metrics import Metrics
+from emulator.faults.registry import Faults
 from emulator.plant.clock import Clock, SystemClock
 from emulator.plant.state import ChangeFeed
 from emulator.ports import ProcessType
@@ -49,3 +51,6 @@ class Context:
     state_dir: Path | None = None
     #: The supervisor's current view of every server process (set by the runtime).
     processes: Callable[[], tuple[ProcessStatus, ...]] = _no_processes
+    #: Active faults (emulator.faults) and the metrics of every connection (emulator.control).
+    faults: Faults = field(default_factory=Faults)
+    metrics: Metrics = field(default_factory=Metrics)

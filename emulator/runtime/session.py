@@ -13,6 +13,7 @@ import math
 import socket
 import ssl
 import struct
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -20,13 +21,16 @@ import structlog
 from anyio.abc import ByteStream, SocketAttribute, SocketStream
 from anyio.streams.tls import TLSAttribute, TLSStream
 
+from emulator.faults.handler import FaultyHandler
 from emulator.processes.base import Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.connection import ServerConnection
 from emulator.protocol.errors import IDLE_TIMEOUT, ErrorCode
 from emulator.protocol.framing import encode
 from emulator.protocol.messages import failed
+from emulator.runtime import faults
 from emulator.runtime.limits import Limits
+from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import Endpoint
 
 READ_SIZE = 65536
@@ -80,12 +84,21 @@ class Session:
         self._close_reason: str | None = None
         self._peer_closed = False
         self._serving = False
+        self.port: int = stream.extra(SocketAttribute.local_port)  # noqa: S610
         self._log = _log.bind(
             computer=endpoint.computer,
             process=endpoint.process,
-            listener=f"{endpoint.address}:{stream.extra(SocketAttribute.local_port)}",  # noqa: S610
+            listener=f"{endpoint.address}:{self.port}",
             peer=f"{self.peer_host}:{self.peer_port}",
         )
+        self.link = context.faults.link(endpoint, on_apply=self._fault_applied)
+
+    def _fault_applied(self, spec: FaultSpec) -> None:
+        self._log.warning("fault.applied", fault=spec.name, kind=spec.kind)
+        self.context.metrics.fault_applied(self.endpoint, self.port, spec.name, spec.kind)
+
+    def _observe(self, op: str, error: str | None, seconds: float) -> None:
+        self.context.metrics.request(self.endpoint, self.port, op, error, seconds)
 
     def request_close(self, reason: str) -> None:
         """Send a `closing` event and close, as soon as the current write is done."""
@@ -130,8 +143,10 @@ class Session:
         except Exception as exc:
             self._log.exception("handler.failed", during="connect", error=repr(exc))
             return
+        handler = FaultyHandler(handler, self.link, self._observe)
         connection = ServerConnection(handler, peer, max_frame_size=self.limits.max_frame_size)
         self._log.info("connection.open", tls=tls_version)
+        self.context.metrics.connection_opened(self.endpoint, self.port)
         try:
             if await self._send(connection.hello()) and not connection.should_close:
                 await self._serve(connection)
@@ -139,6 +154,7 @@ class Session:
                 await self._linger()
         finally:
             connection.close()
+            self.context.metrics.connection_closed(self.endpoint, self.port)
             self._log.info("connection.close", reason=self._close_reason or "peer")
 
     async def _handshake(self, context: ssl.SSLContext) -> TLSStream | None:
@@ -186,8 +202,20 @@ class Session:
                     await self._send(encode(failed(None, IDLE_TIMEOUT, f"{idle} s")))
                 self._log.info("connection.idle_timeout", timeout=idle)
                 break
+            received: list[bytes] = []
+            if not await faults.through(
+                self.link,
+                data,
+                "upstream",
+                _append(received),
+                close=self.scope.cancel,
+                reset=self.abort,
+            ):
+                break
             async with self._lock:
-                out = connection.receive_data(data, self.context.clock.now())
+                out = b"".join(
+                    connection.receive_data(piece, self.context.clock.now()) for piece in received
+                )
                 if out and not await self._send(out):
                     break
         self._done.set()
@@ -209,12 +237,18 @@ class Session:
     async def _send(self, data: bytes) -> bool:
         """Write `data`; False when the peer is gone."""
         try:
-            await self._stream.send(data)
+            return await faults.through(
+                self.link,
+                data,
+                "downstream",
+                self._stream.send,
+                close=self.scope.cancel,
+                reset=self.abort,
+            )
         except _CLOSED as exc:
             self._log.debug("connection.write_failed", reason=_reason(exc))
             self._done.set()
             return False
-        return True
 
     async def _linger(self) -> None:
         """Half-close, then drain the peer for a moment, so our last frame reaches it."""
@@ -228,6 +262,13 @@ class Session:
                     pass
             except _CLOSED:
                 pass
+
+
+def _append(pieces: list[bytes]) -> Callable[[bytes], Awaitable[None]]:
+    async def append(piece: bytes) -> None:
+        pieces.append(piece)
+
+    return append
 
 
 def _reason(exc: BaseException) -> str:

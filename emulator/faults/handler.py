@@ -1,0 +1,62 @@
+"""A process handler seen through its connection's faults and metrics. Sans-IO.
+
+The runtime wraps every handler in one: an error_reply fault answers a matching request with
+its error instead of the process, a hang fault leaves every request unanswered, and each
+request is reported (op, error name or None, seconds spent) to `observe`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from emulator.faults.registry import LinkFaults
+from emulator.processes.base import Handler, Message
+from emulator.protocol.errors import ProtocolError
+
+Observer = Callable[[str, str | None, float], None]
+
+
+def _ignore(op: str, error: str | None, seconds: float) -> None:
+    return None
+
+
+class FaultyHandler:
+    def __init__(self, inner: Handler, link: LinkFaults, observe: Observer = _ignore) -> None:
+        self.inner = inner
+        self.link = link
+        self.observe = observe
+
+    def hello(self) -> Message:
+        return self.inner.hello()
+
+    def handle(self, request: Message, now: float) -> list[Message]:
+        op = str(request.get("op"))
+        started = time.perf_counter()
+        if self.link.hung:
+            self.observe(op, "hang", 0.0)
+            return []
+        injected = self.link.error_for(request)
+        if injected is not None:
+            self.observe(op, injected[0].name, 0.0)
+            raise ProtocolError(*injected)
+        try:
+            replies = self.inner.handle(request, now)
+        except ProtocolError as exc:
+            self.observe(op, exc.error.name, time.perf_counter() - started)
+            raise
+        except Exception:
+            self.observe(op, "internal_error", time.perf_counter() - started)
+            raise
+        error = next((r["error"].get("name") for r in replies if r.get("ok") is False), None)
+        self.observe(op, error, time.perf_counter() - started)
+        return replies
+
+    def poll(self, now: float) -> list[Message]:
+        return [] if self.link.hung else self.inner.poll(now)
+
+    def next_wakeup(self, now: float) -> float | None:
+        return self.inner.next_wakeup(now)
+
+    def close(self) -> None:
+        self.inner.close()
