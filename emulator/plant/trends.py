@@ -10,7 +10,7 @@ Semantics: reference sections 3, 5 and 6; documented in docs/plant.md ("Trends")
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -241,7 +241,7 @@ class TrendServer:
             missing[sampler.config.name] = [s for s in samples if after is None or s.time > after]
         return missing
 
-    def fill_gap(self, missing: dict[str, Sequence[TrendSample]]) -> int:
+    def fill_gap(self, missing: Mapping[str, Sequence[TrendSample]]) -> int:
         """Copy what the peer sampled while this server was down; returns the samples added."""
         added = 0
         for name, samples in missing.items():

@@ -148,7 +148,10 @@ def parse(text: str) -> TrnQuery:
         instant=integer("InstantTrend"),
         sample_period=real("SamplePeriod"),
     )
-    query.grid  # noqa: B018 (validates period and count with a clear message)
+    try:
+        query.grid  # noqa: B018 (validates period and count with a clear message)
+    except HistoryQueryError as exc:
+        raise TrnQueryError(f"TRNQUERY: {exc}") from None
     if query.data_mode not in (0, 1):
         raise TrnQueryError(f"TRNQUERY Datamode is {query.data_mode}; use 0 or 1 (with quality)")
     if query.instant:

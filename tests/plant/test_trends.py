@@ -1,0 +1,137 @@
+"""The trends server's plant logic: sampling, history queries, gap fill."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.plant.config import TagValue, Trend
+from emulator.plant.storage import FLUSH_INTERVAL, Store
+from emulator.plant.trends import (
+    BAD,
+    GATED,
+    GOOD,
+    NOT_AVAILABLE,
+    HistoryQueryError,
+    TrendSample,
+    TrendServer,
+    UnknownTrendError,
+)
+
+T0 = 1_767_225_600.0
+
+
+def no_values(name: str) -> TagValue | None:
+    return None
+
+
+def test_periodic_trend_samples_on_its_grid_once_per_period() -> None:
+    values: dict[str, TagValue | None] = {"LEVEL": 50.0}
+    trends = TrendServer(
+        [Trend(name="L", tag="LEVEL", sample_period=5)], values.get, Store.memory()
+    )
+    assert trends.next_due(T0 + 2) == T0 + 2  # nothing taken yet: now
+    assert trends.sample(T0 + 2) == [("L", TrendSample(T0, 50.0))]
+    assert trends.sample(T0 + 4.9) == []
+    assert trends.next_due(T0 + 4.9) == T0 + 5
+    values["LEVEL"] = 51
+    assert trends.sample(T0 + 5) == [("L", TrendSample(T0 + 5, 51.0))]
+    values["LEVEL"] = None
+    assert trends.sample(T0 + 17) == [("L", TrendSample(T0 + 15, None, BAD))]
+    assert [s.time for s in trends.raw("l")] == [T0, T0 + 5, T0 + 15]
+
+
+def test_trigger_gates_a_periodic_trend() -> None:
+    values: dict[str, TagValue | None] = {"FLOW": 10.0, "RUN": False}
+    trends = TrendServer(
+        [Trend(name="F", tag="FLOW", sample_period=1, trigger="RUN")], values.get, Store.memory()
+    )
+    assert trends.sample(T0) == [("F", TrendSample(T0, None, GATED))]
+    values["RUN"] = True
+    assert trends.sample(T0 + 1) == [("F", TrendSample(T0 + 1, 10.0, GOOD))]
+    values["RUN"] = None
+    assert trends.sample(T0 + 2) == [("F", TrendSample(T0 + 2, None, NOT_AVAILABLE))]
+
+
+def test_event_trend_samples_on_trigger_edges() -> None:
+    values: dict[str, TagValue | None] = {"COUNT": 7, "DONE": True}
+    trends = TrendServer(
+        [Trend(name="B", tag="COUNT", type="event", trigger="DONE")], values.get, Store.memory()
+    )
+    assert trends.next_due(T0) is None
+    assert trends.sample(T0) == []  # true at start: no edge
+    values["DONE"] = False
+    assert trends.sample(T0 + 1) == []
+    values["DONE"] = True
+    assert trends.sample(T0 + 2.5) == [("B", TrendSample(T0 + 2.5, 7.0))]
+    assert trends.sample(T0 + 3) == []
+
+
+def test_samples_flush_within_a_second_through_sample() -> None:
+    store = Store.memory()
+    trends = TrendServer([Trend(name="L", tag="X", sample_period=10)], {"X": 1}.get, store)
+    trends.sample(T0)
+    assert store.flush_deadline() == T0 + FLUSH_INTERVAL
+    assert trends.next_due(T0) == T0 + FLUSH_INTERVAL
+    trends.sample(T0 + FLUSH_INTERVAL)
+    assert store.flush_deadline() is None
+
+
+def test_raw_and_averaged_history() -> None:
+    store = Store.memory()
+    store.add_samples("L", [TrendSample(T0 + i, float(i)) for i in range(10)], T0)
+    store.add_samples("L", [TrendSample(T0 + 10, None, BAD)], T0)
+    trends = TrendServer([Trend(name="L", tag="X")], no_values, store)
+    assert [s.value for s in trends.raw("L", T0 + 2, T0 + 4)] == [2.0, 3.0, 4.0]
+    assert [s.value for s in trends.raw("L", end=T0 + 4, count=2)] == [3.0, 4.0]
+    averaged = trends.averaged("L", end=T0 + 10, period=5, count=3)
+    assert averaged == [
+        TrendSample(T0, 0.0),  # (T0 - 5, T0]
+        TrendSample(T0 + 5, 3.0),  # 1..5
+        TrendSample(T0 + 10, 7.5),  # 6..9 (10 is bad)
+    ]
+    assert trends.averaged("L", end=T0 + 100, period=5, count=1) == [
+        TrendSample(T0 + 100, None, BAD)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"count": 0}, "count 0 is out of range"),
+        ({"start": T0 + 5, "end": T0}, "swap them"),
+    ],
+)
+def test_bad_raw_queries_say_what_to_do(kwargs: dict[str, float], message: str) -> None:
+    trends = TrendServer([Trend(name="L", tag="X")], no_values, Store.memory())
+    with pytest.raises(HistoryQueryError, match=message):
+        trends.raw("L", **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_averaged_queries_and_unknown_trends() -> None:
+    trends = TrendServer([Trend(name="L", tag="X")], no_values, Store.memory())
+    with pytest.raises(HistoryQueryError, match="period"):
+        trends.averaged("L", end=T0, period=0, count=3)
+    with pytest.raises(HistoryQueryError, match="number of samples"):
+        trends.averaged("L", end=T0, period=1, count=-1)
+    with pytest.raises(UnknownTrendError, match="'NOPE'"):
+        trends.raw("NOPE")
+
+
+def test_a_returning_server_fills_its_gap_from_the_peer() -> None:
+    values: dict[str, TagValue | None] = {"X": 1.0}
+    config = [Trend(name="L", tag="X", sample_period=1)]
+    peer = TrendServer(config, values.get, Store.memory())
+    back = TrendServer(config, values.get, Store.memory())
+    for i in range(3):
+        peer.sample(T0 + i)
+        back.sample(T0 + i)
+    for i in range(3, 8):  # `back` is down
+        values["X"] = float(i)
+        peer.sample(T0 + i)
+    points = back.resume_points()
+    assert points == {"L": T0 + 2}
+    missing = peer.samples_since(points)
+    assert [s.time for s in missing["L"]] == [T0 + i for i in range(3, 8)]
+    assert back.fill_gap(missing) == 5
+    assert back.raw("L") == peer.raw("L")
+    assert back.fill_gap(peer.samples_since({"L": None, "unknown": None})) == 0
