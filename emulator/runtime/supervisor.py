@@ -150,6 +150,10 @@ class Supervisor:
 
     # ---- life -------------------------------------------------------------------------------
 
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutdown.is_set()
+
     def shutdown(self) -> None:
         """Ask for a graceful stop: listeners close, connections get `grace` seconds."""
         self._shutdown.set()

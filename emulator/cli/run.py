@@ -1,0 +1,209 @@
+"""`scada-emu run [FILE]`: compile, bind every listener, print them and `ready`, serve until a
+signal. Documented in docs/running.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import anyio
+import structlog
+
+from emulator.logs import LEVELS, configure
+from emulator.runtime.bind import BindError
+from emulator.runtime.certs import CertificateError, default_state_dir
+from emulator.runtime.limits import raise_open_files
+from emulator.runtime.supervisor import (
+    DEFAULT_GRACE,
+    Supervisor,
+    TopologyError,
+    UnknownComputerError,
+)
+from emulator.topology.load import LoadedTopology, LoadError, load_demo, load_path
+from emulator.topology.problems import Problem, summary
+
+_log = structlog.get_logger("emulator.cli")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the server processes of a topology (the demo plant without FILE)",
+        description="Compile the topology, bind every listener of its plan, print them and "
+        "'ready', and serve until SIGINT or SIGTERM.",
+    )
+    parser.add_argument("file", nargs="?", type=Path, help="topology file (default: demo plant)")
+    parser.add_argument("--computer", help="run only this computer's share of the topology")
+    parser.add_argument(
+        "--ephemeral", action="store_true", help="bind every listener on port 0 of its address"
+    )
+    parser.add_argument(
+        "--ready-file", type=Path, help="write the listeners as JSON here once ready"
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, help=f"where the CA lives (default: {default_state_dir()})"
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=DEFAULT_GRACE,
+        help="seconds open connections get to close on shutdown (default: %(default)s)",
+    )
+    parser.add_argument("--log-format", choices=("auto", "json", "console"), default="auto")
+    parser.add_argument("--log-level", choices=LEVELS, default="info")
+    parser.set_defaults(func=main)
+
+
+def format_problems(problems: list[Problem]) -> str:
+    """As `scada-emu check` prints them (emulator.topology.report once it exists)."""
+    try:
+        report: Any = import_module("emulator.topology.report")
+    except ModuleNotFoundError:
+        lines = [p.format() for p in problems]
+        return "\n".join([*lines, summary(problems)])
+    text: str = report.format_problems(problems)
+    return text
+
+
+def main(args: argparse.Namespace) -> int:
+    configure(args.log_format, args.log_level)
+    if args.grace < 0:
+        print("error: --grace must be zero or more seconds", file=sys.stderr)
+        return 2
+    try:
+        loaded = load_path(args.file) if args.file is not None else load_demo()
+    except LoadError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    raise_open_files()
+    result: int = anyio.run(_run, loaded, args)
+    return result
+
+
+async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
+    try:
+        supervisor = Supervisor(
+            loaded,
+            computer=args.computer,
+            ephemeral=args.ephemeral,
+            state_dir=args.state_dir or default_state_dir(),
+            grace=args.grace,
+        )
+    except TopologyError as exc:
+        print(format_problems(exc.problems), file=sys.stderr)
+        print("error: the topology does not compile; nothing was started", file=sys.stderr)
+        return 1
+    except UnknownComputerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if supervisor.problems:
+        print(format_problems(supervisor.problems), file=sys.stderr)
+    ready_file: Path | None = args.ready_file
+    _remove(ready_file)
+    async with anyio.create_task_group() as tg:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            tg.start_soon(_on_signals, signals, supervisor)
+            try:
+                await tg.start(supervisor.run)
+            except (BindError, CertificateError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                tg.cancel_scope.cancel()
+                return 1
+            status = 0
+            try:
+                _announce(supervisor, ready_file)
+            except OSError as exc:
+                print(f"error: cannot write the ready file {ready_file}: {exc}", file=sys.stderr)
+                supervisor.shutdown()
+                status = 1
+            try:
+                await supervisor.stopped.wait()
+            finally:
+                _remove(ready_file)
+            tg.cancel_scope.cancel()
+    return status
+
+
+async def _on_signals(signals: Any, supervisor: Supervisor) -> None:
+    """The first signal stops gracefully; a second one exits at once."""
+    async for signum in signals:
+        if supervisor.stopped.is_set():
+            return
+        if supervisor.shutting_down:
+            _log.warning("supervisor.exit_now", signal=signal.Signals(signum).name)
+            os._exit(128 + signum)
+        _log.info("supervisor.signal", signal=signal.Signals(signum).name)
+        supervisor.shutdown()
+
+
+def listener_rows(supervisor: Supervisor) -> list[dict[str, Any]]:
+    return [
+        {
+            "computer": listener.endpoint.computer,
+            "process": listener.endpoint.process,
+            "type": str(listener.endpoint.type),
+            "cluster": listener.endpoint.cluster,
+            "mode": listener.endpoint.mode,
+            "address": listener.endpoint.address,
+            "port": listener.port,
+            "tls": listener.endpoint.tls,
+        }
+        for listener in supervisor.listeners
+    ]
+
+
+def _announce(supervisor: Supervisor, ready_file: Path | None) -> None:
+    rows = listener_rows(supervisor)
+    print(_table(rows))
+    if ready_file is not None:
+        _write_ready_file(
+            ready_file,
+            {
+                "pid": os.getpid(),
+                "listeners": rows,
+                "ca_certificate": (
+                    str(supervisor.ca_certificate) if supervisor.ca_certificate else None
+                ),
+            },
+        )
+    print("ready", flush=True)
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    header = ("COMPUTER", "PROCESS", "TYPE", "MODE", "ADDRESS:PORT", "TLS")
+    lines = [header] + [
+        (
+            r["computer"],
+            r["process"],
+            r["type"],
+            r["mode"] or "-",
+            f"{r['address']}:{r['port']}",
+            "yes" if r["tls"] else "no",
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _remove(ready_file: Path | None) -> None:
+    """A ready file is true only while this run serves: none before, none after."""
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)
+
+
+def _write_ready_file(path: Path, content: dict[str, Any]) -> None:
+    """Atomically: a harness polling for the file never reads half of it."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, path)
