@@ -1,0 +1,294 @@
+"""The CtAPI server process: one session per connection, over the plant. Sans-IO.
+
+Serves the requests of docs/protocol.md ("CtAPI requests") with CtAPI's semantics (reference
+section 5): open/close, tag read/write, Cicode and tag lists. The same process serves 2073 and
+3073; only CT_OPEN_CRYPT tells them apart. docs/ctapi.md maps each CtAPI function to requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from emulator.cicode import BUILTINS, CallContext, Functions, run
+from emulator.plant.config import User
+from emulator.plant.state import Plant, plant_of
+from emulator.plant.users import authenticate
+from emulator.processes.base import Message, Peer
+from emulator.processes.context import Context
+from emulator.processes.taglists import DEFAULT_POLL_PERIOD_MS, Failure, TagList, TagLists
+from emulator.protocol.errors import (
+    ACCESS_DENIED,
+    ALREADY_OPEN,
+    BAD_REQUEST,
+    ENCRYPTION_UNAVAILABLE,
+    LIST_BUSY,
+    LOGIN_FAILED,
+    NOT_CONNECTED,
+    UNKNOWN_REQUEST,
+    ProtocolError,
+)
+from emulator.protocol.messages import RequestId, failed, field, ok, parse_request
+from emulator.topology.plan import Endpoint
+
+CT_OPEN_CRYPT = 0x1
+CT_OPEN_RECONNECT = 0x2
+CT_OPEN_READ_ONLY = 0x4
+CT_OPEN_BATCH = 0x8
+CT_OPEN_EXTENDED = 0x10
+CT_OPEN_WINDOWSUSER = 0x20
+OPEN_MODES = 0x3F
+
+_log = structlog.get_logger("emulator.ctapi")
+
+Op = Callable[["CtapiHandler", RequestId, Message, float], list[Message]]
+
+
+class CtapiProcess:
+    """The CtAPI listener of one computer: the plant, the users and the Cicode functions."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        users: list[User],
+        *,
+        endpoint: Endpoint | None = None,
+        functions: Functions = BUILTINS,
+        context: Context | None = None,
+    ) -> None:
+        self.plant = plant
+        self.users = users
+        self.endpoint = endpoint
+        self.functions = functions
+        self.context = context
+
+    def connect(self, peer: Peer) -> CtapiHandler:
+        return CtapiHandler(self, peer)
+
+
+def create(endpoint: Endpoint, context: Context) -> CtapiProcess:
+    """The factory the runtime registers for ProcessType.CTAPI."""
+    return CtapiProcess(
+        plant_of(context), context.topology.users, endpoint=endpoint, context=context
+    )
+
+
+class CtapiHandler:
+    """One CtAPI connection: its session (after `open`) and its tag lists."""
+
+    def __init__(self, process: CtapiProcess, peer: Peer) -> None:
+        self.process = process
+        self.peer = peer
+        self.user: User | None = None
+        self.mode = 0
+        self.read_only = False
+        self.lists = TagLists()
+        self._log = _log.bind(peer=f"{peer.host}:{peer.port}", tls=peer.tls_version is not None)
+
+    # --- Handler protocol -------------------------------------------------------------------
+    def hello(self) -> Message:
+        return {"requests": ["ping", *sorted(_OPS)], "login": "open"}
+
+    def handle(self, request: Message, now: float) -> list[Message]:
+        rid, op = parse_request(request)
+        serve = _OPS.get(op)
+        if serve is None:
+            raise ProtocolError(
+                UNKNOWN_REQUEST, f"{op!r}: CtAPI requests are {', '.join(sorted(_OPS))}"
+            )
+        if op != "open" and self.user is None:
+            raise ProtocolError(NOT_CONNECTED, f"{op}: open a session first")
+        return serve(self, rid, request, now)
+
+    def poll(self, now: float) -> list[Message]:
+        if self.user is None:
+            return []
+        replies = []
+        for tag_list in self.lists.lists.values():
+            if tag_list.pending is not None and self.lists.ready(tag_list, self.plant, now):
+                replies.append(self._complete(tag_list, now))
+        return replies
+
+    def next_wakeup(self, now: float) -> float | None:
+        if self.user is None:
+            return None
+        dues = [
+            t.due() for t in self.lists.lists.values() if t.pending is not None and t.due() > now
+        ]
+        return min(dues) if dues else None
+
+    def close(self) -> None:
+        self._log.debug("ctapi.disconnect", user=self.user.name if self.user else None)
+        self.user = None
+        self.lists = TagLists()
+
+    # --- helpers ------------------------------------------------------------------------------
+    @property
+    def plant(self) -> Plant:
+        return self.process.plant
+
+    def _may_write(self, what: str) -> None:
+        if self.read_only:
+            raise ProtocolError(ACCESS_DENIED, f"{what}: the session is read-only")
+
+    def _user_name(self) -> str | None:
+        return self.user.name if self.user else None
+
+    def _cancel(self, tag_list: TagList, why: str) -> list[Message]:
+        if tag_list.pending is None:
+            return []
+        rid, tag_list.pending = tag_list.pending, None
+        return [failed(rid, NOT_CONNECTED, f"the pending read of list {tag_list.id} {why}")]
+
+    def _complete(self, tag_list: TagList, now: float) -> Message:
+        rid, tag_list.pending = tag_list.pending, None
+        return ok(rid, failed=_failures(self.lists.commit(tag_list, self.plant, now)))
+
+    # --- requests -------------------------------------------------------------------------------
+    def _open(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        user_name = field(request, "user", str)
+        password = field(request, "password", str)
+        mode = field(request, "mode", int, 0)
+        if self.user is not None:
+            raise ProtocolError(ALREADY_OPEN, f"logged in as {self.user.name}; close first")
+        if mode & ~OPEN_MODES or mode < 0:
+            raise ProtocolError(BAD_REQUEST, f"open mode {mode:#x}: known bits are 0x01..0x20")
+        if mode & CT_OPEN_CRYPT and self.peer.tls_version is None:
+            raise ProtocolError(
+                ENCRYPTION_UNAVAILABLE,
+                "this connection is not encrypted: use the TLS port (3073) for CT_OPEN_CRYPT",
+            )
+        user = authenticate(self.process.users, user_name, password)
+        if user is None:
+            self._log.warning("ctapi.login_failed", user=user_name[:64], mode=mode)
+            raise ProtocolError(LOGIN_FAILED, "check the user name and password")
+        self.user = user
+        self.mode = mode
+        self.read_only = user.read_only or bool(mode & CT_OPEN_READ_ONLY)
+        self._log.info("ctapi.open", user=user.name, mode=mode, read_only=self.read_only)
+        return [ok(rid, user=user.name, mode=mode, read_only=self.read_only)]
+
+    def _close(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        replies: list[Message] = []
+        for tag_list in self.lists.lists.values():
+            replies += self._cancel(tag_list, "was cancelled by close")
+        self._log.info("ctapi.close", user=self._user_name())
+        self.user = None
+        self.read_only = False
+        self.mode = 0
+        return [*replies, ok(rid)]
+
+    def _tag_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        reading = self.plant.read(field(request, "tag", str))
+        return [ok(rid, value=reading.value)]
+
+    def _tag_read_ex(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        reading = self.plant.read(field(request, "tag", str))
+        return [
+            ok(
+                rid,
+                value=reading.value,
+                timestamp=reading.timestamp,
+                value_timestamp=reading.value_timestamp,
+                quality_timestamp=reading.quality_timestamp,
+                quality=reading.quality.to_json(),
+            )
+        ]
+
+    def _tag_write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tag = field(request, "tag", str)
+        value = field(request, "value", str)
+        self._may_write(f"write {tag}")
+        self.plant.write(tag, value, now, self._user_name())
+        return [ok(rid)]
+
+    def _cicode(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        command = field(request, "command", str)
+        field(request, "window", int, 0)
+        field(request, "mode", int, 0)
+        self._may_write("Cicode")
+        ctx = CallContext(self.plant, now, self.user, self.process.context)
+        result = run(command, ctx, self.process.functions)
+        self._log.info("ctapi.cicode", user=self._user_name(), command=command[:200])
+        return [ok(rid, result=result)]
+
+    def _list_new(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        return [ok(rid, list=self.lists.new(field(request, "mode", int, 0)))]
+
+    def _list_add(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        handle = self.lists.add(field(request, "list", int), field(request, "tag", str))
+        return [ok(rid, handle=handle)]
+
+    def _list_add_ex(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        handle = self.lists.add(
+            field(request, "list", int),
+            field(request, "tag", str),
+            raw=field(request, "raw", bool, False),
+            poll_period_ms=field(request, "poll_period_ms", int, DEFAULT_POLL_PERIOD_MS),
+            deadband=float(field(request, "deadband", (int, float), 0.0)),
+        )
+        return [ok(rid, handle=handle)]
+
+    def _list_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tag_list = self.lists.get_list(field(request, "list", int))
+        wait = field(request, "wait", bool, False)
+        if tag_list.pending is not None:
+            raise ProtocolError(LIST_BUSY, f"list {tag_list.id} has a read pending")
+        if not wait:
+            return [ok(rid, failed=_failures(self.lists.commit(tag_list, self.plant, now)))]
+        tag_list.pending = rid
+        if self.lists.ready(tag_list, self.plant, now):
+            return [self._complete(tag_list, now)]
+        return []
+
+    def _list_data(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        value = self.lists.data(
+            field(request, "handle", int),
+            raw=field(request, "raw", bool, None),
+            item=field(request, "item", str, "value"),
+        )
+        return [ok(rid, value=value)]
+
+    def _list_write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tag = self.lists.get_tag(field(request, "handle", int))
+        value = field(request, "value", str)
+        self._may_write(f"write {tag.reference}")
+        self.plant.write(tag.reference, value, now, self._user_name())
+        return [ok(rid)]
+
+    def _list_event(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        handle = self.lists.event(field(request, "list", int), field(request, "mode", int, 0))
+        return [ok(rid, handle=handle)]
+
+    def _list_delete(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        self.lists.delete(field(request, "handle", int))
+        return [ok(rid)]
+
+    def _list_free(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tag_list = self.lists.free(field(request, "list", int))
+        return [*self._cancel(tag_list, "was cancelled by list.free"), ok(rid)]
+
+
+def _failures(failures: list[Failure]) -> list[dict[str, Any]]:
+    return [{"handle": handle, "error": error.wire(detail)} for handle, error, detail in failures]
+
+
+_OPS: dict[str, Op] = {
+    "open": CtapiHandler._open,
+    "close": CtapiHandler._close,
+    "tag.read": CtapiHandler._tag_read,
+    "tag.read_ex": CtapiHandler._tag_read_ex,
+    "tag.write": CtapiHandler._tag_write,
+    "cicode": CtapiHandler._cicode,
+    "list.new": CtapiHandler._list_new,
+    "list.add": CtapiHandler._list_add,
+    "list.add_ex": CtapiHandler._list_add_ex,
+    "list.read": CtapiHandler._list_read,
+    "list.data": CtapiHandler._list_data,
+    "list.write": CtapiHandler._list_write,
+    "list.event": CtapiHandler._list_event,
+    "list.delete": CtapiHandler._list_delete,
+    "list.free": CtapiHandler._list_free,
+}

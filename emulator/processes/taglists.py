@@ -1,0 +1,281 @@
+"""CtAPI tag lists of one connection: ctListNew/Add/Read/Data/Event/Delete/Free. Sans-IO.
+
+A list reads all its tags at once (`read`), keeps the values of that read for `data`, and, in
+CT_LIST_EVENT mode, remembers which tags changed for `event`. Documented in docs/protocol.md
+("list.*") and docs/ctapi.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from emulator.plant.state import Plant, Reading
+from emulator.protocol.errors import (
+    BAD_REQUEST,
+    INVALID_HANDLE,
+    NOT_READ,
+    ErrorCode,
+    ProtocolError,
+)
+from emulator.protocol.messages import RequestId
+
+CT_LIST_EVENT = 0x1
+CT_LIST_LIGHTWEIGHT_MODE = 0x2
+LIST_MODES = CT_LIST_EVENT | CT_LIST_LIGHTWEIGHT_MODE
+
+CT_LIST_EVENT_NEW = 0x1
+CT_LIST_EVENT_STATUS = 0x2
+EVENT_MODES = CT_LIST_EVENT_NEW | CT_LIST_EVENT_STATUS
+#: Internal: the value moved by more than the deadband (always reported by list.event).
+_VALUE_CHANGED = 0x100
+
+#: A tag of a list that could not be read: its handle, the error and what went wrong.
+Failure = tuple[int, ErrorCode, str]
+
+DEFAULT_POLL_PERIOD_MS = 500
+#: Most tags in one list, and lists on one connection (guards, ours).
+MAX_LIST_TAGS = 10_000
+MAX_LISTS = 1_000
+
+#: ctListItem's items, as list.data's `item` field names them.
+ITEMS = (
+    "value",
+    "timestamp",
+    "value_timestamp",
+    "quality_timestamp",
+    "quality_general",
+    "quality_substatus",
+    "quality_limit",
+    "quality_extended_substatus",
+    "quality_datasource_error",
+    "quality_override",
+    "quality_control_mode",
+)
+
+
+@dataclass(slots=True)
+class Sample:
+    """One tag's outcome of a read: a reading in both forms, or the error."""
+
+    reading: Reading | None = None
+    raw: str = ""
+    error: ProtocolError | None = None
+
+
+@dataclass(slots=True)
+class ListTag:
+    handle: int
+    list_id: int
+    reference: str
+    raw: bool = False
+    poll_period: float = DEFAULT_POLL_PERIOD_MS / 1000
+    deadband: float = 0.0
+    sample: Sample | None = None
+    #: The engineering value last reported as an event: the deadband is measured from it.
+    reported: float | None = None
+
+
+@dataclass(slots=True)
+class TagList:
+    id: int
+    mode: int
+    tags: dict[int, ListTag] = field(default_factory=dict)
+    #: Handles with events not yet taken, oldest first, with what happened to each.
+    events: dict[int, int] = field(default_factory=dict)
+    last_read: float | None = None
+    pending: RequestId | None = None
+
+    @property
+    def poll_period(self) -> float:
+        periods = [t.poll_period for t in self.tags.values()]
+        return min(periods) if periods else DEFAULT_POLL_PERIOD_MS / 1000
+
+    def due(self) -> float:
+        """When a waiting read may complete at the earliest."""
+        return (self.last_read or 0.0) + self.poll_period
+
+
+def _sample(plant: Plant, tag: ListTag) -> Sample:
+    try:
+        return Sample(plant.read(tag.reference), plant.read(tag.reference, raw=True).value)
+    except ProtocolError as exc:
+        return Sample(error=exc)
+
+
+def _event_kinds(tag: ListTag, new: Sample) -> int:
+    """What a fresh sample means for events: new tag, value moved, quality or error changed."""
+    old = tag.sample
+    if old is None:
+        return CT_LIST_EVENT_NEW
+    kinds = 0
+    old_error = old.error.error if old.error else None
+    new_error = new.error.error if new.error else None
+    if old_error is not new_error:
+        kinds |= CT_LIST_EVENT_STATUS
+    if old.reading and new.reading:
+        if old.reading.quality.general != new.reading.quality.general:
+            kinds |= CT_LIST_EVENT_STATUS
+        if _moved(tag, old.reading, new.reading):
+            kinds |= _VALUE_CHANGED
+    return kinds
+
+
+def _moved(tag: ListTag, old: Reading, new: Reading) -> bool:
+    if new.number is not None and tag.reported is not None and tag.deadband > 0:
+        return abs(new.number - tag.reported) > tag.deadband
+    return new.value != old.value
+
+
+class TagLists:
+    """Every list of one connection; handles of lists and tags share one counter."""
+
+    def __init__(self) -> None:
+        self.lists: dict[int, TagList] = {}
+        self.tags: dict[int, ListTag] = {}
+        self._next = 1
+
+    def _handle(self) -> int:
+        handle = self._next
+        self._next += 1
+        return handle
+
+    def get_list(self, list_id: int) -> TagList:
+        found = self.lists.get(list_id)
+        if found is None:
+            raise ProtocolError(INVALID_HANDLE, f"no list {list_id} (made by list.new?)")
+        return found
+
+    def get_tag(self, handle: int) -> ListTag:
+        found = self.tags.get(handle)
+        if found is None:
+            raise ProtocolError(INVALID_HANDLE, f"no tag handle {handle} (made by list.add?)")
+        return found
+
+    def new(self, mode: int) -> int:
+        if mode & ~LIST_MODES:
+            raise ProtocolError(
+                BAD_REQUEST, f"list mode {mode:#x}: only CT_LIST_EVENT 0x1, LIGHTWEIGHT 0x2"
+            )
+        if len(self.lists) >= MAX_LISTS:
+            raise ProtocolError(BAD_REQUEST, f"at most {MAX_LISTS} lists per connection")
+        tag_list = TagList(self._handle(), mode)
+        self.lists[tag_list.id] = tag_list
+        return tag_list.id
+
+    def add(
+        self,
+        list_id: int,
+        reference: str,
+        *,
+        raw: bool = False,
+        poll_period_ms: int = DEFAULT_POLL_PERIOD_MS,
+        deadband: float = 0.0,
+    ) -> int:
+        """A handle for `reference`, even when no such tag exists (the error shows at read)."""
+        tag_list = self.get_list(list_id)
+        if poll_period_ms < 0 or not deadband >= 0:
+            raise ProtocolError(BAD_REQUEST, "poll_period_ms and deadband must be >= 0")
+        if len(tag_list.tags) >= MAX_LIST_TAGS:
+            raise ProtocolError(BAD_REQUEST, f"at most {MAX_LIST_TAGS} tags per list")
+        tag = ListTag(
+            self._handle(), list_id, reference, raw, poll_period_ms / 1000, float(deadband)
+        )
+        tag_list.tags[tag.handle] = tag
+        self.tags[tag.handle] = tag
+        return tag.handle
+
+    def read(self, list_id: int, plant: Plant, now: float) -> list[Failure]:
+        """Read every tag now; the handles that failed, with their error."""
+        return self.commit(self.get_list(list_id), plant, now)
+
+    def commit(self, tag_list: TagList, plant: Plant, now: float) -> list[Failure]:
+        failed: list[Failure] = []
+        for tag in tag_list.tags.values():
+            sample = _sample(plant, tag)
+            kinds = _event_kinds(tag, sample)
+            if kinds & (_VALUE_CHANGED | CT_LIST_EVENT_NEW) and sample.reading:
+                tag.reported = sample.reading.number
+            tag.sample = sample
+            if kinds and tag_list.mode & CT_LIST_EVENT:
+                tag_list.events[tag.handle] = tag_list.events.pop(tag.handle, 0) | kinds
+            if sample.error:
+                failed.append(
+                    (
+                        tag.handle,
+                        sample.error.error,
+                        sample.error.detail or sample.error.error.message,
+                    )
+                )
+        tag_list.last_read = now
+        return failed
+
+    def ready(self, tag_list: TagList, plant: Plant, now: float) -> bool:
+        """A waiting read may complete: the poll period passed and something worth it changed."""
+        if tag_list.last_read is None:
+            return True
+        if now < tag_list.due():
+            return False
+        return any(_event_kinds(tag, _sample(plant, tag)) for tag in tag_list.tags.values())
+
+    def data(self, handle: int, *, raw: bool | None = None, item: str = "value") -> str:
+        tag = self.get_tag(handle)
+        if item not in ITEMS:
+            raise ProtocolError(BAD_REQUEST, f"item {item!r}: one of {', '.join(ITEMS)}")
+        sample = tag.sample
+        if sample is None:
+            raise ProtocolError(NOT_READ, f"handle {handle} ({tag.reference})")
+        if sample.error is not None:
+            raise ProtocolError(sample.error.error, sample.error.detail)
+        reading = sample.reading
+        assert reading is not None
+        if item == "value":
+            use_raw = tag.raw if raw is None else raw
+            return sample.raw if use_raw else reading.value
+        quality = reading.quality
+        values: dict[str, float | int | bool] = {
+            "timestamp": reading.timestamp,
+            "value_timestamp": reading.value_timestamp,
+            "quality_timestamp": reading.quality_timestamp,
+            "quality_general": quality.general,
+            "quality_substatus": quality.substatus,
+            "quality_limit": quality.limit,
+            "quality_extended_substatus": quality.extended_substatus,
+            "quality_datasource_error": quality.datasource_error,
+            "quality_override": quality.override,
+            "quality_control_mode": quality.control_inhibit,
+        }
+        value = values[item]
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        return str(value)
+
+    def event(self, list_id: int, mode: int) -> int | None:
+        """The next handle that changed since its read (mode: NEW, STATUS), or None."""
+        tag_list = self.get_list(list_id)
+        if mode & ~EVENT_MODES:
+            raise ProtocolError(
+                BAD_REQUEST, f"event mode {mode:#x}: only CT_LIST_EVENT_NEW 0x1, STATUS 0x2"
+            )
+        if not tag_list.mode & CT_LIST_EVENT:
+            raise ProtocolError(BAD_REQUEST, f"list {list_id} was not made with CT_LIST_EVENT")
+        wanted = _VALUE_CHANGED | mode
+        while tag_list.events:
+            handle = next(iter(tag_list.events))
+            kinds = tag_list.events.pop(handle)
+            if kinds & wanted:
+                return handle
+        return None
+
+    def delete(self, handle: int) -> None:
+        tag = self.get_tag(handle)
+        del self.tags[handle]
+        tag_list = self.lists[tag.list_id]
+        del tag_list.tags[handle]
+        tag_list.events.pop(handle, None)
+
+    def free(self, list_id: int) -> TagList:
+        tag_list = self.get_list(list_id)
+        for handle in tag_list.tags:
+            del self.tags[handle]
+        del self.lists[list_id]
+        return tag_list
