@@ -182,7 +182,7 @@ def plausible(draw: st.DrawFn) -> Topology:
     processes = [
         ServerProcess(
             name=f"P{n}",
-            type=draw(st.sampled_from(TYPES)),  # type: ignore[arg-type]
+            type=draw(st.sampled_from(TYPES)),
             network_address=draw(st.sampled_from(addresses)).name,
             cluster=draw(st.sampled_from(clusters)).name,
             mode=draw(st.sampled_from(["primary", "standby"])),
