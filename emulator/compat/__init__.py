@@ -1,0 +1,14 @@
+"""Drop-in stand-ins for Plant SCADA's client libraries: the ctypes-level CtApi.dll shim.
+
+    from emulator.compat import installed
+    with installed(ready_file="ready.json"):
+        from ctypes import windll, GetLastError
+        handle = windll.CtApi.ctOpen(b"", b"engineer", b"control", 0)
+
+Documented in docs/client.md ("The CtAPI shim").
+"""
+
+from emulator.compat.ctapi import CtApi
+from emulator.compat.install import install, installed, uninstall
+
+__all__ = ["CtApi", "install", "installed", "uninstall"]

@@ -6,9 +6,10 @@ pushes, lost links, TLS and the encryption matrix without the real runtime.
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import anyio
 import anyio.abc
 from anyio.streams.tls import TLSListener
 
+from emulator.client.loop import BackgroundLoop
 from emulator.protocol.errors import LOGIN_FAILED, TAG_NOT_FOUND, UNKNOWN_REQUEST
 from emulator.protocol.framing import FrameDecoder, FrameError, Message, encode
 from emulator.protocol.messages import event, failed, ok
@@ -153,3 +155,26 @@ def make_pki(state_dir: Path, computer: str = COMPUTER) -> Pki:
     ca = CertificateAuthority(state_dir).ensure()
     files = ca.server_certificate(computer, ["127.0.0.1"])
     return Pki(ca.certificate_path, server_context(files))
+
+
+def serving_in(
+    loop: BackgroundLoop, state: FakeCtApi, port: int = 0
+) -> AbstractContextManager[Listening]:
+    """The fake server in a loop thread of its own, for tests of blocking clients."""
+    return loop.portal.wrap_async_context_manager(fake_server(state, port=port))
+
+
+def ready_file(path: Path, port: int, *, computer: str = COMPUTER) -> Path:
+    """A ready file as `scada-emu run --ready-file` writes it, naming one plain CtAPI port."""
+    listener = {
+        "computer": computer,
+        "process": "CtAPI",
+        "type": "ctapi",
+        "cluster": None,
+        "mode": None,
+        "address": "127.0.0.1",
+        "port": port,
+        "tls": False,
+    }
+    path.write_text(json.dumps({"pid": 1, "listeners": [listener], "ca_certificate": None}))
+    return path

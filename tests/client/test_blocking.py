@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 
 import pytest
 
 from emulator.client.blocking import CtApiClient
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.loop import BackgroundLoop
-from tests.client.fakeserver import FakeCtApi, Listening, fake_server, free_port
+from tests.client.fakeserver import FakeCtApi, free_port, serving_in
 
 
 @pytest.fixture
@@ -21,16 +21,10 @@ def server_loop() -> Iterator[BackgroundLoop]:
     loop.stop()
 
 
-def serving(
-    loop: BackgroundLoop, state: FakeCtApi, port: int = 0
-) -> AbstractContextManager[Listening]:
-    return loop.portal.wrap_async_context_manager(fake_server(state, port=port))
-
-
 def test_blocking_calls(server_loop: BackgroundLoop) -> None:
     state = FakeCtApi()
     with (
-        serving(server_loop, state) as server,
+        serving_in(server_loop, state) as server,
         CtApiClient(
             "127.0.0.1",
             port=server.port,
@@ -59,7 +53,7 @@ def test_without_reconnect_a_failed_open_raises() -> None:
 
 
 def test_a_refused_login_raises_even_with_reconnect(server_loop: BackgroundLoop) -> None:
-    with serving(server_loop, FakeCtApi()) as server, pytest.raises(CtApiError) as error:
+    with serving_in(server_loop, FakeCtApi()) as server, pytest.raises(CtApiError) as error:
         CtApiClient(
             "127.0.0.1",
             port=server.port,
@@ -101,13 +95,13 @@ def test_reconnect_returns_a_client_while_down_and_connects_later(
         with pytest.raises(CtApiConnectionError) as down:
             client.tag_read("A")
         assert down.value.code == 233
-        with serving(server_loop, state, port):
+        with serving_in(server_loop, state, port):
             client.wait_connected(5)
             assert client.tag_read("B") == "2"
         # The server went away: calls fail while down, then it comes back on the same port.
         with pytest.raises(CtApiConnectionError):
             client.tag_read("A")
-        with serving(server_loop, state, port):
+        with serving_in(server_loop, state, port):
             client.wait_connected(5)
             assert client.tag_read("A") == "1"
     assert state.connections >= 2

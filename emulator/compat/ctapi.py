@@ -1,0 +1,464 @@
+"""`CtApi`: an object that behaves like `ctypes.windll.CtApi`, talking to the emulator.
+
+Same functions, same arguments (ASCII bytes, `byref(buffer)`, `sizeof(buffer)`), same returns
+(handles as integers with 0 for failure, BOOL as 1/0) and errors in a thread-local
+`GetLastError()`, so code written for CtApi.dll runs unchanged (emulator.compat.install puts it
+where such code looks). Each ctOpen handle is a blocking CtApiClient; list and tag handles are
+the shim's own integers, mapped to the server's per-connection handles. Documented in
+docs/client.md ("The CtAPI shim").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from emulator.client.blocking import CtApiClient
+from emulator.client.encryption import Encryption
+from emulator.client.errors import CtApiConnectionError, CtApiError
+from emulator.client.flags import OpenMode
+from emulator.client.locate import READY_FILE_ENV
+from emulator.client.loop import BackgroundLoop
+from emulator.compat.buffers import ArgumentError, number, real, text, write
+from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE
+
+_log = structlog.get_logger("emulator.compat.ctapi")
+
+#: ctListData's dwMode bit for the raw (unscaled) value (ctapi.h CT_FMT_NO_SCALE).
+CT_FMT_NO_SCALE = 0x1
+
+#: ctListItem's dwItem (ctapi.h CT_LIST_*) as the `item` names of the list.data request.
+LIST_ITEMS: dict[int, str] = {
+    0x1: "value",
+    0x2: "timestamp",
+    0x3: "value_timestamp",
+    0x4: "quality_timestamp",
+    0x5: "quality_general",
+    0x6: "quality_substatus",
+    0x7: "quality_limit",
+    0x8: "quality_extended_substatus",
+    0x9: "quality_datasource_error",
+    0xA: "quality_override",
+    0xB: "quality_control_mode",
+}
+
+TRUE = 1
+FALSE = 0
+
+
+@dataclass(slots=True)
+class _List:
+    link: int
+    server: int
+
+
+@dataclass(slots=True)
+class _Tag:
+    list: int
+    link: int
+    server: int
+
+
+class _Function:
+    """One exported function: callable, with the restype/argtypes/errcheck ctypes lets you set."""
+
+    def __init__(self, name: str, body: Callable[..., int]) -> None:
+        self.__name__ = name
+        self._body = body
+        self.restype: Any = ctypes.c_int
+        self.argtypes: Any = None
+        self.errcheck: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        result: Any = self._body(*args)
+        restype = self.restype
+        if restype is None:
+            result = None
+        elif isinstance(restype, type) and issubclass(restype, ctypes._SimpleCData):
+            result = restype(result).value
+        elif callable(restype):
+            result = restype(result)
+        if self.errcheck is not None:
+            result = self.errcheck(result, self, args)
+        return result
+
+    def __repr__(self) -> str:
+        return f"<CtApi function {self.__name__} (emulator shim)>"
+
+
+class CtApi:
+    """The emulator's CtApi.dll. Configure where the emulator is, or let the environment say.
+
+    `ready_file` (default: $SCADA_EMU_READY_FILE) or `topology` name the emulator's computers;
+    without either, ctOpen's computer must be an IP or a host name on the default ports.
+    `encryption` is the client's mode ("mixed" by default); CT_OPEN_CRYPT asks for "encrypted".
+    """
+
+    ctOpen: _Function
+    ctClose: _Function
+    ctCicode: _Function
+    ctTagRead: _Function
+    ctTagWrite: _Function
+    ctListNew: _Function
+    ctListFree: _Function
+    ctListAdd: _Function
+    ctListAddEx: _Function
+    ctListDelete: _Function
+    ctListRead: _Function
+    ctListWrite: _Function
+    ctListData: _Function
+    ctListItem: _Function
+    ctListEvent: _Function
+
+    def __init__(
+        self,
+        *,
+        ready_file: str | os.PathLike[str] | None = None,
+        topology: str | os.PathLike[str] | None = None,
+        encryption: Encryption = "mixed",
+        ca: str | os.PathLike[str] | None = None,
+        timeout: float = 10.0,
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.ready_file = ready_file
+        self.topology = topology
+        self.encryption: Encryption = encryption
+        self.ca = ca
+        self.timeout = timeout
+        #: Extra keyword arguments for every CtApiClient (ports, retry delays...).
+        self.client_options = dict(client_options or {})
+        self._last = threading.local()
+        self._lock = threading.Lock()
+        self._handles = itertools.count(1)
+        self._links: dict[int, CtApiClient] = {}
+        self._lists: dict[int, _List] = {}
+        self._tags: dict[int, _Tag] = {}
+        self._loop: BackgroundLoop | None = None
+        for name in _EXPORTS:
+            setattr(self, name, _Function(name, getattr(self, f"_{name}")))
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def GetLastError(self) -> int:
+        """The error of this thread's last failed call, as ctypes.GetLastError gives it."""
+        return int(getattr(self._last, "code", 0))
+
+    def SetLastError(self, code: int) -> None:
+        self._last.code = code
+
+    def _guard(self, function: str, body: Callable[[], int]) -> int:
+        """Run one call: failures become 0/FALSE and GetLastError, never an exception."""
+        try:
+            return body()
+        except ArgumentError as exc:
+            self.SetLastError(exc.error.code)
+            level = "debug" if exc.error.code == 111 else "warning"
+            getattr(_log, level)("ctapi.shim.bad_argument", function=function, detail=exc.detail)
+        except CtApiError as exc:
+            self.SetLastError(exc.code)
+            _log.debug("ctapi.shim.failed", function=function, error=exc.name, code=exc.code)
+        return FALSE
+
+    # --- handles ------------------------------------------------------------------------------
+
+    def _new_handle(self) -> int:
+        with self._lock:
+            return next(self._handles)
+
+    def _link(self, handle: Any) -> CtApiClient:
+        client = self._links.get(number(handle, "hCtapi"))
+        if client is None:
+            raise CtApiError.of(INVALID_HANDLE, f"no open CtAPI connection {handle!r}")
+        return client
+
+    def _list(self, handle: Any) -> tuple[int, _List]:
+        key = number(handle, "hList")
+        entry = self._lists.get(key)
+        if entry is None:
+            raise CtApiError.of(INVALID_HANDLE, f"no tag list {handle!r}")
+        return key, entry
+
+    def _tag(self, handle: Any) -> tuple[int, _Tag]:
+        key = number(handle, "hTag")
+        entry = self._tags.get(key)
+        if entry is None:
+            raise CtApiError.of(INVALID_HANDLE, f"no list tag {handle!r}")
+        return key, entry
+
+    def _shared_loop(self) -> BackgroundLoop:
+        with self._lock:
+            if self._loop is None or not self._loop.running:
+                self._loop = BackgroundLoop("ctapi-shim")
+            return self._loop
+
+    def _directory(self) -> dict[str, Any]:
+        ready = self.ready_file or os.environ.get(READY_FILE_ENV) or None
+        if ready:
+            return {"ready": Path(ready)}
+        if self.topology is not None:
+            return {"topology": self.topology}
+        return {}
+
+    def close_all(self) -> None:
+        """Close every connection and stop the shim's event loop (uninstall calls it)."""
+        for handle in list(self._links):
+            self._ctClose(handle)
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.stop()
+
+    # --- connections --------------------------------------------------------------------------
+
+    def _ctOpen(self, sComputer: Any, sUser: Any, sPassword: Any, nMode: Any) -> int:
+        def body() -> int:
+            computer = text(sComputer, "sComputer", optional=True)
+            user = text(sUser, "sUser", optional=True) or ""
+            password = text(sPassword, "sPassword", optional=True) or ""
+            mode = number(nMode, "nMode")
+            encryption: Encryption = "encrypted" if mode & OpenMode.CRYPT else self.encryption
+            options: dict[str, Any] = {
+                "user": user,
+                "password": password,
+                "mode": mode,
+                "encryption": encryption,
+                "timeout": self.timeout,
+                **self._directory(),
+                **self.client_options,
+            }
+            if self.ca is not None:
+                options["ca"] = self.ca
+            client = CtApiClient(
+                computer or None,
+                reconnect=bool(mode & OpenMode.RECONNECT),
+                loop=self._shared_loop(),
+                **options,
+            )
+            handle = self._new_handle()
+            self._links[handle] = client
+            _log.info("ctapi.shim.open", handle=handle, computer=computer or "(local)", user=user)
+            return handle
+
+        return self._guard("ctOpen", body)
+
+    def _ctClose(self, hCtapi: Any) -> int:
+        def body() -> int:
+            key = number(hCtapi, "hCtapi")
+            client = self._links.pop(key, None)
+            if client is None:
+                raise CtApiError.of(INVALID_HANDLE, f"no open CtAPI connection {hCtapi!r}")
+            client.close()
+            return TRUE
+
+        return self._guard("ctClose", body)
+
+    # --- tags and Cicode ----------------------------------------------------------------------
+
+    def _ctTagRead(self, hCtapi: Any, sTag: Any, sValue: Any, dwLength: Any) -> int:
+        def body() -> int:
+            tag = text(sTag, "sTag")
+            assert tag is not None
+            write(sValue, dwLength, self._link(hCtapi).tag_read(tag))
+            return TRUE
+
+        return self._guard("ctTagRead", body)
+
+    def _ctTagWrite(self, hCtapi: Any, sTag: Any, sValue: Any) -> int:
+        def body() -> int:
+            tag = text(sTag, "sTag")
+            value = text(sValue, "sValue")
+            assert tag is not None and value is not None
+            self._link(hCtapi).tag_write(tag, value)
+            return TRUE
+
+        return self._guard("ctTagWrite", body)
+
+    def _ctCicode(
+        self,
+        hCtapi: Any,
+        sCmd: Any,
+        hWin: Any,
+        nMode: Any,
+        sResult: Any,
+        dwLength: Any,
+        pctOverlapped: Any = None,
+    ) -> int:
+        def body() -> int:
+            command = text(sCmd, "sCmd")
+            assert command is not None
+            result = self._link(hCtapi).cicode(
+                command, window=number(hWin, "hWin"), mode=number(nMode, "nMode")
+            )
+            write(sResult, dwLength, result)
+            return TRUE
+
+        return self._guard("ctCicode", body)
+
+    # --- tag lists ----------------------------------------------------------------------------
+
+    def _ctListNew(self, hCtapi: Any, dwMode: Any) -> int:
+        def body() -> int:
+            link = number(hCtapi, "hCtapi")
+            server = self._link(link).list_new(number(dwMode, "dwMode"))
+            handle = self._new_handle()
+            self._lists[handle] = _List(link, server)
+            return handle
+
+        return self._guard("ctListNew", body)
+
+    def _ctListFree(self, hList: Any) -> int:
+        def body() -> int:
+            key, entry = self._list(hList)
+            client = self._links.get(entry.link)
+            if client is not None:
+                with contextlib.suppress(CtApiConnectionError):  # gone with its link
+                    client.list_free(entry.server)
+            del self._lists[key]
+            for tag in [t for t, e in self._tags.items() if e.list == key]:
+                del self._tags[tag]
+            return TRUE
+
+        return self._guard("ctListFree", body)
+
+    def _add(self, hList: Any, add: Callable[[CtApiClient, int], int]) -> int:
+        key, entry = self._list(hList)
+        server = add(self._link(entry.link), entry.server)
+        handle = self._new_handle()
+        self._tags[handle] = _Tag(key, entry.link, server)
+        return handle
+
+    def _ctListAdd(self, hList: Any, sTag: Any) -> int:
+        def body() -> int:
+            tag = text(sTag, "sTag")
+            assert tag is not None
+            return self._add(hList, lambda client, server: client.list_add(server, tag))
+
+        return self._guard("ctListAdd", body)
+
+    def _ctListAddEx(
+        self,
+        hList: Any,
+        sTag: Any,
+        bRaw: Any,
+        nPollPeriodMS: Any,
+        dDeadband: Any,
+    ) -> int:
+        def body() -> int:
+            tag = text(sTag, "sTag")
+            assert tag is not None
+            raw = bool(number(bRaw, "bRaw"))
+            period = number(nPollPeriodMS, "nPollPeriodMS")
+            deadband = real(dDeadband, "dDeadband")
+            return self._add(
+                hList,
+                lambda client, server: client.list_add_ex(
+                    server, tag, raw=raw, poll_period_ms=period, deadband=deadband
+                ),
+            )
+
+        return self._guard("ctListAddEx", body)
+
+    def _ctListDelete(self, hTag: Any) -> int:
+        def body() -> int:
+            key, entry = self._tag(hTag)
+            self._link(entry.link).list_delete(entry.server)
+            del self._tags[key]
+            return TRUE
+
+        return self._guard("ctListDelete", body)
+
+    def _ctListRead(self, hList: Any, pctOverlapped: Any = None) -> int:
+        """Synchronous even with an overlapped pointer: the read is complete on return."""
+
+        def body() -> int:
+            _, entry = self._list(hList)
+            # Tags that failed report their error at ctListData, as in CtAPI.
+            self._link(entry.link).list_read(entry.server)
+            return TRUE
+
+        return self._guard("ctListRead", body)
+
+    def _ctListWrite(self, hTag: Any, sValue: Any, pctOverlapped: Any = None) -> int:
+        def body() -> int:
+            value = text(sValue, "sValue")
+            assert value is not None
+            _, entry = self._tag(hTag)
+            self._link(entry.link).list_write(entry.server, value)
+            return TRUE
+
+        return self._guard("ctListWrite", body)
+
+    def _ctListData(self, hTag: Any, pBuffer: Any, dwLength: Any, dwMode: Any = 0) -> int:
+        def body() -> int:
+            _, entry = self._tag(hTag)
+            raw = True if number(dwMode, "dwMode") & CT_FMT_NO_SCALE else None
+            write(pBuffer, dwLength, self._link(entry.link).list_data(entry.server, raw=raw))
+            return TRUE
+
+        return self._guard("ctListData", body)
+
+    def _ctListItem(
+        self,
+        hTag: Any,
+        dwItem: Any,
+        pBuffer: Any,
+        dwLength: Any,
+        dwMode: Any = 0,
+    ) -> int:
+        def body() -> int:
+            _, entry = self._tag(hTag)
+            code = number(dwItem, "dwItem")
+            item = LIST_ITEMS.get(code)
+            if item is None:
+                raise ArgumentError(BAD_REQUEST, f"dwItem {code} is not a CT_LIST_* item (1..11)")
+            raw = True if number(dwMode, "dwMode") & CT_FMT_NO_SCALE else None
+            value = self._link(entry.link).list_data(entry.server, raw=raw, item=item)
+            write(pBuffer, dwLength, value)
+            return TRUE
+
+        return self._guard("ctListItem", body)
+
+    def _ctListEvent(self, hList: Any, dwMode: Any) -> int:
+        """The shim handle of the next changed tag; 0 (NULL) with no error when none is left."""
+
+        def body() -> int:
+            key, entry = self._list(hList)
+            server = self._link(entry.link).list_event(entry.server, number(dwMode, "dwMode"))
+            if server is None:
+                self.SetLastError(0)
+                return 0
+            for handle, tag in self._tags.items():
+                if tag.list == key and tag.server == server:
+                    return handle
+            return 0  # a tag deleted since the read
+
+        return self._guard("ctListEvent", body)
+
+
+#: The functions CtApi.dll exports that the shim provides.
+_EXPORTS: tuple[str, ...] = (
+    "ctOpen",
+    "ctClose",
+    "ctCicode",
+    "ctTagRead",
+    "ctTagWrite",
+    "ctListNew",
+    "ctListFree",
+    "ctListAdd",
+    "ctListAddEx",
+    "ctListDelete",
+    "ctListRead",
+    "ctListWrite",
+    "ctListData",
+    "ctListItem",
+    "ctListEvent",
+)
