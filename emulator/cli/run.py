@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import sys
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from emulator.runtime.supervisor import (
     UnknownComputerError,
 )
 from emulator.topology.load import LoadedTopology, LoadError, load_demo, load_path
-from emulator.topology.problems import Problem, summary
+from emulator.topology.report import format_problems, format_table
 
 _log = structlog.get_logger("emulator.cli")
 
@@ -61,17 +60,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def format_problems(problems: list[Problem]) -> str:
-    """As `scada-emu check` prints them (emulator.topology.report once it exists)."""
-    try:
-        report: Any = import_module("emulator.topology.report")
-    except ModuleNotFoundError:
-        lines = [p.format() for p in problems]
-        return "\n".join([*lines, summary(problems)])
-    text: str = report.format_problems(problems)
-    return text
-
-
 def main(args: argparse.Namespace) -> int:
     configure(args.log_format, args.log_level)
     if args.grace < 0:
@@ -80,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         loaded = load_path(args.file) if args.file is not None else load_demo()
     except LoadError as exc:
-        print(exc, file=sys.stderr)
+        print(format_problems([exc.problem], str(args.file)), file=sys.stderr)
         return 2
     raise_open_files()
     result: int = anyio.run(_run, loaded, args)
@@ -97,14 +85,14 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
             grace=args.grace,
         )
     except TopologyError as exc:
-        print(format_problems(exc.problems), file=sys.stderr)
+        print(format_problems(exc.problems, loaded.source), file=sys.stderr)
         print("error: the topology does not compile; nothing was started", file=sys.stderr)
         return 1
     except UnknownComputerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if supervisor.problems:
-        print(format_problems(supervisor.problems), file=sys.stderr)
+        print(format_problems(supervisor.problems, loaded.source), file=sys.stderr)
     ready_file: Path | None = args.ready_file
     _remove(ready_file)
     async with anyio.create_task_group() as tg:
@@ -178,21 +166,19 @@ def _announce(supervisor: Supervisor, ready_file: Path | None) -> None:
 
 def _table(rows: list[dict[str, Any]]) -> str:
     header = ("COMPUTER", "PROCESS", "TYPE", "MODE", "ADDRESS:PORT", "TLS")
-    lines = [header] + [
-        (
-            r["computer"],
-            r["process"],
-            r["type"],
-            r["mode"] or "-",
-            f"{r['address']}:{r['port']}",
-            "yes" if r["tls"] else "no",
-        )
-        for r in rows
-    ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
+    return format_table(
+        header,
+        [
+            (
+                r["computer"],
+                r["process"],
+                r["type"],
+                r["mode"] or "-",
+                f"{r['address']}:{r['port']}",
+                "yes" if r["tls"] else "no",
+            )
+            for r in rows
+        ],
     )
 
 

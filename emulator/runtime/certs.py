@@ -51,11 +51,15 @@ class CertificateFiles:
     private_key: Path
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) with mode 0700; refuse a directory others can read."""
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create `path` (and parents) with mode 0700; with `tighten`, an existing one too.
+
+    The state directory itself may be one the user chose, so it is never chmod-ed; the
+    emulator's own subdirectories (ca, certs) are.
+    """
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if path.stat().st_mode & 0o077:
+        if tighten and path.stat().st_mode & 0o077:
             os.chmod(path, 0o700)
     except OSError as exc:
         raise CertificateError(
@@ -117,7 +121,7 @@ class CertificateAuthority:
 
     def ensure(self) -> CertificateAuthority:
         """Load the CA, or make it when the state directory has none."""
-        private_dir(self.state_dir)
+        private_dir(self.state_dir, tighten=False)
         private_dir(self.directory)
         with _locked(self.directory):
             if self.certificate_path.exists() and self.key_path.exists():

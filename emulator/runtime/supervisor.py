@@ -16,7 +16,6 @@ import shutil
 import ssl
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
-from importlib import import_module
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +33,7 @@ from emulator.runtime.limits import Limits
 from emulator.runtime.listener import Backoff, Listener
 from emulator.runtime.process import ProcessRuntime
 from emulator.runtime.tls import contexts_for
+from emulator.topology.compile import compile_topology
 from emulator.topology.load import LoadedTopology
 from emulator.topology.plan import Endpoint, plan
 from emulator.topology.problems import Problem, has_errors
@@ -59,16 +59,6 @@ class UnknownComputerError(LookupError):
         )
 
 
-def compile_problems(loaded: LoadedTopology) -> list[Problem]:
-    """The compile's problems (emulator.topology.compile), or the load's while it is absent."""
-    try:
-        module: Any = import_module("emulator.topology.compile")
-    except ModuleNotFoundError:
-        return list(loaded.problems)
-    problems: list[Problem] = list(module.compile_topology(loaded))
-    return problems
-
-
 class Supervisor:
     def __init__(
         self,
@@ -85,7 +75,7 @@ class Supervisor:
         backoff: Backoff | None = None,
     ) -> None:
         self.loaded = loaded
-        self.problems = compile_problems(loaded)
+        self.problems = compile_topology(loaded)
         if has_errors(self.problems):
             raise TopologyError(self.problems)
         self.endpoints = plan(loaded.model)

@@ -144,6 +144,15 @@ def test_a_compile_error_starts_nothing(tmp_path: Path, state_dir: Path) -> None
     assert "ready" not in out
 
 
+def test_an_unreadable_file_exits_2(tmp_path: Path, state_dir: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[[computers]\n")
+    proc = scada_emu("run", str(path), state=state_dir)
+    _, err = proc.communicate(timeout=TIMEOUT * 2)
+    assert proc.returncode == 2
+    assert "broken.toml:1" in err
+
+
 def test_a_taken_port_names_the_culprit_and_exits_1(tmp_path: Path, state_dir: Path) -> None:
     path = tmp_path / "taken.toml"
     path.write_text(computers_toml(("TAKEN", "127.0.74.2", "unencrypted")))
