@@ -1,0 +1,359 @@
+"""Each measure of issue 7 (and the slowloris one of issue 8): start what it needs, drive, record.
+
+A measure that cannot be taken records its keys as missing with the reason, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from msgspec.structs import replace
+
+from bench import drive, largeplant, procs, servers
+from bench.report import Runs
+from bench.servers import BenchError, Emulator, Server
+from bench.spec import Load, Result, Target
+
+#: The issue's closed-loop shape and open-loop rate.
+CONNECTIONS = 16
+DEPTH = 8
+RATE = 2000.0
+#: Open-loop connections (latency): requests spread round-robin over them.
+LATENCY_CONNECTIONS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    reps: int
+    warmup_s: float
+    duration_s: float
+    latency_reps: int
+    latency_s: float
+    held: int
+    half_open: int
+    startup_reps: int
+    large_listeners: int
+    #: Also measure pymodbus's latency (information, not a target).
+    peer_latency: bool
+
+
+QUICK = Profile("quick", 1, 0.5, 2.0, 1, 3.0, 1000, 1000, 3, 1000, False)
+FULL = Profile("full", 5, 1.0, 5.0, 3, 10.0, 10_000, 1000, 5, 1000, True)
+
+
+@dataclass
+class Bench:
+    """What every measure shares: where things go, which CPU is whose, what was measured."""
+
+    profile: Profile
+    workdir: Path
+    server_cpu: int | None
+    generator_cpu: int | None
+    runs: Runs = field(default_factory=Runs)
+    info: dict[str, Any] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.workdir / "state"
+
+    def say(self, text: str) -> None:
+        line = f"[bench {time.strftime('%H:%M:%S')}] {text}"
+        self.log.append(line)
+        print(line, flush=True)
+
+    def load(self, mode: str, target: Target, server: Server | None, **fields: Any) -> Load:
+        return Load(
+            mode=mode,  # type: ignore[arg-type]
+            target=target,
+            server_pid=server.pid if server else None,
+            cpu=self.generator_cpu,
+            warmup_s=self.profile.warmup_s,
+            duration_s=self.profile.duration_s,
+            **fields,
+        )
+
+    def closed(self, target: Target, server: Server) -> Result:
+        load = self.load("closed", target, server, connections=CONNECTIONS, depth=DEPTH)
+        result = drive.run(load)
+        if result.errors:
+            raise BenchError(f"{result.errors} error replies, first: {result.first_error}")
+        if result.lost:
+            raise BenchError(f"{result.lost} connections lost while measuring")
+        return result
+
+    def open(self, target: Target, server: Server) -> Result:
+        load = self.load("open", target, server, connections=LATENCY_CONNECTIONS, rate=RATE)
+        result = drive.run(replace(load, duration_s=self.profile.latency_s))
+        if result.errors:
+            raise BenchError(f"{result.errors} errors, first: {result.first_error}")
+        return result
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or not b:
+        return None
+    return round(a / b, 4)
+
+
+def tag_read(bench: Bench, emulator: Emulator | None, echo: Server, modbus: Server | None) -> None:
+    """Closed loop, interleaved repetitions: emulator plain, TLS, echo, pymodbus."""
+    runs = bench.runs
+    plain = tls = None
+    if emulator is not None:
+        plain = emulator.plain()
+        try:
+            tls = emulator.tls(plain_computer(emulator))
+        except BenchError as exc:
+            runs.missing("tls.ratio_vs_plain", str(exc))
+    for rep in range(bench.profile.reps):
+        bench.say(f"tag_read repetition {rep + 1}/{bench.profile.reps}")
+        measured: dict[str, float | None] = {}
+        attempts: list[tuple[str, Target | None, Server | None]] = [
+            ("emulator", plain, emulator.server if emulator else None),
+            ("tls", tls, emulator.server if emulator else None),
+            ("echo", echo.target, echo),
+            ("pymodbus", modbus.target if modbus else None, modbus),
+        ]
+        for name, target, server in attempts:
+            if target is None or server is None:
+                continue
+            key = "tls.emulator_rps" if name == "tls" else f"tag_read.{name}_rps"
+            try:
+                result = bench.closed(target, server)
+            except BenchError as exc:
+                runs.missing(key, str(exc))
+                bench.say(f"  {name}: {exc}")
+                continue
+            measured[name] = result.rps
+            runs.add(key, result.rps)
+            runs.add(key.replace("_rps", "_server_cpu"), result.server_cpu)
+            runs.add(key.replace("_rps", "_generator_cpu"), result.generator_cpu)
+            bench.say(
+                f"  {name}: {result.rps:,.0f} rps (server CPU {result.server_cpu}, "
+                f"generator CPU {result.generator_cpu})"
+            )
+        emu = measured.get("emulator")
+        runs.add("tag_read.ratio_vs_echo", _ratio(emu, measured.get("echo")))
+        runs.add("tag_read.ratio_vs_pymodbus", _ratio(emu, measured.get("pymodbus")))
+        runs.add("tls.ratio_vs_plain", _ratio(measured.get("tls"), emu))
+    if emulator is None:
+        for key in ("tag_read.ratio_vs_echo", "tag_read.ratio_vs_pymodbus", "tls.ratio_vs_plain"):
+            runs.missing(key, "the emulator did not start")
+    if modbus is None:
+        runs.missing("tag_read.ratio_vs_pymodbus", "pymodbus is not installed (bench extra)")
+
+
+def plain_computer(emulator: Emulator) -> str:
+    """The computer whose plain CtAPI listener the measures use (TLS on the same computer)."""
+    for computer, tls in emulator.ctapi:
+        if not tls:
+            return computer
+    raise BenchError("the emulator has no plain CtAPI listener")
+
+
+def generator_ceiling(bench: Bench, ceiling: Server) -> None:
+    """The echo server that only counts newlines: how fast the generator itself can go."""
+    try:
+        result = bench.closed(ceiling.target, ceiling)
+    except BenchError as exc:
+        bench.runs.missing("generator.ceiling_rps", str(exc))
+        return
+    bench.runs.add("generator.ceiling_rps", result.rps)
+    bench.runs.add("generator.ceiling_generator_cpu", result.generator_cpu)
+    bench.say(f"generator ceiling: {result.rps:,.0f} rps (generator CPU {result.generator_cpu})")
+
+
+def latency(bench: Bench, emulator: Emulator | None, echo: Server, modbus: Server | None) -> None:
+    """Open loop at 2,000 req/s: percentiles from each request's write to its reply."""
+    targets: list[tuple[str, Target, Server]] = [("echo", echo.target, echo)]
+    if emulator is not None:
+        targets.insert(0, ("", emulator.plain(), emulator.server))
+    else:
+        for key in ("tag_read.p50_ms", "tag_read.p99_ms"):
+            bench.runs.missing(key, "the emulator did not start")
+    if modbus is not None and bench.profile.peer_latency:
+        targets.append(("pymodbus_", modbus.target, modbus))
+    for rep in range(bench.profile.latency_reps):
+        for prefix, target, server in targets:
+            name = prefix.rstrip("_") or "emulator"
+            try:
+                result = bench.open(target, server)
+            except BenchError as exc:
+                bench.runs.missing(f"tag_read.{prefix}p99_ms", str(exc))
+                bench.say(f"latency {name}: {exc}")
+                continue
+            for pct in ("p50", "p90", "p99", "p999", "max"):
+                bench.runs.add(f"tag_read.{prefix}{pct}_ms", getattr(result, f"{pct}_ms"))
+            bench.runs.add(f"tag_read.{prefix}open_loop_rate", result.rate)
+            bench.say(
+                f"latency {name} rep {rep + 1}: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms "
+                f"at {result.rate:,.0f} req/s"
+            )
+
+
+def connection_limit() -> int | None:
+    """The emulator's CtAPI connections per process ([CtAPI]MaxConnections), if it has one."""
+    try:
+        from emulator.ports import ProcessType  # noqa: PLC0415
+        from emulator.runtime.limits import Limits  # noqa: PLC0415
+    except ImportError:
+        return None
+    return Limits().connections_for(ProcessType.CTAPI)
+
+
+def connections(bench: Bench) -> None:
+    """Idle logged-in sessions held by one emulator process, and its RSS growth per session.
+
+    The emulator caps CtAPI connections per computer ([CtAPI]MaxConnections), so the sessions go
+    to a generated plant with enough computers, spread evenly over their plain CtAPI listeners.
+    """
+    wanted = bench.profile.held
+    limit = connection_limit() or wanted
+    computers = max(1, math.ceil(wanted / limit))
+    plant = bench.workdir / "sessions.toml"
+    plant.write_text(largeplant.sessions_topology(computers), encoding="utf-8")
+    bench.info["connections.computers"] = computers
+    bench.info["connections.per_computer_limit"] = limit
+    try:
+        emulator = servers.start_emulator(
+            bench.workdir,
+            bench.server_cpu,
+            topology=plant,
+            state_dir=bench.state_dir,
+            name="emulator-sessions",
+        )
+    except BenchError as exc:
+        bench.runs.missing("connections.held", str(exc))
+        bench.runs.missing("connections.rss_kib_per_connection", str(exc))
+        return
+    try:
+        targets = emulator.all_plain()
+        if not targets:
+            raise BenchError("the sessions plant has no plain CtAPI listener")
+        before = procs.rss_kib(emulator.server.pid)
+        load = bench.load("hold", targets[0], emulator.server, connections=wanted)
+        load = replace(load, spread=tuple(targets))
+        with drive.holding(load) as hold:
+            held = int(hold.announced.get("held", 0))
+            after = procs.rss_kib(emulator.server.pid)
+            bench.say(
+                f"held {held:,} of {wanted:,} sessions on {len(targets)} computers in "
+                f"{hold.announced.get('connect_s')} s; RSS {before:,} -> {after:,} KiB"
+            )
+            result = hold.release()
+        if result.first_error:
+            bench.say(f"  first refusal: {result.first_error}")
+            bench.info["connections.first_error"] = result.first_error
+        bench.runs.add("connections.held", held)
+        bench.runs.add("connections.connect_s", result.connect_s)
+        if held:
+            bench.runs.add("connections.rss_kib_per_connection", round((after - before) / held, 2))
+        bench.runs.add("connections.rss_before_kib", before)
+        bench.runs.add("connections.rss_after_kib", after)
+    except BenchError as exc:
+        bench.runs.missing("connections.held", str(exc))
+        bench.say(f"connections: {exc}")
+    finally:
+        emulator.server.stop()
+
+
+def startup(bench: Bench) -> None:
+    """Process start to ready file: the demo plant, then a generated plant of >= 1,000 listeners.
+
+    Every start uses the bench's state directory, which already holds the CA (the first start of
+    the run made it): a warm start, as a user sees from the second run on. The large plant's
+    first start, which also signs a certificate per computer, is reported as large_cold_s.
+    """
+    for _ in range(bench.profile.startup_reps):
+        try:
+            emulator = servers.start_emulator(
+                bench.workdir, bench.server_cpu, state_dir=bench.state_dir, name="emulator-start"
+            )
+        except BenchError as exc:
+            bench.runs.missing("startup.demo_s", str(exc))
+            break
+        emulator.server.stop()
+        bench.runs.add("startup.demo_s", round(emulator.server.startup_s, 4))
+    plant = bench.workdir / "large.toml"
+    expected = largeplant.write(plant, bench.profile.large_listeners)
+    for attempt in range(1 + bench.profile.startup_reps):
+        try:
+            emulator = servers.start_emulator(
+                bench.workdir,
+                bench.server_cpu,
+                topology=plant,
+                state_dir=bench.state_dir,
+                name="emulator-large",
+            )
+        except BenchError as exc:
+            bench.runs.missing("startup.large_s", str(exc))
+            break
+        emulator.server.stop()
+        key = "startup.large_cold_s" if attempt == 0 else "startup.large_s"
+        bench.runs.add(key, round(emulator.server.startup_s, 4))
+        if attempt == 0:
+            bench.runs.add("startup.large_listeners", emulator.listeners)
+            if emulator.listeners < expected:
+                bench.say(f"large plant: {emulator.listeners} listeners, expected {expected}")
+    bench.say(
+        f"startup: demo {bench.runs.median('startup.demo_s')} s, large "
+        f"({bench.runs.median('startup.large_listeners')} listeners) "
+        f"{bench.runs.median('startup.large_s')} s warm, "
+        f"{bench.runs.median('startup.large_cold_s')} s cold"
+    )
+
+
+def failover(bench: Bench) -> None:
+    bench.runs.missing(
+        "failover.reconnect_ms",
+        "the emulator has no way yet for a harness to crash a server process from outside "
+        "and a client that follows the failover",
+    )
+
+
+def slowloris(bench: Bench, emulator: Emulator | None) -> None:
+    """A well-behaved client's p99 with 1,000 half-open clients attached vs without them."""
+    if emulator is None:
+        bench.runs.missing("slowloris.p99_ratio", "the emulator did not start")
+        return
+    target = emulator.plain()
+    server = emulator.server
+    try:
+        unloaded = bench.open(target, server)
+    except BenchError as exc:
+        bench.runs.missing("slowloris.p99_ratio", f"unloaded run failed: {exc}")
+        return
+    bench.runs.add("slowloris.unloaded_p99_ms", unloaded.p99_ms)
+    clients = bench.profile.half_open
+    load = bench.load("half_open", target, server, connections=clients, drip_s=1.0)
+    try:
+        with drive.holding(load) as hold:
+            bench.say(f"slowloris: {hold.announced} half-open clients attached")
+            try:
+                loaded = bench.open(target, server)
+            except BenchError as exc:
+                bench.runs.missing(
+                    "slowloris.p99_ratio",
+                    f"with {clients} half-open clients attached the well-behaved client failed: "
+                    f"{exc}",
+                )
+                loaded = None
+            released = hold.release()
+    except BenchError as exc:
+        bench.runs.missing("slowloris.p99_ratio", str(exc))
+        return
+    bench.runs.add("slowloris.clients", clients)
+    bench.runs.add("slowloris.attached_at_end", released.still_open)
+    if loaded is not None:
+        bench.runs.add("slowloris.p99_ms", loaded.p99_ms)
+        bench.runs.add("slowloris.p99_ratio", _ratio(loaded.p99_ms, unloaded.p99_ms))
+        bench.say(
+            f"slowloris: p99 {loaded.p99_ms} ms loaded vs {unloaded.p99_ms} ms unloaded; "
+            f"{released.still_open} of {clients} half-open clients still attached at the end"
+        )
