@@ -18,6 +18,9 @@ _FORMAT = re.compile(r"^(?P<int>[#0]+)(?:\.(?P<dec>#+))?(?P<eu>\s*EU)?$", re.IGN
 DEFAULT_REAL_DECIMALS = 6
 
 
+FORMAT_HINT = "write '#' per digit, '.', then '#' per decimal (e.g. '####.##'), optionally 'EU'"
+
+
 class FormatError(ValueError):
     """The format string is not one Plant SCADA's tag editor accepts (in the supported subset)."""
 
@@ -33,10 +36,7 @@ class Format:
     def parse(cls, text: str) -> Format:
         match = _FORMAT.match(text.strip())
         if match is None:
-            raise FormatError(
-                f"{text!r} is not a format: write '#' per digit, '.', then '#' per decimal "
-                "(e.g. '####.##'), optionally ending in 'EU'"
-            )
+            raise FormatError(f"{text!r} is not a format: {FORMAT_HINT}")
         digits = match.group("int")
         decimals = match.group("dec") or ""
         return cls(len(digits), len(decimals), "0" in digits, match.group("eu") is not None)

@@ -36,7 +36,7 @@ ITEMS = {i.value: i for i in Item}
 MAX_REFERENCE = 512
 
 _INDEX = re.compile(r"\[\s*(\d{1,9})\s*\]$")
-_PART = re.compile(r"^[A-Za-z0-9_\\]+$")
+_PART = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 class TagReferenceError(Exception):

@@ -13,7 +13,7 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 from emulator.plant.config import Tag
-from emulator.plant.format import Format, FormatError
+from emulator.plant.format import FORMAT_HINT, Format, FormatError
 from emulator.plant.tags import STRING_MAX, TYPE_RANGES, TagSpec, TagValueError
 from emulator.topology.names import is_blank, nearest
 from emulator.topology.problems import Problem, error, warning
@@ -208,7 +208,7 @@ def _scaling(loaded: LoadedTopology, position: int, tag: Tag) -> Generator[Probl
                 yield error(
                     f"{zero_name} and {full_name} must be finite numbers",
                     loaded.where("tags", position, zero_name),
-                    None,
+                    "inf and nan cannot scale a value",
                     "tag-scaling",
                 )
                 ok = False
@@ -256,8 +256,13 @@ def _format(loaded: LoadedTopology, position: int, tag: Tag) -> Iterator[Problem
         return
     try:
         Format.parse(tag.format)
-    except FormatError as exc:
-        yield error(str(exc), where, None, "tag-format")
+    except FormatError:
+        yield error(
+            f"{tag.format!r} is not a format",
+            where,
+            FORMAT_HINT,
+            "tag-format",
+        )
 
 
 def _initial(
@@ -280,7 +285,7 @@ def _initial(
             yield error(
                 f"the initial value has {len(value)} characters (at most {STRING_MAX})",
                 where,
-                None,
+                "shorten it",
                 "tag-initial",
             )
         return

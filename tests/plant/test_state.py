@@ -1,0 +1,184 @@
+"""The Plant: references, reads as CtAPI shows them, checked writes, generator API, change feed."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.plant.clock import VirtualClock
+from emulator.plant.config import Tag
+from emulator.plant.state import (
+    QUAL_BAD,
+    QUAL_GOOD,
+    STATUS_WRITE_SUCCESSFUL,
+    ChangeFeed,
+    Plant,
+    plant_of,
+)
+from emulator.processes.context import Context
+from emulator.protocol.errors import ProtocolError
+from emulator.topology.load import load_demo
+from emulator.topology.model import Cluster, Topology
+
+NOW = 1_767_225_600.0
+
+
+@pytest.fixture
+def plant() -> Plant:
+    return Plant(load_demo().model, now=NOW)
+
+
+def fails(plant: Plant, name: str, action: str = "read", value: str = "1") -> str:
+    with pytest.raises(ProtocolError) as caught:
+        if action == "read":
+            plant.read(name)
+        else:
+            plant.write(name, value, NOW + 1)
+    return caught.value.error.name
+
+
+@pytest.mark.parametrize(
+    ("reference", "value"),
+    [
+        ("PUMP1_SPEED", "1200"),
+        ("pump1_speed", "1200"),
+        ("CLUSTER1.PUMP1_SPEED", "1200"),
+        ("cluster1.Pump1_Speed.Field.V", "1200"),
+        ("PUMP1_SPEED.V", "1200"),
+        ("PUMP1_SPEED.Valid", "1200"),
+        ("PUMP1_CURRENT", "42.5"),
+        ("TANK1_LEVEL", "62.0"),
+        ("BLEND_RATIO", "0.248"),
+        ("PUMP1_RUN", "1"),
+        ("PRODUCT_CODE", "BLEND-A42"),
+        ("TANK_LEVELS[3]", "50.0"),
+        ("TANK_LEVELS.Field.V[0]", "50.0"),
+        ("TANK_LEVELS", "50.0,50.0,50.0,50.0"),
+        ("PUMP1_SPEED.Q", "3"),
+        ("PUMP1_SPEED.Status", "0"),
+        ("PUMP1_SPEED.OverrideMode", "0"),
+        ("PUMP1_SPEED.T", "2026-01-01T00:00:00.000Z"),
+        ("PUMP1_SPEED.Field.VT", "2026-01-01T00:00:00.000Z"),
+    ],
+)
+def test_reads_show_engineering_values_formatted(plant: Plant, reference: str, value: str) -> None:
+    assert plant.read(reference).value == value
+
+
+def test_raw_reads_show_the_device_value(plant: Plant) -> None:
+    assert plant.read("PUMP1_SPEED", raw=True).value == "25600"
+    assert plant.read("TANK1_LEVEL", raw=True).value == "13920"
+
+
+@pytest.mark.parametrize(
+    ("reference", "error"),
+    [
+        ("NO_SUCH_TAG", "tag_not_found"),
+        ("CLUSTER1.NO_SUCH_TAG", "tag_not_found"),
+        ("NOCLUSTER.PUMP1_SPEED", "tag_not_found"),
+        ("PUMP1_SPEED.Bogus", "invalid_argument"),
+        ("PUMP1_SPEED.Field.V.Q", "invalid_argument"),
+        ("TANK_LEVELS[4]", "out_of_range"),
+        ("PUMP1_SPEED[1]", "out_of_range"),
+        ("", "invalid_argument"),
+        ("A B", "invalid_argument"),
+        ("PUMP1_SPEED..V", "invalid_argument"),
+        ("x" * 600, "invalid_argument"),
+    ],
+)
+def test_bad_references_say_what_is_wrong(plant: Plant, reference: str, error: str) -> None:
+    assert fails(plant, reference) == error
+
+
+def test_a_near_miss_suggests_the_tag(plant: Plant) -> None:
+    with pytest.raises(ProtocolError, match="did you mean 'PUMP1_SPEED'"):
+        plant.read("PUMP1_SPED")
+
+
+def test_a_write_is_scaled_stored_raw_and_timestamped(plant: Plant) -> None:
+    plant.write("PUMP1_SPEED", "1000", NOW + 5, "engineer")
+    reading = plant.read("PUMP1_SPEED")
+    assert reading.value == "1000"
+    assert plant.read("PUMP1_SPEED", raw=True).value == "21333"
+    assert reading.value_timestamp == NOW + 5
+    assert plant.read("PUMP1_SPEED.Status").value == str(STATUS_WRITE_SUCCESSFUL)
+
+
+@pytest.mark.parametrize(
+    ("reference", "value", "error"),
+    [
+        ("TANK1_LEVEL", "50", "tag_read_only"),
+        ("PUMP1_SPEED", "1501", "out_of_range"),
+        ("PUMP1_SPEED", "-1", "out_of_range"),
+        ("PUMP1_SPEED", "fast", "invalid_argument"),
+        ("PUMP1_RUN", "2", "invalid_argument"),
+        ("PLANT_MODE", "40000", "out_of_range"),
+        ("PRODUCT_CODE", "x" * 256, "out_of_range"),
+        ("PUMP1_SPEED.Valid", "1", "tag_read_only"),
+        ("PUMP1_SPEED.Status", "1", "tag_read_only"),
+        ("PUMP1_SPEED.Q", "1", "tag_read_only"),
+        ("PUMP1_SPEED.OverrideMode", "x", "invalid_argument"),
+        ("PUMP1_SPEED.ControlMode", "-1", "out_of_range"),
+        ("NO_SUCH_TAG", "1", "tag_not_found"),
+    ],
+)
+def test_bad_writes_give_the_runtime_error(
+    plant: Plant, reference: str, value: str, error: str
+) -> None:
+    assert fails(plant, reference, "write", value) == error
+
+
+def test_an_array_takes_one_item_at_a_time() -> None:
+    tag = Tag(name="A", type="int", array_size=3, initial=1)
+    plant = Plant(Topology(tags=[tag]), now=NOW)
+    assert fails(plant, "A", "write", "5") == "invalid_argument"
+    plant.write("A[1]", "5", NOW)
+    assert plant.read("A").value == "1,5,1"
+
+
+def test_override_mode_switches_what_the_tag_reads(plant: Plant) -> None:
+    plant.write("PUMP1_SPEED.Override", "700", NOW)
+    assert plant.read("PUMP1_SPEED").value == "1200"
+    plant.write("PUMP1_SPEED.OverrideMode", "1", NOW)
+    reading = plant.read("PUMP1_SPEED")
+    assert (reading.value, reading.quality.override) == ("700", True)
+    assert plant.read("PUMP1_SPEED.Field").value == "1200"
+
+
+def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
+    plant.write("PUMP1_SPEED.ControlMode", "1", NOW)
+    assert fails(plant, "PUMP1_SPEED", "write", "100") == "tag_read_only"
+    assert plant.read("PUMP1_SPEED").quality.control_inhibit
+
+
+def test_generators_set_values_and_quality_and_the_feed_hears(plant: Plant) -> None:
+    heard: list[int] = []
+    plant.changes.subscribe(lambda: heard.append(1))
+    assert plant.set_value("TANK1_LEVEL", 95.0, NOW + 1)
+    assert not plant.set_value("TANK1_LEVEL", 95.0, NOW + 2)
+    assert plant.read("TANK1_LEVEL").value == "95.0"
+    assert plant.read("TANK1_LEVEL").timestamp == NOW + 2
+    assert plant.set_quality("TANK1_LEVEL", QUAL_BAD, NOW + 3)
+    assert plant.set_value("TANK1_LEVEL", 10.0, NOW + 4)
+    assert plant.read("TANK1_LEVEL.Valid").value == "95.0"
+    assert plant.set_quality("TANK1_LEVEL", QUAL_GOOD, NOW + 5)
+    assert plant.read("TANK1_LEVEL.Valid").value == "10.0"
+    assert len(heard) == 4
+    assert plant.value("PUMP1_RUN") is True
+    assert plant.value("TANK1_LEVEL.Q") == QUAL_GOOD
+
+
+def test_one_plant_per_runtime_context() -> None:
+    context = Context(topology=load_demo().model, clock=VirtualClock(NOW), changes=ChangeFeed())
+    assert plant_of(context) is plant_of(context)
+    assert plant_of(context).read("PUMP1_SPEED.T").timestamp == NOW
+
+
+def test_a_tag_of_two_clusters_needs_its_cluster() -> None:
+    topology = Topology(
+        clusters=[Cluster(name="C1"), Cluster(name="C2")],
+        tags=[Tag(name="T", cluster="C1", initial=1.0), Tag(name="T", cluster="C2", initial=2.0)],
+    )
+    plant = Plant(topology, now=NOW)
+    assert plant.read("C2.T").value == "2"
+    with pytest.raises(ProtocolError, match="several clusters"):
+        plant.read("T")
