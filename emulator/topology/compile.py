@@ -466,42 +466,45 @@ def _names(c: _Context) -> Iterator[Problem]:
     yield from _name_characters(c)
 
 
-_SPACE = re.compile(r"\s")
+#: Characters a name may not hold: (table, pattern, what it is, why, rule).
+_NAME_LIMITS = (
+    (
+        "computers",
+        re.compile(r"\s+"),
+        "a space",
+        "Windows computer names have no spaces, and TLS certificates carry the name",
+        "computer-name",
+    ),
+    (
+        "clusters",
+        re.compile(r"[\s.]+"),
+        "a space or a dot",
+        "tags are addressed as Cluster.Tag",
+        "cluster-name",
+    ),
+    (
+        "network_addresses",
+        re.compile(r"\s+"),
+        "a space",
+        "Plant SCADA network address names have no spaces",
+        "network-address-name",
+    ),
+)
 
 
 def _name_characters(c: _Context) -> Iterator[Problem]:
-    model = c.loaded.model
-    for position, computer in enumerate(model.computers):
-        if _SPACE.search(computer.name) and not is_blank(computer.name):
+    for table, pattern, what, why, rule in _NAME_LIMITS:
+        records: list[Any] = getattr(c.loaded.model, table)
+        for position, record in enumerate(records):
+            name: str = record.name
+            if is_blank(name) or not pattern.search(name):
+                continue
             yield error(
-                f"computer name {computer.name!r} contains a space",
-                c.where("computers", position, "name"),
-                "Windows computer names have no spaces, and TLS certificates carry the name: "
-                f"use {_without_spaces(computer.name)!r}",
-                "computer-name",
+                f"{_NOUNS[table]} name {name!r} contains {what}",
+                c.where(table, position, "name"),
+                f"{why}: use {pattern.sub('_', name.strip())!r}",
+                rule,
             )
-    for position, cluster in enumerate(model.clusters):
-        if not is_blank(cluster.name) and (_SPACE.search(cluster.name) or "." in cluster.name):
-            yield error(
-                f"cluster name {cluster.name!r} contains a space or a dot",
-                c.where("clusters", position, "name"),
-                f"tags are addressed as Cluster.Tag: use "
-                f"{_without_spaces(cluster.name).replace('.', '_')!r}",
-                "cluster-name",
-            )
-    for position, address in enumerate(model.network_addresses):
-        if _SPACE.search(address.name) and not is_blank(address.name):
-            yield error(
-                f"network address name {address.name!r} contains a space",
-                c.where("network_addresses", position, "name"),
-                "Plant SCADA network address names have no spaces: use "
-                f"{_without_spaces(address.name)!r}",
-                "network-address-name",
-            )
-
-
-def _without_spaces(name: str) -> str:
-    return re.sub(r"\s+", "_", name.strip())
 
 
 # ---- rule 8: network addresses -----------------------------------------------------------------
