@@ -24,8 +24,8 @@ log = structlog.get_logger(__name__)
 
 #: Reads the engineering value of a tag; None when it has no good value (unknown, bad quality).
 ValueReader = Callable[[str], TagValue | None]
-#: Evaluates a Cicode expression of an advanced alarm; None when it cannot be evaluated.
-ExpressionEvaluator = Callable[[str], TagValue | None]
+#: Evaluates an advanced alarm's Cicode expression at `now`; None when it cannot be evaluated.
+ExpressionEvaluator = Callable[[str, float], TagValue | None]
 
 EventKind = Literal["on", "off", "ack", "disable", "enable"]
 
@@ -234,7 +234,7 @@ class AlarmServer:
         if alarm.type == "advanced":
             if self._expressions is None or alarm.expression is None:
                 return None
-            result = self._expressions(alarm.expression)
+            result = self._expressions(alarm.expression, now)
             truth = None if result is None else _truth(result)
             if result is None or truth is None:
                 return None

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from emulator.plant import server_rules
+
 if TYPE_CHECKING:
     from emulator.topology.load import LoadedTopology
     from emulator.topology.problems import Problem
@@ -15,3 +17,4 @@ if TYPE_CHECKING:
 Rule = Callable[["LoadedTopology"], Iterable["Problem"]]
 
 RULES: list[Rule] = []
+RULES += server_rules.RULES  # alarms, alarm categories, trends, reports

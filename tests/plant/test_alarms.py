@@ -149,7 +149,7 @@ def test_advanced_alarm_uses_the_expression_evaluator() -> None:
     tags = Tags()
     seen: list[str] = []
 
-    def evaluate(expression: str) -> TagValue | None:
+    def evaluate(expression: str, now: float) -> TagValue | None:
         seen.append(expression)
         return 1 if tags.read("X") else 0
 

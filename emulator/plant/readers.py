@@ -1,0 +1,46 @@
+"""How the alarm, trends and reports engines read the plant: tag values and Cicode expressions.
+
+The engines take plain callables so they stay testable without a Plant; these build them from
+one. A tag with bad quality, or a name the plant does not know, reads as None (the alarm's
+.ComBreak, a BAD trend sample, #COM in a report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from emulator import cicode
+from emulator.plant.alarms import ExpressionEvaluator
+from emulator.plant.config import TagValue
+from emulator.plant.state import QUAL_BAD, Plant
+from emulator.protocol.errors import ProtocolError
+
+__all__ = ["cicode_expressions", "plant_values"]
+
+
+def plant_values(plant: Plant) -> Callable[[str], TagValue | None]:
+    """Engineering values by tag reference; None when unknown or of bad quality."""
+
+    def read(name: str) -> TagValue | None:
+        try:
+            if plant.tag(name).current_quality().general == QUAL_BAD:
+                return None
+            return plant.value(name)
+        except ProtocolError:
+            return None
+
+    return read
+
+
+def cicode_expressions(
+    plant: Plant, functions: cicode.Functions = cicode.BUILTINS
+) -> ExpressionEvaluator:
+    """An advanced alarm's expression evaluated by the Cicode interpreter; None when it fails."""
+
+    def evaluate(expression: str, now: float) -> TagValue | None:
+        try:
+            return cicode.run(expression, cicode.CallContext(plant, now), functions)
+        except (ProtocolError, cicode.CicodeSyntaxError):
+            return None
+
+    return evaluate
