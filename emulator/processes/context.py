@@ -54,3 +54,5 @@ class Context:
     #: Active faults (emulator.faults) and the metrics of every connection (emulator.control).
     faults: Faults = field(default_factory=Faults)
     metrics: Metrics = field(default_factory=Metrics)
+    #: Seconds each computer's time server is off the plant clock (the shift_clock event).
+    time_offsets: dict[str, float] = field(default_factory=dict)

@@ -111,8 +111,13 @@ class Generators:
         ]
 
     @property
-    def tags(self) -> list[str]:
-        return [d.spec.tag for d in self._driven]
+    def reads(self) -> set[str]:
+        """The tags (casefolded) whose values `advance` needs in `current`."""
+        names = {d.spec.tag.casefold() for d in self._driven}
+        for d in self._driven:
+            if d.expression is not None:
+                names |= d.expression.names
+        return names
 
     def next_tick(self) -> float:
         """The plant time of the next tick."""

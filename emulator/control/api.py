@@ -1,0 +1,324 @@
+"""The control API's HTTP routes (Starlette): JSON in and out, an OpenAPI document built from
+the same route table, and a bearer token when one is set. Documented in docs/control.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from emulator import __version__
+from emulator.control.manager import ControlError, RuntimeManager
+from emulator.control.metrics import CONTENT_TYPE
+from emulator.scenario.config import FaultSpec
+
+Endpoint = Callable[[Request, RuntimeManager], Awaitable[Response]]
+
+#: Largest request body accepted (a fault or a tag value is a few hundred bytes).
+MAX_BODY = 64 * 1024
+PROCESS_ACTIONS = ("stop", "start", "crash", "hang")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    call: Endpoint
+    body: str | None = None
+    responses: tuple[int, ...] = (200,)
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+def _problem(status: int, message: str) -> JSONResponse:
+    return _json({"error": message, "status": status}, status)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ControlError(f"the body is larger than {MAX_BODY} bytes", 413)
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ControlError(f"the body is not JSON: {exc}") from None
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
+
+
+def _number(body: dict[str, Any], key: str) -> float:
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ControlError(f"{key!r} must be a finite number")
+    return float(value)
+
+
+# ---- handlers --------------------------------------------------------------------------------
+
+
+async def health(request: Request, m: RuntimeManager) -> Response:
+    healthy, body = m.health()
+    return _json(body, 200 if healthy else 503)
+
+
+async def topology(request: Request, m: RuntimeManager) -> Response:
+    data = msgspec.to_builtins(m.topology)
+    for user in data.get("users", []):
+        user["password"] = "***"  # noqa: S105 -- redacted, not a password
+    if data.get("control", {}).get("token"):
+        data["control"]["token"] = "***"  # noqa: S105
+    return _json(data)
+
+
+async def processes(request: Request, m: RuntimeManager) -> Response:
+    return _json([v.to_json() for v in m.processes()])
+
+
+async def process_action(request: Request, m: RuntimeManager) -> Response:
+    action = request.path_params["action"]
+    if action not in PROCESS_ACTIONS:
+        raise ControlError(f"unknown action {action!r}: use {', '.join(PROCESS_ACTIONS)}", 404)
+    name = request.path_params["name"]
+    views = await getattr(m, action)(name, request.query_params.get("computer"))
+    return _json([v.to_json() for v in views])
+
+
+async def list_faults(request: Request, m: RuntimeManager) -> Response:
+    return _json(m.fault_listing())
+
+
+async def add_fault(request: Request, m: RuntimeManager) -> Response:
+    body = await _object(request)
+    if set(body) == {"name"} and isinstance(body["name"], str):
+        return _json(await m.add_fault(body["name"]), 201)
+    try:
+        spec = msgspec.convert(body, FaultSpec)
+    except msgspec.ValidationError as exc:
+        raise ControlError(f"not a fault: {exc}") from None
+    return _json(await m.add_fault(spec), 201)
+
+
+async def clear_fault(request: Request, m: RuntimeManager) -> Response:
+    return _json(await m.clear_fault(request.path_params["name"]))
+
+
+async def clear_faults(request: Request, m: RuntimeManager) -> Response:
+    return _json({"cleared": await m.reset()})
+
+
+async def get_tag(request: Request, m: RuntimeManager) -> Response:
+    return _json(m.read_tag(request.path_params["name"]))
+
+
+async def put_tag(request: Request, m: RuntimeManager) -> Response:
+    body = await _object(request)
+    value = body.get("value")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ControlError("'value' must be finite")
+    if not isinstance(value, bool | int | float | str):
+        raise ControlError("'value' must be a number, true/false or a string")
+    return _json(m.set_tag(request.path_params["name"], value))
+
+
+async def alarms(request: Request, m: RuntimeManager) -> Response:
+    return _json(m.alarms())
+
+
+async def ack_alarm(request: Request, m: RuntimeManager) -> Response:
+    return _json(m.acknowledge(request.path_params["name"]))
+
+
+async def events(request: Request, m: RuntimeManager) -> Response:
+    try:
+        since = int(request.query_params.get("since", "0"))
+    except ValueError:
+        raise ControlError("'since' must be an event number (seq)") from None
+    prefix = request.query_params.get("prefix")
+    return _json(
+        {
+            "events": m.events.since(since, prefix),
+            "last": m.events.sequence,
+            "dropped": m.events.dropped,
+        }
+    )
+
+
+async def metrics(request: Request, m: RuntimeManager) -> Response:
+    body = m.context.metrics.render(m.supervisor.statuses())
+    return Response(body, media_type=CONTENT_TYPE)
+
+
+async def advance_clock(request: Request, m: RuntimeManager) -> Response:
+    body = await _object(request)
+    return _json({"now": await m.advance(_number(body, "seconds"))})
+
+
+async def shift_clock(request: Request, m: RuntimeManager) -> Response:
+    body = await _object(request)
+    computer = body.get("computer")
+    if computer is not None and not isinstance(computer, str):
+        raise ControlError("'computer' must be a computer name")
+    return _json({"offsets": m.shift_clock(_number(body, "seconds"), computer)})
+
+
+async def run_report(request: Request, m: RuntimeManager) -> Response:
+    return _json(m.run_report(request.path_params["name"]))
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/health", "Every process in its intended state? 200, else 503", health,
+              responses=(200, 503)),
+    Operation("GET", "/topology", "The topology and scenario (passwords redacted)", topology),
+    Operation("GET", "/processes", "Every server process: state, intended state, listeners",
+              processes),
+    Operation("POST", "/processes/{name}/{action}",
+              "stop, start, crash or hang a server process (?computer= to pick one)",
+              process_action, responses=(200, 404, 409)),
+    Operation("GET", "/faults", "Defined faults, each with whether it is active", list_faults),
+    Operation("POST", "/faults", "Add and activate a fault, or {name} to activate a defined one",
+              add_fault, body="Fault", responses=(201, 400, 404)),
+    Operation("DELETE", "/faults", "Clear every active fault", clear_faults),
+    Operation("DELETE", "/faults/{name}", "Clear one active fault", clear_fault,
+              responses=(200, 404)),
+    Operation("POST", "/reset", "Clear every active fault", clear_faults),
+    Operation("GET", "/tags/{name}", "A tag's value, text, quality and timestamps", get_tag,
+              responses=(200, 404)),
+    Operation("PUT", "/tags/{name}", "Set a tag as its I/O device would: {value}", put_tag,
+              body="TagValue", responses=(200, 400, 404)),
+    Operation("GET", "/alarms", "Every configured alarm and its state", alarms,
+              responses=(200, 409)),
+    Operation("POST", "/alarms/{name}/ack", "Acknowledge an alarm", ack_alarm,
+              responses=(200, 404, 409)),
+    Operation("POST", "/reports/{name}/run", "Run a report now", run_report,
+              responses=(200, 404, 409)),
+    Operation("GET", "/events", "Recent events (?since=seq&prefix=fault.)", events),
+    Operation("GET", "/metrics", "Prometheus metrics", metrics),
+    Operation("POST", "/clock/advance", "Advance a virtual plant clock: {seconds}",
+              advance_clock, body="Seconds", responses=(200, 409)),
+    Operation("POST", "/clock/shift", "Shift a time server's clock: {seconds, computer?}",
+              shift_clock, body="Shift", responses=(200, 404)),
+)  # fmt: skip
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of OPERATIONS."""
+    schemas: dict[str, Any] = {
+        "Fault": msgspec.json.schema(FaultSpec),
+        "TagValue": {
+            "type": "object",
+            "required": ["value"],
+            "properties": {"value": {"type": ["number", "boolean", "string"]}},
+        },
+        "Seconds": {
+            "type": "object",
+            "required": ["seconds"],
+            "properties": {"seconds": {"type": "number", "minimum": 0}},
+        },
+        "Shift": {
+            "type": "object",
+            "required": ["seconds"],
+            "properties": {"seconds": {"type": "number"}, "computer": {"type": "string"}},
+        },
+    }
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        entry: dict[str, Any] = {
+            "summary": op.summary,
+            "operationId": op.method.lower() + "".join(c if c.isalnum() else "_" for c in op.path),
+            "responses": {str(code): {"description": _REASONS[code]} for code in op.responses},
+        }
+        parameters = [
+            {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+            for part in op.path.split("/")
+            if part.startswith("{")
+        ]
+        if parameters:
+            entry["parameters"] = parameters
+        if op.body is not None:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body}"}}
+                },
+            }
+        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "plant-scada-emulator control API", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad request: the body says what is wrong",
+    404: "Not found: no such process, fault, tag or alarm",
+    409: "Conflict: not possible in this state",
+    503: "Some process is not in its intended state",
+}
+
+
+def _route(op: Operation, manager: RuntimeManager) -> Route:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await op.call(request, manager)
+        except ControlError as exc:
+            return _problem(exc.status, exc.message)
+
+    return Route(op.path, endpoint, methods=[op.method], name=op.path)
+
+
+class TokenRequired:
+    """Every request must carry the token: `Authorization: Bearer TOKEN`."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            given = dict(scope.get("headers", [])).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                response = _problem(401, "this control API needs 'Authorization: Bearer TOKEN'")
+                response.headers["WWW-Authenticate"] = "Bearer"
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def build_app(manager: RuntimeManager, token: str | None = None) -> ASGIApp:
+    document = openapi()
+
+    async def openapi_json(request: Request) -> Response:
+        return _json(document)
+
+    routes = [_route(op, manager) for op in OPERATIONS]
+    routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
+    app: ASGIApp = Starlette(routes=routes)
+    return TokenRequired(app, token) if token else app

@@ -1,0 +1,104 @@
+"""The recent event log of one runtime: the structlog events worth knowing, kept in memory.
+
+A structlog processor (`tap`) copies every event logged inside a runtime's tasks into that
+runtime's EventLog: the log is found through a context variable that the RuntimeManager sets
+before the supervisor starts its tasks, so several plants in one process keep their own logs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import anyio
+import structlog
+
+#: Events kept per runtime; older ones are dropped (GET /events says how many were).
+DEFAULT_CAPACITY = 2000
+
+_current: ContextVar[EventLog | None] = ContextVar("scada_emu_event_log", default=None)
+_SKIP = {"event", "level", "timestamp", "_record", "_from_structlog"}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+class EventLog:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.events: deque[dict[str, Any]] = deque(maxlen=capacity)
+        self.sequence = 0
+        self._changed = anyio.Event()
+
+    def record(
+        self, name: str, level: str = "info", fields: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        self.sequence += 1
+        entry = {
+            "seq": self.sequence,
+            "time": time.time(),
+            "event": name,
+            "level": level,
+            **{k: _plain(v) for k, v in (fields or {}).items() if k not in _SKIP},
+        }
+        self.events.append(entry)
+        self._changed.set()
+        self._changed = anyio.Event()
+        return entry
+
+    def since(self, seq: int = 0, prefix: str | None = None) -> list[dict[str, Any]]:
+        """Events after `seq`, optionally only those whose name starts with `prefix`."""
+        return [
+            e
+            for e in self.events
+            if e["seq"] > seq and (prefix is None or str(e["event"]).startswith(prefix))
+        ]
+
+    @property
+    def dropped(self) -> int:
+        return self.sequence - len(self.events)
+
+    async def wait_for(self, name: str, after: int = 0, **fields: Any) -> dict[str, Any]:
+        """The first event named `name` (with those field values) after `after`; bound it
+        with a timeout (anyio.fail_after)."""
+        while True:
+            changed = self._changed
+            for entry in self.since(after):
+                if entry["event"] == name and all(entry.get(k) == v for k, v in fields.items()):
+                    return entry
+            await changed.wait()
+
+    @contextmanager
+    def active(self) -> Iterator[EventLog]:
+        """Events logged in this context (and tasks started from it) go to this log."""
+        token = _current.set(self)
+        try:
+            yield self
+        finally:
+            _current.reset(token)
+
+
+def tap(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The structlog processor: copy the event into the current runtime's log."""
+    log = _current.get()
+    if log is not None:
+        log.record(str(event_dict.get("event", "")), method, event_dict)
+    return event_dict
+
+
+def install() -> None:
+    """Put `tap` into structlog's processors, before the renderer (once; after any configure)."""
+    processors = list(structlog.get_config()["processors"])
+    if tap in processors:
+        return
+    processors.insert(max(len(processors) - 1, 0), tap)
+    structlog.configure(processors=processors)

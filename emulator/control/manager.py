@@ -1,0 +1,388 @@
+"""The Runtime Manager: what an operator (or a test, or a timeline) may do to a running plant.
+
+Stop, start, crash and hang server processes, add and clear faults, read and set tags, shift a
+time server's clock, and tell whether every process is in the state it is meant to be in. The
+HTTP control API, the pytest plugin and the scenario timeline all act through one of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import anyio
+import msgspec
+import structlog
+
+from emulator.control.events import EventLog, install
+from emulator.faults.registry import PROCESS_KINDS, FaultError, Faults, matches, to_json
+from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
+from emulator.plant.clock import VirtualClock
+from emulator.plant.config import TagValue
+from emulator.plant.reports import ReportServer
+from emulator.plant.state import Plant, plant_of
+from emulator.plant.tags import TagValueError
+from emulator.processes.context import ProcessState
+from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
+from emulator.runtime.bind import BindError
+from emulator.runtime.process import ProcessRuntime
+from emulator.runtime.supervisor import Supervisor
+from emulator.scenario.config import FaultSpec, TimelineEvent
+from emulator.scenario.runner import ScenarioRunner
+
+_log = structlog.get_logger("emulator.control")
+
+Intent = Literal["running", "stopped"]
+
+
+class ControlError(Exception):
+    """A control request that cannot be carried out; `status` is the HTTP status it maps to."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessView:
+    computer: str
+    process: str
+    type: str
+    cluster: str | None
+    mode: str | None
+    state: str
+    intended: Intent
+    hung: bool
+    reason: str | None
+    listeners: list[dict[str, Any]]
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == self.intended and not self.hung
+
+    def to_json(self) -> dict[str, Any]:
+        data = msgspec.to_builtins(self)
+        data["healthy"] = self.healthy
+        return dict(data)
+
+
+class RuntimeManager:
+    """Built around a Supervisor before it runs (it seeds the faults and the event log)."""
+
+    def __init__(self, supervisor: Supervisor, events: EventLog | None = None) -> None:
+        self.supervisor = supervisor
+        self.topology = supervisor.loaded.model
+        self.context = supervisor.context
+        self.context.faults = Faults.from_specs(self.topology.faults, self.topology.scenario.seed)
+        self.events = events if events is not None else EventLog()
+        self.intended: dict[tuple[str, str], Intent] = dict.fromkeys(
+            supervisor.processes, "running"
+        )
+        self.runner = ScenarioRunner(self.topology, self.plant, self.context.clock, self)
+        self.control_url: str | None = None
+
+    @property
+    def plant(self) -> Plant:
+        return plant_of(self.context)
+
+    @property
+    def faults(self) -> Faults:
+        return self.context.faults
+
+    @contextmanager
+    def logging(self) -> Iterator[None]:
+        """Events logged in this context, and in tasks started from it, go to `events`."""
+        install()
+        with self.events.active():
+            yield
+
+    # ---- processes ----------------------------------------------------------------------------
+
+    def targets(self, name: str | None, computer: str | None = None) -> list[ProcessRuntime]:
+        """Every process named `name` (on `computer`, if given); all processes when name is None."""
+        found = [
+            proc
+            for proc in self.supervisor.processes.values()
+            if (name is None or proc.name.casefold() == name.casefold())
+            and (computer is None or proc.computer.casefold() == computer.casefold())
+        ]
+        if not found:
+            known = ", ".join(sorted({p.name for p in self.supervisor.processes.values()}))
+            where = f" on computer {computer!r}" if computer else ""
+            raise ControlError(f"no server process {name!r}{where} (processes: {known})", 404)
+        return found
+
+    def processes(self) -> list[ProcessView]:
+        hangs = [s for s in self.faults.active.values() if s.kind == "hang"]
+        return [
+            ProcessView(
+                computer=proc.computer,
+                process=proc.name,
+                type=str(proc.type),
+                cluster=proc.cluster,
+                mode=proc.mode,
+                state=str(proc.state),
+                intended=self.intended.get(proc.key, "running"),
+                hung=any(matches(s, e) for s in hangs for e in proc.endpoints),
+                reason=proc.reason,
+                listeners=[
+                    {
+                        "address": listener.endpoint.address,
+                        "port": listener.port,
+                        "tls": listener.endpoint.tls,
+                    }
+                    for listener in proc.listeners
+                ],
+            )
+            for proc in self.supervisor.processes.values()
+        ]
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """(healthy, body): every process in its intended state and none hung."""
+        views = self.processes()
+        healthy = all(v.healthy for v in views)
+        return healthy, {
+            "status": "healthy" if healthy else "unhealthy",
+            "processes": [v.to_json() for v in views],
+            "faults": [s.name for s in self.faults.active.values()],
+        }
+
+    async def stop(self, name: str, computer: str | None = None) -> list[ProcessView]:
+        procs = self.targets(name, computer)
+        for proc in procs:
+            self.intended[proc.key] = "stopped"
+            await self.supervisor.stop(proc.name, proc.computer)
+        return self._views(procs)
+
+    async def start(self, name: str, computer: str | None = None) -> list[ProcessView]:
+        procs = self.targets(name, computer)
+        for proc in procs:
+            self.intended[proc.key] = "running"
+            self._clear_hangs(proc)
+            try:
+                await self.supervisor.start(proc.name, proc.computer)
+            except (BindError, OSError) as exc:
+                message = f"{proc.name} on {proc.computer} did not start: {exc}"
+                raise ControlError(message, 409) from None
+        return self._views(procs)
+
+    async def crash(self, name: str, computer: str | None = None) -> list[ProcessView]:
+        procs = self.targets(name, computer)
+        for proc in procs:
+            await self.supervisor.crash(proc.name, proc.computer)
+        return self._views(procs)
+
+    async def hang(self, name: str, computer: str | None = None) -> list[ProcessView]:
+        """The process keeps accepting connections and never answers again, until start."""
+        procs = self.targets(name, computer)
+        for proc in procs:
+            spec = FaultSpec(
+                name=f"hang {proc.computer}/{proc.name}",
+                kind="hang",
+                process=proc.name,
+                computer=proc.computer,
+            )
+            self.faults.add(spec)
+            _log.warning("fault.added", fault=spec.name, kind="hang", process=proc.name)
+        return self._views(procs)
+
+    def _clear_hangs(self, proc: ProcessRuntime) -> None:
+        for spec in list(self.faults.active.values()):
+            if spec.kind == "hang" and any(matches(spec, e) for e in proc.endpoints):
+                self.faults.deactivate(spec.name)
+                _log.info("fault.cleared", fault=spec.name, kind="hang", process=proc.name)
+
+    def _views(self, procs: list[ProcessRuntime]) -> list[ProcessView]:
+        keys = {p.key for p in procs}
+        return [v for v in self.processes() if (v.computer, v.process) in keys]
+
+    # ---- faults -------------------------------------------------------------------------------
+
+    def fault_listing(self) -> list[dict[str, Any]]:
+        return self.faults.listing()
+
+    async def add_fault(self, spec: FaultSpec | str) -> dict[str, Any]:
+        """Add a new fault, or activate one the scenario defines (by name)."""
+        try:
+            added = self.faults.activate(spec) if isinstance(spec, str) else self.faults.add(spec)
+        except FaultError as exc:
+            raise ControlError(str(exc), 404 if isinstance(spec, str) else 400) from None
+        _log.warning("fault.added", fault=added.name, kind=added.kind, process=added.process)
+        if added.kind in ("down", "crash"):
+            for proc in self.targets(added.process, added.computer):
+                if added.kind == "down":
+                    await self.supervisor.stop(proc.name, proc.computer)
+                else:
+                    await self.supervisor.crash(proc.name, proc.computer)
+        return to_json(added, True)
+
+    async def clear_fault(self, name: str) -> dict[str, Any]:
+        try:
+            spec = self.faults.deactivate(name)
+        except FaultError as exc:
+            raise ControlError(str(exc), 404) from None
+        _log.info("fault.cleared", fault=spec.name, kind=spec.kind, process=spec.process)
+        if spec.kind in ("down", "crash"):
+            for proc in self.targets(spec.process, spec.computer):
+                if self.intended.get(proc.key) == "running":
+                    await self.supervisor.start(proc.name, proc.computer)
+        return to_json(spec, False)
+
+    async def reset(self) -> list[str]:
+        """Clear every active fault (processes they held down start again)."""
+        names = [s.name for s in self.faults.active.values()]
+        for name in names:
+            await self.clear_fault(name)
+        return names
+
+    async def apply_initial_faults(self) -> None:
+        """Process-level faults the scenario marks active from the start."""
+        for spec in list(self.faults.active.values()):
+            if spec.kind in PROCESS_KINDS:
+                self.faults.deactivate(spec.name)
+                await self.add_fault(spec.name)
+
+    # ---- tags, clock --------------------------------------------------------------------------
+
+    def read_tag(self, name: str) -> dict[str, Any]:
+        try:
+            reading = self.plant.read(name)
+            value = self.plant.value(name)
+        except ProtocolError as exc:
+            raise ControlError(exc.detail or exc.error.message, _status(exc)) from None
+        return {
+            "tag": name,
+            "value": value,
+            "text": reading.value,
+            "quality": reading.quality.to_json(),
+            "timestamp": reading.timestamp,
+            "value_timestamp": reading.value_timestamp,
+        }
+
+    def set_tag(self, name: str, value: TagValue) -> dict[str, Any]:
+        """Set a tag as its I/O device would report it (no writability check)."""
+        try:
+            self.plant.set_value(name, value, self.context.clock.now())
+        except ProtocolError as exc:
+            raise ControlError(exc.detail or exc.error.message, _status(exc)) from None
+        except TagValueError as exc:
+            raise ControlError(f"{name}: {exc}") from None
+        _log.info("tag.set", tag=name, value=value, by="control")
+        return self.read_tag(name)
+
+    def shift_clock(self, seconds: float, computer: str | None = None) -> dict[str, float]:
+        """Move the time server's clock of `computer` (every computer when None)."""
+        names = [c.name for c in self.topology.computers]
+        if computer is not None:
+            names = [n for n in names if n.casefold() == computer.casefold()]
+            if not names:
+                raise ControlError(f"no computer named {computer!r}", 404)
+        for name in names:
+            self.context.time_offsets[name] = self.context.time_offsets.get(name, 0.0) + seconds
+        _log.warning("clock.shifted", seconds=seconds, computers=names)
+        return {n: self.context.time_offsets[n] for n in names}
+
+    async def advance(self, seconds: float) -> float:
+        """Move a virtual plant clock forward and let the scenario catch up; the new now."""
+        clock = self.context.clock
+        if not isinstance(clock, VirtualClock):
+            raise ControlError("the plant runs on real time; only a virtual clock advances", 409)
+        try:
+            clock.advance(seconds)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        await self.runner.step()
+        self.context.changes.notify()
+        return clock.now()
+
+    # ---- the scenario's timeline ----------------------------------------------------------------
+
+    async def perform(self, event: TimelineEvent, now: float) -> None:
+        try:
+            await self._perform(event)
+        except (ControlError, LookupError, BindError, OSError) as exc:
+            _log.error("scenario.event_failed", action=event.action, error=str(exc))
+
+    async def _perform(self, event: TimelineEvent) -> None:
+        match event.action:
+            case "set_tag":
+                assert event.tag is not None and event.value is not None
+                self.set_tag(event.tag, event.value)
+            case "stop" | "start" | "crash" | "hang":
+                assert event.process is not None
+                await getattr(self, event.action)(event.process, event.computer)
+            case "add_fault":
+                assert event.fault is not None
+                await self.add_fault(event.fault)
+            case "clear_fault":
+                assert event.fault is not None
+                await self.clear_fault(event.fault)
+            case "shift_clock":
+                assert event.seconds is not None
+                self.shift_clock(event.seconds, event.computer)
+            case "run_report":
+                assert event.report is not None
+                self.run_report(event.report)
+
+    # ---- alarms and reports: through the running (main) server process -------------------------
+
+    def _engine(self, kind: str, attribute: str, engine_type: type[Any]) -> Any:
+        """The engine a running server process of `kind` exposes as `attribute` (primary first)."""
+        procs = sorted(
+            (p for p in self.supervisor.processes.values() if str(p.type) == kind),
+            key=lambda p: (p.state is not ProcessState.RUNNING, p.mode != "primary"),
+        )
+        for proc in procs:
+            engine = getattr(proc.process, attribute, None)
+            if proc.state is ProcessState.RUNNING and isinstance(engine, engine_type):
+                return engine
+        raise ControlError(f"no running {kind} server process in this runtime", 409)
+
+    def alarms(self) -> list[dict[str, Any]]:
+        server: AlarmServer = self._engine("alarm", "alarms", AlarmServer)
+        return [
+            {
+                "tag": config.tag,
+                "name": config.name,
+                "category": config.category,
+                "state": status.state,
+                **msgspec.to_builtins(status),
+            }
+            for config, status in server.query(QUERY_CONFIGURED)
+        ]
+
+    def acknowledge(self, name: str) -> dict[str, Any]:
+        server: AlarmServer = self._engine("alarm", "alarms", AlarmServer)
+        try:
+            server.acknowledge(name, "control", self.context.clock.now())
+            status = server.status(name)
+        except AlarmError as exc:
+            raise ControlError(str(exc), 404) from None
+        self.context.changes.notify()
+        _log.info("alarm.acknowledged", alarm=name, by="control")
+        return {"tag": name, "state": status.state, **msgspec.to_builtins(status)}
+
+    def run_report(self, name: str) -> dict[str, Any]:
+        server: ReportServer = self._engine("reports", "reports", ReportServer)
+        try:
+            run = server.run(name, self.context.clock.now(), "control")
+        except LookupError as exc:
+            raise ControlError(str(exc), 404) from None
+        _log.info("report.run", report=run.report, number=run.number, by="control")
+        result: dict[str, Any] = msgspec.to_builtins(run)
+        return result
+
+    # ---- life ---------------------------------------------------------------------------------
+
+    async def drive(self) -> None:
+        """Apply the initial faults, then run the scenario until cancelled."""
+        await self.apply_initial_faults()
+        await self.runner.run()
+        await anyio.sleep_forever()
+
+
+def _status(exc: ProtocolError) -> int:
+    return 404 if exc.error is TAG_NOT_FOUND else 400

@@ -1,0 +1,104 @@
+"""Serve the control API: uvicorn inside the runtime's event loop, on a socket bound here so the
+real port is known at once (port 0 under `--ephemeral`)."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import anyio
+import structlog
+import uvicorn
+from anyio.abc import TaskStatus
+from starlette.types import ASGIApp
+
+from emulator.control.manager import ControlError
+
+#: Seconds open HTTP connections get when the runtime stops.
+GRACE = 1.0
+
+_log = structlog.get_logger("emulator.control")
+
+
+def is_local(host: str) -> bool:
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """A control API reachable from other machines must ask every request for a token."""
+    if not is_local(host) and not token:
+        raise ControlError(
+            f"the control API on {host!r} would be reachable from other machines: "
+            "give --control-token (or [control] token), or bind it to 127.0.0.1"
+        )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ControlError(f"cannot bind the control API to {host}:{port}: {exc}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """The runtime handles signals itself."""
+        yield
+
+
+async def serve(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    token: str | None = None,
+    *,
+    task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve `app` until cancelled; `task_status.started(url)` once it accepts connections."""
+    check_bind(host, token)
+    sock = bind(host, port)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=int(GRACE),
+    )
+    server = _Server(config)
+    url = url_of(sock)
+
+    async def run() -> None:
+        with anyio.CancelScope(shield=True):
+            await server.serve(sockets=[sock])
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            _log.info("control.listening", url=url, token=bool(token))
+            task_status.started(url)
+            try:
+                await anyio.sleep_forever()
+            finally:
+                server.should_exit = True
+    finally:
+        sock.close()
