@@ -58,7 +58,7 @@ def topology(computers: int) -> str:
                     f'cluster = "CL{pair:04d}"\nnetwork_address = "NA{computer:04d}"\n'
                     f'mode = "{mode}"\n'
                 )
-    out.append(_PLANT)
+    out.append(_PLANT + 'cluster = "CL0000"\n')
     return "\n".join(out)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import ssl
 import sys
 import time
@@ -125,6 +126,9 @@ class Client(asyncio.Protocol):
             line = bytes(self._buffer[:end])
             del self._buffer[: end + 1]
             if self._greeting_left:
+                if b'"event"' not in line:
+                    self._fail(f"no hello: {line[:300]!r}")
+                    return
                 self._greeting_left -= 1
                 if not self._greeting_left:
                     self._after_greeting()
@@ -359,7 +363,7 @@ def percentile(ordered: Sequence[int], fraction: float) -> float:
     """Nearest-rank percentile of sorted nanoseconds, in milliseconds."""
     if not ordered:
         return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
     return round(ordered[rank] / 1e6, 4)
 
 
