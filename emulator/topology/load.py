@@ -271,7 +271,6 @@ def _decode(data: dict[str, Any], source: str, locator: Locator) -> LoadedTopolo
     indices: dict[str, tuple[int, ...]] = {}
     undecoded: dict[str, frozenset[str]] = {}
     for table in RECORD_TABLES:
-        record_type = _record_type(table)
         raw_records = data.get(table, [])
         if not isinstance(raw_records, list):
             problems.append(
@@ -283,44 +282,60 @@ def _decode(data: dict[str, Any], source: str, locator: Locator) -> LoadedTopolo
                 )
             )
             raw_records = []
-        decoded_records: list[Any] = []
-        kept: list[int] = []
-        failed: set[str] = set()
-        key_name = RECORD_KEYS.get(table, "name")
-        for index, raw in enumerate(raw_records):
-            record_name = raw.get(key_name) if isinstance(raw, dict) else None
-            label = None if record_name is None else str(record_name)
-
-            def where(
-                key: str | None, index: int = index, table: str = table, label: str | None = label
-            ) -> Location:
-                return Location(source, table, label, key, locator.line(table, index, key))
-
-            if not isinstance(raw, dict):
-                problems.append(
-                    error(
-                        f"each record of {table} must be a table",
-                        where(None),
-                        f"write each record under its own [[{table}]] header",
-                        "not-a-table",
-                    )
-                )
-                continue
-            decoded, record_problems = _decode_record(record_type, raw, where)
-            problems += record_problems
-            if decoded is None:
-                if label is not None:
-                    failed.add(label.casefold())
-                continue
-            decoded_records.append(decoded)
-            kept.append(index)
-        tables[table] = decoded_records
-        indices[table] = tuple(kept)
-        if failed:
-            undecoded[table] = frozenset(failed)
+        found = _decode_table(table, raw_records, source, locator)
+        problems += found.problems
+        tables[table] = found.records
+        indices[table] = found.indices
+        if found.failed:
+            undecoded[table] = found.failed
 
     model = Topology(**tables)
     return LoadedTopology(source, model, tuple(problems), locator, indices, undecoded)
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    records: list[Any]
+    #: The file index of each decoded record.
+    indices: tuple[int, ...]
+    #: Casefolded names of the records that failed.
+    failed: frozenset[str]
+    problems: list[Problem]
+
+
+def _decode_table(table: str, raw_records: list[Any], source: str, locator: Locator) -> _Table:
+    record_type = _record_type(table)
+    key_name = RECORD_KEYS.get(table, "name")
+    records: list[Any] = []
+    kept: list[int] = []
+    failed: set[str] = set()
+    problems: list[Problem] = []
+    for index, raw in enumerate(raw_records):
+        record_name = raw.get(key_name) if isinstance(raw, dict) else None
+        label = None if record_name is None else str(record_name)
+
+        def where(key: str | None, index: int = index, label: str | None = label) -> Location:
+            return Location(source, table, label, key, locator.line(table, index, key))
+
+        if not isinstance(raw, dict):
+            problems.append(
+                error(
+                    f"each record of {table} must be a table",
+                    where(None),
+                    f"write each record under its own [[{table}]] header",
+                    "not-a-table",
+                )
+            )
+            continue
+        decoded, record_problems = _decode_record(record_type, raw, where)
+        problems += record_problems
+        if decoded is None:
+            if label is not None:
+                failed.add(label.casefold())
+            continue
+        records.append(decoded)
+        kept.append(index)
+    return _Table(records, tuple(kept), frozenset(failed), problems)
 
 
 def _decode_record(
