@@ -15,7 +15,10 @@ from typing import Any
 import anyio
 import structlog
 
+from emulator.control.manager import ControlError, RuntimeManager
+from emulator.control.service import control_settings, run_beside
 from emulator.logs import LEVELS, configure
+from emulator.processes.context import Context
 from emulator.runtime.bind import BindError
 from emulator.runtime.certs import CertificateError, default_state_dir
 from emulator.runtime.limits import raise_open_files
@@ -25,6 +28,8 @@ from emulator.runtime.supervisor import (
     TopologyError,
     UnknownComputerError,
 )
+from emulator.scenario.config import ControlSettings
+from emulator.scenario.runner import make_clock
 from emulator.topology.load import LoadedTopology, LoadError, load_demo, load_path
 from emulator.topology.report import format_problems, format_table
 
@@ -55,6 +60,18 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_GRACE,
         help="seconds open connections get to close on shutdown (default: %(default)s)",
     )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        help="plant seconds per real second for the scenario (default: [scenario] speed)",
+    )
+    parser.add_argument(
+        "--control",
+        metavar="HOST:PORT",
+        help="where the control API listens (default: [control], 127.0.0.1:8787)",
+    )
+    parser.add_argument("--control-token", help="bearer token every control request must carry")
+    parser.add_argument("--no-control", action="store_true", help="run no control API")
     parser.add_argument("--log-format", choices=("auto", "json", "console"), default="auto")
     parser.add_argument("--log-level", choices=LEVELS, default="info")
     parser.set_defaults(func=main)
@@ -77,22 +94,44 @@ def main(args: argparse.Namespace) -> int:
 
 async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
     try:
+        control = control_settings(
+            loaded.model.control,
+            address=args.control,
+            token=args.control_token,
+            disabled=args.no_control,
+            ephemeral=args.ephemeral,
+        )
+        state_dir = args.state_dir or default_state_dir()
         supervisor = Supervisor(
             loaded,
             computer=args.computer,
             ephemeral=args.ephemeral,
-            state_dir=args.state_dir or default_state_dir(),
+            state_dir=state_dir,
             grace=args.grace,
+            context=Context(
+                loaded.model, clock=make_clock(loaded.model, args.speed), state_dir=state_dir
+            ),
         )
     except TopologyError as exc:
         print(format_problems(exc.problems, loaded.source), file=sys.stderr)
         print("error: the topology does not compile; nothing was started", file=sys.stderr)
         return 1
-    except UnknownComputerError as exc:
+    except (UnknownComputerError, ControlError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    manager = RuntimeManager(supervisor)
+    with manager.logging():
+        return await _serve(supervisor, manager, control, args)
+
+
+async def _serve(
+    supervisor: Supervisor,
+    manager: RuntimeManager,
+    control: ControlSettings | None,
+    args: argparse.Namespace,
+) -> int:
     if supervisor.problems:
-        print(format_problems(supervisor.problems, loaded.source), file=sys.stderr)
+        print(format_problems(supervisor.problems, supervisor.loaded.source), file=sys.stderr)
     ready_file: Path | None = args.ready_file
     _remove(ready_file)
     async with anyio.create_task_group() as tg:
@@ -104,9 +143,17 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 tg.cancel_scope.cancel()
                 return 1
+            try:
+                control_url = await tg.start(run_beside, manager, control)
+            except ControlError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                supervisor.shutdown()
+                await supervisor.stopped.wait()
+                tg.cancel_scope.cancel()
+                return 1
             status = 0
             try:
-                _announce(supervisor, ready_file)
+                _announce(supervisor, ready_file, control_url)
             except OSError as exc:
                 print(f"error: cannot write the ready file {ready_file}: {exc}", file=sys.stderr)
                 supervisor.shutdown()
@@ -147,9 +194,11 @@ def listener_rows(supervisor: Supervisor) -> list[dict[str, Any]]:
     ]
 
 
-def _announce(supervisor: Supervisor, ready_file: Path | None) -> None:
+def _announce(supervisor: Supervisor, ready_file: Path | None, control: str | None) -> None:
     rows = listener_rows(supervisor)
     print(_table(rows))
+    if control is not None:
+        print(f"control {control}")
     if ready_file is not None:
         _write_ready_file(
             ready_file,
@@ -159,6 +208,7 @@ def _announce(supervisor: Supervisor, ready_file: Path | None) -> None:
                 "ca_certificate": (
                     str(supervisor.ca_certificate) if supervisor.ca_certificate else None
                 ),
+                "control": control,
             },
         )
     print("ready", flush=True)
