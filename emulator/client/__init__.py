@@ -1,1 +1,16 @@
 """The Python client of the emulator's CtAPI ports (docs/client.md)."""
+
+from emulator.client.blocking import CtApiClient
+from emulator.client.errors import CtApiCertificateError, CtApiConnectionError, CtApiError
+from emulator.client.session import Quality, Session, TagValue, connect
+
+__all__ = [
+    "CtApiCertificateError",
+    "CtApiClient",
+    "CtApiConnectionError",
+    "CtApiError",
+    "Quality",
+    "Session",
+    "TagValue",
+    "connect",
+]
