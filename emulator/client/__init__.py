@@ -2,7 +2,8 @@
 
 from emulator.client.blocking import CtApiClient
 from emulator.client.errors import CtApiCertificateError, CtApiConnectionError, CtApiError
-from emulator.client.session import Quality, Session, TagValue, connect
+from emulator.client.session import Session, TagValue, connect
+from emulator.plant.state import Quality
 
 __all__ = [
     "CtApiCertificateError",

@@ -30,6 +30,7 @@ from emulator.client.locate import (
     read_ready_file,
     topology_listeners,
 )
+from emulator.plant.state import Quality
 from emulator.protocol.errors import BAD_REQUEST, NOT_CONNECTED
 from emulator.protocol.framing import Message
 from emulator.topology.load import load_path
@@ -40,19 +41,6 @@ _log = structlog.get_logger("emulator.client")
 DEFAULT_TIMEOUT = 10.0
 
 Value = str | int | float | bool
-
-
-@dataclass(frozen=True, slots=True)
-class Quality:
-    """CtAPI's quality parts of a value (QualityGetPart)."""
-
-    general: int
-    substatus: int = 0
-    limit: int = 0
-    extended_substatus: int = 0
-    datasource_error: int = 0
-    override: bool = False
-    control_inhibit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +84,10 @@ def _as_text(value: Value) -> str:
 
 
 def _quality(raw: Any) -> Quality:
+    """The reply's quality parts (the plant's own Quality); QUAL_BAD (0) when it has none."""
     if not isinstance(raw, dict):
         return Quality(general=0)
-    fields = {k: raw[k] for k in Quality.__dataclass_fields__ if k in raw}
-    return Quality(**fields)
+    return Quality(**{k: raw[k] for k in Quality.__dataclass_fields__ if k in raw})
 
 
 class Session:
