@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import msgspec
 import structlog
 
 from emulator.plant.alarm_limits import AnalogLimits
-from emulator.plant.config import Alarm, AlarmCategory, TagValue
+from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +37,18 @@ QUERY_ACKNOWLEDGED_ON = 2
 QUERY_DISABLED = 3
 QUERY_CONFIGURED = 4
 ALL_AREAS = -1
+
+#: CtAPI's find tables (and ALMQUERY's databases) by alarm type (reference section 5).
+ALARM_TABLES: dict[str, AlarmType] = {"DigAlm": "digital", "AnaAlm": "analog", "AdvAlm": "advanced"}
+_ANALOG_FIELDS = {
+    "HIGH": "high",
+    "LOW": "low",
+    "HIGHHIGH": "high_high",
+    "LOWLOW": "low_low",
+    "DEADBAND": "deadband",
+    "RATE": "rate",
+    "DEVIATION": "deviation",
+}
 
 
 class AlarmStatus(msgspec.Struct, kw_only=True):
@@ -211,6 +224,7 @@ class AlarmServer:
             entry.status.com_break = False
             condition, value = reading
             events += self._transition(entry, condition, value, now)
+            entry.status.value = value
         self._commit(events)
         return events
 
@@ -360,6 +374,38 @@ class AlarmServer:
                 f"alarm {entry.config.tag!r} has no property {prop!r}; known: {_PROPERTY_NAMES}"
             )
         return reader(entry)
+
+    def find_fields(self, tag: str) -> dict[str, TagValue]:
+        """The alarm as a record of CtAPI's DigAlm/AnaAlm/AdvAlm table (reference section 5).
+
+        TIME and DATE are the on-time, UTC, "HH:MM:SS" and "YYYY-MM-DD" (ours); "" when never on.
+        Analog limits not set read as "".
+        """
+        entry = self._entry(tag)
+        alarm, status = entry.config, entry.status
+        moment = datetime.fromtimestamp(status.on_time, UTC) if status.on_time is not None else None
+        fields: dict[str, TagValue] = {
+            "TAG": alarm.tag,
+            "NAME": alarm.name,
+            "DESC": alarm.description,
+            "HELP": alarm.help,
+            "CATEGORY": alarm.category,
+            "STATE": status.state,
+            "TIME": moment.strftime("%H:%M:%S") if moment else "",
+            "DATE": moment.strftime("%Y-%m-%d") if moment else "",
+            "AREA": alarm.area,
+        }
+        if alarm.type == "analog":
+            fields["VALUE"] = "" if status.value is None else status.value
+            for name, attribute in _ANALOG_FIELDS.items():
+                limit = getattr(alarm, attribute)
+                fields[name] = "" if limit is None else limit
+        return fields
+
+    def table(self, tag: str) -> str:
+        """The CtAPI find table of the alarm: DigAlm, AnaAlm or AdvAlm."""
+        kind = self._entry(tag).config.type
+        return next(name for name, t in ALARM_TABLES.items() if t == kind)
 
     def events(
         self,
@@ -525,6 +571,7 @@ _PROPERTY_NAMES = (
 )
 
 __all__ = [
+    "ALARM_TABLES",
     "ALL_AREAS",
     "QUERY_ACKNOWLEDGED_ON",
     "QUERY_ACTIVE",

@@ -283,3 +283,46 @@ def test_standby_is_synchronised_from_the_main() -> None:
     assert standby.status("B").state == "ON unacknowledged"
     assert [e.uid for e in standby.events()] == [e.uid for e in main.events()]
     assert standby.evaluate(T0 + 3) == []  # the mirrored state matches the tags
+
+
+def test_find_fields_as_ctapi_alarm_tables() -> None:
+    tags = Tags(level=50.0, fault=False)
+    alarms = server(
+        [
+            Alarm(tag="L", type="analog", variable="LEVEL", high=80, deadband=1, area=2),
+            Alarm(tag="F", name="Fault", description="d", help="h", variable="FAULT", category=2),
+        ],
+        tags,
+    )
+    alarms.evaluate(T0)
+    tags.set("LEVEL", 81.5)
+    alarms.evaluate(T0 + 3661.5)
+    assert alarms.table("l") == "AnaAlm"
+    assert alarms.table("F") == "DigAlm"
+    assert alarms.find_fields("L") == {
+        "TAG": "L",
+        "NAME": "",
+        "DESC": "",
+        "HELP": "",
+        "CATEGORY": 0,
+        "STATE": "ON unacknowledged",
+        "TIME": "01:01:01",
+        "DATE": "2026-01-01",
+        "AREA": 2,
+        "VALUE": 81.5,
+        "HIGH": 80.0,
+        "LOW": "",
+        "HIGHHIGH": "",
+        "LOWLOW": "",
+        "DEADBAND": 1.0,
+        "RATE": "",
+        "DEVIATION": "",
+    }
+    fault = alarms.find_fields("F")
+    assert (fault["NAME"], fault["STATE"], fault["TIME"], fault["DATE"]) == (
+        "Fault",
+        "OFF acknowledged",
+        "",
+        "",
+    )
+    assert "VALUE" not in fault
