@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from emulator.plant import server_rules
+from emulator.plant import server_rules, tag_rules
 
 if TYPE_CHECKING:
     from emulator.topology.load import LoadedTopology
@@ -16,5 +16,5 @@ if TYPE_CHECKING:
 
 Rule = Callable[["LoadedTopology"], Iterable["Problem"]]
 
-RULES: list[Rule] = []
+RULES: list[Rule] = [tag_rules.user_rules, tag_rules.tag_rules]
 RULES += server_rules.RULES  # alarms, alarm categories, trends, reports
