@@ -184,6 +184,8 @@ class Connection:
         self._closed = anyio.Event()
         self._push_send, self.pushes = anyio.create_memory_object_stream[Message](PUSH_BUFFER)
         self._dropped = 0
+        #: The reason of the server's `closing` push, once it announced it is closing.
+        self._closing: str | None = None
         self._log = _log.bind(server=where, computer=self.hello.get("computer"))
 
     @property
@@ -202,7 +204,8 @@ class Connection:
                 try:
                     data = await self._stream.receive()
                 except _RECEIVE_ERRORS as exc:
-                    reason = f"the server closed the connection ({type(exc).__name__})"
+                    said = f": {self._closing}" if self._closing else ""
+                    reason = f"the server closed the connection{said} ({type(exc).__name__})"
                     break
                 fatal = self._dispatch(data)
             else:
@@ -224,6 +227,8 @@ class Connection:
                     waiter.reply = event
                     waiter.done.set()
             elif isinstance(event, Push):
+                if event.message.get("event") == "closing":
+                    self._closing = str(event.message.get("reason", "closing"))
                 try:
                     self._push_send.send_nowait(event.message)
                 except anyio.WouldBlock:

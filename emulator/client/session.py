@@ -31,7 +31,7 @@ from emulator.client.locate import (
     topology_listeners,
 )
 from emulator.plant.state import Quality
-from emulator.protocol.errors import BAD_REQUEST, NOT_CONNECTED
+from emulator.protocol.errors import BAD_REQUEST, NOT_CONNECTED, UNKNOWN_REQUEST
 from emulator.protocol.framing import Message
 from emulator.topology.load import load_path
 from emulator.topology.model import Topology
@@ -202,6 +202,13 @@ class Session:
             self._connection = Connection(stream, protocol, where=where, timeout=options.timeout)
             self.hello = hello = self._connection.hello
             await task_group.start(self._connection.run)
+            if hello.get("type", "ctapi") != "ctapi":
+                raise CtApiConnectionError.of(
+                    UNKNOWN_REQUEST,
+                    f"{target.address}:{attempt.port} is the {hello.get('type')} process "
+                    f"{hello.get('process')} of {hello.get('computer')}, not CtAPI: "
+                    "use the computer's CtAPI port",
+                )
             mode = options.mode | (OpenMode.CRYPT if attempt.tls else 0)
             self.login = await self._connection.request(
                 "open", user=options.user, password=options.password, mode=int(mode)

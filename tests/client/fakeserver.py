@@ -64,6 +64,9 @@ class FakeCtApi:
             await send(ok(rid))
         elif op == "drop":
             await close()
+        elif op == "bye":
+            await send(event("closing", reason="shutdown"))
+            await close()
         elif op == "hang":
             await self.gate("never").wait()
         else:

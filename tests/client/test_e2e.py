@@ -213,7 +213,7 @@ async def test_plaintext_client_against_an_encrypted_only_server(tmp_path: Path)
                 user="engineer",
                 password="control",
                 encryption="unencrypted",
-                timeout=0.5,
+                timeout=0.3,
             )
         assert "encrypted port" in plain_on_tls.value.message
         async with connect(
@@ -221,3 +221,17 @@ async def test_plaintext_client_against_an_encrypted_only_server(tmp_path: Path)
         ) as mixed:
             assert mixed.encrypted
             assert await mixed.tag_read("X") == "5"
+
+
+async def test_a_port_of_another_process_is_not_ctapi(tmp_path: Path) -> None:
+    async with running(tmp_path) as demo:
+        (alarm,) = [x for x in demo.supervisor.listeners if x.endpoint.process == "ALARM1"]
+        with pytest.raises(CtApiConnectionError) as error:
+            await connect(
+                "127.0.10.1",
+                port=alarm.port,
+                user="engineer",
+                password="control",
+                encryption="unencrypted",
+            )
+    assert "is the alarm process ALARM1 of SCADA-A, not CtAPI" in error.value.message

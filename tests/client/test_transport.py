@@ -122,6 +122,18 @@ async def test_a_dropped_link_fails_pending_and_later_calls() -> None:
         assert later.value.code == 233
 
 
+async def test_the_servers_closing_reason_reaches_the_caller() -> None:
+    async with (
+        fake_server(FakeCtApi()) as server,
+        connect(
+            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
+        ) as session,
+    ):
+        with pytest.raises(CtApiConnectionError) as pending:
+            await session.request("bye")
+        assert "the server closed the connection: shutdown" in pending.value.message
+
+
 async def test_a_request_without_reply_times_out() -> None:
     async with (
         fake_server(FakeCtApi()) as server,
@@ -131,7 +143,7 @@ async def test_a_request_without_reply_times_out() -> None:
             user="u",
             password="control",
             encryption="unencrypted",
-            timeout=0.3,
+            timeout=0.2,
         ) as session,
     ):
         with pytest.raises(CtApiConnectionError) as error:
