@@ -17,7 +17,17 @@ from emulator.cicode.functions import (
     to_text,
 )
 from emulator.cicode.lexer import CicodeSyntaxError
-from emulator.cicode.parser import Assign, Binary, Call, Constant, Expr, TagRef, Unary, parse
+from emulator.cicode.parser import (
+    Assign,
+    Binary,
+    Call,
+    Constant,
+    Expr,
+    TagRef,
+    Unary,
+    parse,
+    parse_expression,
+)
 from emulator.protocol.errors import (
     CICODE_SYNTAX,
     INVALID_ARGUMENT,
@@ -49,6 +59,15 @@ def run(command: str, ctx: CallContext, functions: Functions) -> str:
             result = to_text(interpreter.evaluate(statement))
     _log.debug("cicode.run", command=command, result=result)
     return result
+
+
+def evaluate(expression: str, ctx: CallContext, functions: Functions) -> Value:
+    """The typed value of one expression (`=` compares, nothing is assigned)."""
+    try:
+        expr = parse_expression(expression)
+    except CicodeSyntaxError as exc:
+        raise ProtocolError(CICODE_SYNTAX, str(exc)) from None
+    return _Interpreter(ctx, functions).evaluate(expr)
 
 
 def value_of_tag(ctx: CallContext, reference: str) -> Value:

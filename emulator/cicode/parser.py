@@ -76,6 +76,19 @@ def parse(text: str) -> tuple[Statement, ...]:
     return _Parser(tokenize(text)).program()
 
 
+def parse_expression(text: str) -> Expr:
+    """One expression, where `=` always compares (alarm and trend expressions)."""
+    if len(text) > MAX_COMMAND:
+        raise CicodeSyntaxError(f"an expression is at most {MAX_COMMAND} characters", MAX_COMMAND)
+    parser = _Parser(tokenize(text))
+    if parser.at_end():
+        raise CicodeSyntaxError("the expression is empty", 0)
+    expr = parser.expression()
+    if not parser.at_end():
+        raise parser.error("expected the end of the expression")
+    return expr
+
+
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.cicode import BUILTINS, CallContext, CicodeSyntaxError, Functions, Value, parse, run
+from emulator.cicode import (
+    BUILTINS,
+    CallContext,
+    CicodeSyntaxError,
+    Functions,
+    Value,
+    evaluate,
+    parse,
+    run,
+)
 from emulator.plant.config import User
 from emulator.plant.state import Plant
 from emulator.protocol.errors import ProtocolError
@@ -172,3 +181,13 @@ def test_expressions_of_valid_parts_evaluate_or_fail_cleanly(
         # `Tag = ...` at the start of a command is an assignment (a write), as in Cicode.
         allowed = {"invalid_argument", "out_of_range", "tag_read_only", "tag_not_found"}
         assert exc.error.name in allowed
+
+
+def test_evaluate_compares_where_run_would_assign(ctx: CallContext) -> None:
+    assert evaluate("PUMP1_SPEED = 1200", ctx) == 1
+    assert evaluate("TANK1_LEVEL > 90 OR PUMP1_FAULT", ctx) == 0
+    assert ctx.plant.read("PUMP1_SPEED").value == "1200"
+    for bad in ("", "1; 2", "PUMP1_SPEED = "):
+        with pytest.raises(ProtocolError) as caught:
+            evaluate(bad, ctx)
+        assert caught.value.error.name == "cicode_syntax"
