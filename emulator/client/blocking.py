@@ -101,6 +101,7 @@ class CtApiClient:
                         self._settle(None)
                         await session.wait_closed()
                         self._up = anyio.Event()
+                        self._last_error = session.error
                 except CtApiConnectionError as exc:
                     self._last_error = exc
                     if not self.reconnect:
@@ -177,13 +178,22 @@ class CtApiClient:
     @property
     def last_error(self) -> CtApiError | None:
         """Why the link is down (None while it is up)."""
+        if not self._loop.running:
+            return self._last_error
+        return self._loop.call(self._why_down)
+
+    async def _why_down(self) -> CtApiError | None:
+        session = self._session
+        if session is not None and session.error is not None:
+            return session.error  # gone, and the keeper has not noticed yet
         return self._last_error
 
     def _call(self, call: Callable[[Session], Awaitable[T]]) -> T:
         async def run() -> T:
             session = self._session
             if session is None or not session.is_open:
-                why = self._last_error.message if self._last_error else "the client is closed"
+                down = await self._why_down()
+                why = down.message if down else "the client is closed"
                 raise CtApiConnectionError.of(NOT_CONNECTED, why)
             return await call(session)
 

@@ -192,6 +192,11 @@ class Connection:
     def is_open(self) -> bool:
         return self._broken is None
 
+    @property
+    def error(self) -> CtApiConnectionError | None:
+        """Why the link is gone (None while it is open)."""
+        return self._broken
+
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:

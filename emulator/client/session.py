@@ -159,6 +159,11 @@ class Session:
         return self._connection is not None and self._connection.is_open
 
     @property
+    def error(self) -> CtApiConnectionError | None:
+        """Why the link is gone (None while it is open)."""
+        return None if self._connection is None else self._connection.error
+
+    @property
     def read_only(self) -> bool:
         return bool(self.login.get("read_only", False))
 

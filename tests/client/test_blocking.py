@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from emulator.client.blocking import CtApiClient
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.loop import BackgroundLoop
+from tests.client.emulator import running_in
 from tests.client.fakeserver import FakeCtApi, free_port, serving_in
 
 
@@ -111,3 +113,30 @@ def test_wait_connected_times_out() -> None:
     with reconnecting(free_port()) as client, pytest.raises(CtApiConnectionError) as error:
         client.wait_connected(0.2)
     assert error.value.name == "timeout"
+
+
+def test_reconnect_after_the_ctapi_process_restarts(tmp_path: Path) -> None:
+    loop = BackgroundLoop("emulator")
+    try:
+        with running_in(loop, tmp_path) as demo:
+            client = CtApiClient(
+                "SCADA-A",
+                user="engineer",
+                password="control",
+                ready=demo.ready,
+                reconnect=True,
+                retry_first=0.02,
+                retry_max=0.1,
+            )
+            with client:
+                assert client.tag_read("PUMP1_SPEED") == "1200"
+                loop.portal.call(demo.supervisor.stop, "CtAPI", "SCADA-A")
+                with pytest.raises(CtApiConnectionError) as down:
+                    client.tag_read("PUMP1_SPEED")
+                assert down.value.code == 233
+                assert client.last_error is not None
+                loop.portal.call(demo.supervisor.start, "CtAPI", "SCADA-A")
+                client.wait_connected(5)
+                assert client.tag_read("PUMP1_SPEED") == "1200"
+    finally:
+        loop.stop()
