@@ -287,7 +287,8 @@ _REASONS = {
 def _route(op: Operation, manager: RuntimeManager) -> Route:
     async def endpoint(request: Request) -> Response:
         try:
-            return await op.call(request, manager)
+            with manager.events.active():
+                return await op.call(request, manager)
         except ControlError as exc:
             return _problem(exc.status, exc.message)
 

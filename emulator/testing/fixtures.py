@@ -1,0 +1,60 @@
+"""The async fixtures of the pytest plugin (emulator.testing.plugin imports them when
+pytest-asyncio is installed)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from emulator.testing.plant import RunningPlant, Source, start_in_background
+from emulator.testing.plugin import options_of, resolve
+
+PlantFactory = Callable[..., Awaitable[RunningPlant]]
+
+
+@pytest_asyncio.fixture
+async def scada_plant(request: pytest.FixtureRequest) -> AsyncIterator[RunningPlant]:
+    """A plant on ephemeral ports, ready before the test and stopped after it."""
+    source, options = options_of(request)
+    plant, stop = await start_in_background(source, **options)
+    try:
+        yield plant
+    finally:
+        await stop()
+
+
+@pytest_asyncio.fixture
+async def scada_plant_factory(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[PlantFactory]:
+    """`await scada_plant_factory(source=None, clock=..., control=...)` starts one more."""
+    stops: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(source: Source = None, **options: Any) -> RunningPlant:
+        plant, stop = await start_in_background(resolve(source, request), **options)
+        stops.append(stop)
+        return plant
+
+    try:
+        yield make
+    finally:
+        for stop in reversed(stops):
+            await stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def scada_plant_session(request: pytest.FixtureRequest) -> AsyncIterator[RunningPlant]:
+    """One plant for every test of the session (--scada-scenario, --scada-clock)."""
+    config = request.config
+    options: dict[str, Any] = {}
+    if config.getoption("--scada-clock"):
+        options["clock"] = config.getoption("--scada-clock")
+    source = resolve(config.getoption("--scada-scenario"), request)
+    plant, stop = await start_in_background(source, **options)
+    try:
+        yield plant
+    finally:
+        await stop()
