@@ -20,6 +20,7 @@ import structlog
 
 from emulator.plant.alarm_limits import AnalogLimits
 from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
+from emulator.plant.storage_error import StorageError
 
 log = structlog.get_logger(__name__)
 
@@ -115,7 +116,8 @@ class AlarmLog(Protocol):
     """Where events go; emulator.plant.storage.Store is one (SQLite, or in memory)."""
 
     def record_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
-        """Write the events and their statuses durably (committed) before returning."""
+        """Write the events and their statuses durably (committed) before returning;
+        StorageError when that cannot be done."""
         ...
 
     def alarm_statuses(self) -> dict[str, AlarmStatus]:
@@ -212,8 +214,13 @@ class AlarmServer:
     # ---- evaluation ------------------------------------------------------------------------
 
     def evaluate(self, now: float) -> list[AlarmEvent]:
-        """Compare every enabled alarm with its tags; the on/off events this caused, logged."""
+        """Compare every enabled alarm with its tags; the on/off events this caused, logged.
+
+        When the log cannot be written the scan is undone and logged, and [] returned: the
+        next scan finds the same changes and tries again.
+        """
         events: list[AlarmEvent] = []
+        before = _backup(self._alarms.values())
         for entry in self._alarms.values():
             if entry.status.disabled:
                 continue
@@ -225,8 +232,10 @@ class AlarmServer:
             condition, value = reading
             events += self._transition(entry, condition, value, now)
             entry.status.value = value
-        self._commit(events)
-        return events
+        try:
+            return self._commit(events, before)
+        except StorageError:
+            return []
 
     def _read(self, entry: _Configured, now: float) -> tuple[str | None, TagValue] | None:
         """(the condition now on, or None when off; the value) or None on a com break."""
@@ -291,19 +300,24 @@ class AlarmServer:
     # ---- operator actions ------------------------------------------------------------------
 
     def acknowledge(self, tag: str, user: str, now: float) -> list[AlarmEvent]:
-        """Acknowledge one alarm; [] when there was nothing to acknowledge."""
-        return self._commit(self._ack([self._entry(tag)], user, now))
+        """Acknowledge one alarm; [] when there was nothing to acknowledge.
+
+        Returns once the acknowledgement is committed to the log; StorageError (and nothing
+        acknowledged) when it cannot be.
+        """
+        return self._ack([self._entry(tag)], user, now)
 
     def acknowledge_category(self, category: int, user: str, now: float) -> list[AlarmEvent]:
         entries = [e for e in self._alarms.values() if e.config.category == category]
-        return self._commit(self._ack(entries, user, now))
+        return self._ack(entries, user, now)
 
     def acknowledge_area(self, area: int, user: str, now: float) -> list[AlarmEvent]:
         """Acknowledge every alarm of an area (ALL_AREAS: every alarm)."""
         entries = [e for e in self._alarms.values() if area in (ALL_AREAS, e.config.area)]
-        return self._commit(self._ack(entries, user, now))
+        return self._ack(entries, user, now)
 
-    def _ack(self, entries: Iterable[_Configured], user: str, now: float) -> list[AlarmEvent]:
+    def _ack(self, entries: Sequence[_Configured], user: str, now: float) -> list[AlarmEvent]:
+        before = _backup(entries)
         events = []
         for entry in entries:
             status = entry.status
@@ -311,7 +325,7 @@ class AlarmServer:
                 continue
             status.acked, status.ack_time, status.ack_user = True, now, user
             events.append(self._event(entry, "ack", now, user=user, value=status.value))
-        return events
+        return self._commit(events, before)
 
     def disable(self, tag: str, user: str, now: float, comment: str = "") -> list[AlarmEvent]:
         """Stop evaluating an alarm and take it off the active list; [] if already disabled."""
@@ -319,19 +333,23 @@ class AlarmServer:
         status = entry.status
         if status.disabled:
             return []
+        before = _backup([entry])
         status.disabled, status.on, status.acked = True, False, True
         status.com_break = False
         if entry.limits is not None:
             entry.limits.reset()
-        return self._commit([self._event(entry, "disable", now, user=user, comment=comment)])
+        return self._commit(
+            [self._event(entry, "disable", now, user=user, comment=comment)], before
+        )
 
     def enable(self, tag: str, user: str, now: float, comment: str = "") -> list[AlarmEvent]:
         """Evaluate the alarm again from the next `evaluate`; [] if it was not disabled."""
         entry = self._entry(tag)
         if not entry.status.disabled:
             return []
+        before = _backup([entry])
         entry.status.disabled = False
-        return self._commit([self._event(entry, "enable", now, user=user, comment=comment)])
+        return self._commit([self._event(entry, "enable", now, user=user, comment=comment)], before)
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -491,9 +509,16 @@ class AlarmServer:
             status=msgspec.structs.replace(entry.status),
         )
 
-    def _commit(self, events: list[AlarmEvent]) -> list[AlarmEvent]:
+    def _commit(self, events: list[AlarmEvent], before: dict[str, AlarmStatus]) -> list[AlarmEvent]:
+        """Log the events; if that fails, put the statuses back as they were and re-raise."""
         if events:
-            self._log.record_alarm_events(events)
+            try:
+                self._log.record_alarm_events(events)
+            except StorageError as exc:
+                for event in events:
+                    self._alarms[_key(event.tag)].status = before[_key(event.tag)]
+                log.error("alarm log not written", server=self._server, error=str(exc))
+                raise
             for event in events:
                 log.info(
                     "alarm event",
@@ -513,6 +538,10 @@ _QUERIES: dict[int, Callable[[AlarmStatus], bool]] = {
     QUERY_DISABLED: lambda s: s.disabled,
     QUERY_CONFIGURED: lambda s: True,
 }
+
+
+def _backup(entries: Iterable[_Configured]) -> dict[str, AlarmStatus]:
+    return {_key(e.config.tag): msgspec.structs.replace(e.status) for e in entries}
 
 
 def _strip_not(name: str) -> str:

@@ -19,7 +19,10 @@ import msgspec
 import structlog
 
 from emulator.plant.alarms import AlarmEvent, AlarmStatus
+from emulator.plant.storage_error import StorageError
 from emulator.plant.trends import TrendSample
+
+__all__ = ["FLUSH_INTERVAL", "StorageError", "Store"]
 
 log = structlog.get_logger(__name__)
 
@@ -51,10 +54,6 @@ CREATE TABLE IF NOT EXISTS trend_samples (
 """
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-class StorageError(Exception):
-    """The state directory cannot hold the database; the message says which file and why."""
 
 
 class Store:
@@ -275,17 +274,36 @@ class Store:
     # ---- internals ---------------------------------------------------------------------------
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.path)
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error); an SQLite failure is a StorageError."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path | None) -> None:
         self._db = db
+        self._path = path
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if exc is None else "ROLLBACK")
+        try:
+            if exc is None:
+                self._db.execute("COMMIT")
+                return
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise self._error(error) from error
+        if isinstance(exc, sqlite3.Error):
+            raise self._error(exc) from exc
+
+    def _error(self, exc: sqlite3.Error) -> StorageError:
+        where = self._path or "the in-memory history"
+        return StorageError(
+            f"cannot write {where}: {exc}; check free disk space and that nothing else holds "
+            "the file"
+        )

@@ -18,6 +18,7 @@ import msgspec
 import structlog
 
 from emulator.plant.config import TagValue, Trend
+from emulator.plant.storage_error import StorageError
 
 log = structlog.get_logger(__name__)
 
@@ -154,7 +155,10 @@ class TrendServer:
             if sample is not None:
                 taken.append((sampler.config.name, sample))
                 self._history.add_samples(sampler.config.name, [sample], now)
-        self._history.flush_due(now)
+        try:
+            self._history.flush_due(now)
+        except StorageError as exc:  # the samples stay buffered; the next call tries again
+            log.error("trend history not written", server=self._server, error=str(exc))
         return taken
 
     def _take(self, sampler: _Sampler, now: float) -> TrendSample | None:
