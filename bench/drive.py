@@ -40,7 +40,8 @@ def run(load: Load) -> Result:
     except subprocess.TimeoutExpired:
         raise BenchError(f"{_describe(load)} did not finish within {budget:.0f} s") from None
     if done.returncode != 0:
-        raise BenchError(f"{_describe(load)} failed: {done.stderr.strip()[-800:]}")
+        detail = done.stderr.strip()[-800:].removeprefix("bench.loadgen: ")
+        raise BenchError(f"{_describe(load)} failed: {detail}")
     lines = done.stdout.strip().splitlines()
     return _result(load, lines[-1] if lines else "", done.stderr)
 

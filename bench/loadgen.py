@@ -67,6 +67,15 @@ class Tally:
             self.first_error = detail
 
 
+def _error_text(line: bytes) -> str:
+    """An error reply as 'name: message', or the line itself when it is not one."""
+    try:
+        error = msgspec.json.decode(line).get("error")
+        return f"{error['name']}: {error['message']}"
+    except (msgspec.DecodeError, AttributeError, KeyError, TypeError):
+        return repr(line[:300])
+
+
 class Client(asyncio.Protocol):
     """One connection: greeting and login first, then counting replies.
 
@@ -127,7 +136,7 @@ class Client(asyncio.Protocol):
             del self._buffer[: end + 1]
             if self._greeting_left:
                 if b'"event"' not in line:
-                    self._fail(f"no hello: {line[:300]!r}")
+                    self._fail(f"refused before the hello: {_error_text(line)}")
                     return
                 self._greeting_left -= 1
                 if not self._greeting_left:
@@ -139,7 +148,7 @@ class Client(asyncio.Protocol):
             except msgspec.DecodeError:
                 reply = None
             if not isinstance(reply, dict) or reply.get("ok") is not True:
-                self._fail(f"login refused: {line[:300]!r}")
+                self._fail(f"login refused: {_error_text(line)}")
                 return
         if self._buffer:
             self._fail(f"unexpected bytes after the login: {bytes(self._buffer[:300])!r}")
@@ -506,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = loop.run(run(load))
     except (OSError, ssl.SSLError) as exc:
-        sys.stderr.write(f"bench.loadgen: {load.mode} against {load.target.kind} failed: {exc}\n")
+        sys.stderr.write(f"bench.loadgen: {exc}\n")
         return 1
     sys.stdout.write(encode(result).decode() + "\n")
     return 0

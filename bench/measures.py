@@ -13,7 +13,8 @@ from typing import Any
 
 from msgspec.structs import replace
 
-from bench import drive, largeplant, procs, servers
+from bench import drive, largeplant, loop, procs, servers
+from bench.failover import measure as failover_measure
 from bench.report import Runs
 from bench.servers import BenchError, Emulator, Server
 from bench.spec import Load, Result, Target
@@ -309,11 +310,24 @@ def startup(bench: Bench) -> None:
     )
 
 
-def failover(bench: Bench) -> None:
-    bench.runs.missing(
-        "failover.reconnect_ms",
-        "the emulator has no way yet for a harness to crash a server process from outside "
-        "and a client that follows the failover",
+def failover(bench: Bench, emulator: Emulator | None) -> None:
+    """A client on the primary alarm server follows the failover to the standby (bench.failover)."""
+    if emulator is None:
+        bench.runs.missing("failover.reconnect_ms", "the emulator did not start")
+        return
+    reps = max(3, bench.profile.reps)
+    try:
+        results = loop.run(failover_measure(emulator.server.ready, reps))
+    except (BenchError, OSError) as exc:
+        bench.runs.missing("failover.reconnect_ms", str(exc))
+        bench.say(f"failover: {exc}")
+        return
+    for result in results:
+        bench.runs.add("failover.reconnect_ms", result.reconnect_ms)
+        bench.runs.add("failover.detect_ms", result.detect_ms)
+    bench.say(
+        "failover: reconnected to the standby in "
+        + ", ".join(f"{r.reconnect_ms} ms" for r in results)
     )
 
 
@@ -340,8 +354,8 @@ def slowloris(bench: Bench, emulator: Emulator | None) -> None:
             except BenchError as exc:
                 bench.runs.missing(
                     "slowloris.p99_ratio",
-                    f"with {clients} half-open clients attached the well-behaved client failed: "
-                    f"{exc}",
+                    f"with {clients} half-open clients attached the well-behaved client failed "
+                    f"({exc})",
                 )
                 loaded = None
             released = hold.release()

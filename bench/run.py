@@ -152,6 +152,8 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
             measures.latency(bench, emulator, echo, modbus)
         if wanted("slowloris"):
             measures.slowloris(bench, emulator)
+        if wanted("failover"):
+            measures.failover(bench, emulator)
     finally:
         for server in [*others, *([emulator.server] if emulator else [])]:
             server.stop()
@@ -159,7 +161,6 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         measures.connections(bench)
     if wanted("startup"):
         measures.startup(bench)
-    measures.failover(bench)
     meta = {
         "profile": bench.profile.name,
         "machine": report.machine(),
@@ -185,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("tag_read", "latency", "slowloris", "connections", "startup"),
+        choices=("tag_read", "latency", "slowloris", "failover", "connections", "startup"),
         help="run only these measures (repeatable)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
