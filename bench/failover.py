@@ -96,13 +96,8 @@ async def once(control_url: str, primary: Endpoint, standby: Endpoint) -> Failov
     async with asyncio.timeout(DEADLINE_S):
         reader, writer = await _session(primary)
         started = time.perf_counter()
-        crash = asyncio.create_task(
-            control(
-                control_url,
-                "POST",
-                f"/processes/{primary.process}/crash?computer={primary.computer}",
-            )
-        )
+        where = f"/processes/{primary.process}/{{}}?computer={primary.computer}"
+        crash = asyncio.create_task(control(control_url, "POST", where.format("crash")))
         await _lost(reader)
         detected = time.perf_counter()
         writer.close()
