@@ -14,6 +14,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import structlog
@@ -131,26 +132,17 @@ class Store:
         limit: int | None = None,
     ) -> list[AlarmEvent]:
         """Logged events with start <= time <= end (and of `tag`), oldest first; `limit`: newest."""
-        where: list[str] = ["1"]
-        args: list[float | str | int] = []
-        if start is not None:
-            where.append("time >= ?")
-            args.append(start)
-        if end is not None:
-            where.append("time <= ?")
-            args.append(end)
-        if tag is not None:
-            where.append("tag = ?")
-            args.append(tag)
-        sql = (
-            f"SELECT body FROM alarm_events WHERE {' AND '.join(where)} "  # noqa: S608 (fixed fragments only)
-            "ORDER BY time DESC, seq DESC"
+        where, args = ("tag = ?", [tag]) if tag is not None else ("1", [])
+        rows = self._between(
+            "SELECT body FROM alarm_events",
+            where,
+            args,
+            start=start,
+            end=end,
+            limit=limit,
+            newest_first="time DESC, seq DESC",
         )
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(max(limit, 0))
-        rows = self._db.execute(sql, args).fetchall()
-        return [self._event_decoder.decode(row[0]) for row in reversed(rows)]
+        return [self._event_decoder.decode(row[0]) for row in rows]
 
     def alarm_statuses(self) -> dict[str, AlarmStatus]:
         rows = self._db.execute("SELECT body FROM alarm_status").fetchall()
@@ -221,23 +213,16 @@ class Store:
     ) -> list[TrendSample]:
         """Samples with start <= time <= end, oldest first; `limit`: the newest that many."""
         self.flush()
-        where = ["trend = ?"]
-        args: list[float | str | int] = [trend]
-        if start is not None:
-            where.append("time >= ?")
-            args.append(start)
-        if end is not None:
-            where.append("time <= ?")
-            args.append(end)
-        sql = (
-            f"SELECT time, value, quality FROM trend_samples WHERE {' AND '.join(where)} "  # noqa: S608 (fixed fragments only)
-            "ORDER BY time DESC"
+        rows = self._between(
+            "SELECT time, value, quality FROM trend_samples",
+            "trend = ?",
+            [trend],
+            start=start,
+            end=end,
+            limit=limit,
+            newest_first="time DESC",
         )
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(max(limit, 0))
-        rows = self._db.execute(sql, args).fetchall()
-        return [TrendSample(time, value, quality) for time, value, quality in reversed(rows)]
+        return [TrendSample(time, value, quality) for time, value, quality in rows]
 
     def latest_at(self, trend: str, time: float) -> TrendSample | None:
         """The newest sample at or before `time`."""
@@ -272,6 +257,35 @@ class Store:
             return self._db.total_changes - before
 
     # ---- internals ---------------------------------------------------------------------------
+
+    def _between(
+        self,
+        select: str,
+        where: str,
+        args: list[str],
+        *,
+        start: float | None,
+        end: float | None,
+        limit: int | None,
+        newest_first: str,
+    ) -> list[tuple[Any, ...]]:
+        """Rows of `select ... WHERE where` with start <= time <= end, oldest first; with
+        `limit`, the newest that many. Only the fixed SQL fragments of this module come here."""
+        clauses = [where]
+        values: list[float | str | int] = [*args]
+        if start is not None:
+            clauses.append("time >= ?")
+            values.append(start)
+        if end is not None:
+            clauses.append("time <= ?")
+            values.append(end)
+        sql = f"{select} WHERE {' AND '.join(clauses)} ORDER BY {newest_first}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            values.append(max(limit, 0))
+        rows: list[tuple[Any, ...]] = self._db.execute(sql, values).fetchall()
+        rows.reverse()
+        return rows
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db, self.path)
