@@ -30,7 +30,7 @@ from emulator.plant.config import TagValue
 from emulator.ports import ProcessType
 from emulator.processes.context import Context
 from emulator.runtime.listener import Listener
-from emulator.runtime.supervisor import Supervisor
+from emulator.runtime.supervisor import Supervisor, TopologyError
 from emulator.scenario.config import ControlSettings, FaultSpec
 from emulator.topology.load import LoadedTopology, load_demo, load_path, load_text
 
@@ -38,6 +38,11 @@ from emulator.topology.load import LoadedTopology, load_demo, load_path, load_te
 #: for the demo plant.
 Source = str | os.PathLike[str] | LoadedTopology | None
 ClockChoice = Literal["virtual", "real", "scenario"] | Clock
+
+
+class PlantError(Exception):
+    """The plant cannot start: the message lists the compile problems."""
+
 
 #: Seconds a plant gets to bind and to stop in a test.
 START_TIMEOUT = 30.0
@@ -213,7 +218,11 @@ async def start_plant(
     """
     loaded = load(source)
     context = Context(loaded.model, clock=_clock(clock, loaded))
-    supervisor = Supervisor(loaded, ephemeral=True, grace=grace, context=context)
+    try:
+        supervisor = Supervisor(loaded, ephemeral=True, grace=grace, context=context)
+    except TopologyError as exc:
+        problems = "\n".join(p.format() for p in exc.problems)
+        raise PlantError(f"{loaded.source} does not compile:\n{problems}") from None
     manager = RuntimeManager(supervisor)
     settings = ControlSettings(host="127.0.0.1", port=0) if control else None
     with manager.logging():

@@ -1,0 +1,155 @@
+"""A scenario driving a running plant on a virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from emulator.plant.clock import ScaledClock, VirtualClock
+from emulator.scenario.runner import make_clock
+from emulator.testing.plant import RunningPlant, start_in_background
+from emulator.topology.load import demo_text, load_text
+
+SCENARIO = """
+[scenario]
+seed = 3
+clock = "virtual"
+tick = "1s"
+
+[[generators]]
+tag = "FLOW_IN"
+kind = "sine"
+offset = 120.0
+amplitude = 10.0
+period = "1m"
+
+[[generators]]
+tag = "TANK1_LEVEL"
+kind = "expression"
+expression = "(FLOW_IN - FLOW_TRANSFER) / 60"
+integrate = true
+min = 0.0
+max = 100.0
+
+[[generators]]
+tag = "PRODUCT_CODE"
+kind = "steps"
+period = "2m"
+steps = [{ at = 0, value = "BLEND-A42" }, { at = "1m", value = "BLEND-B07" }]
+
+[[faults]]
+name = "slow-ctapi"
+kind = "latency"
+latency = 100.0
+process = "CtAPI"
+
+[[timeline]]
+at = "10s"
+action = "crash"
+process = "ALARM1"
+
+[[timeline]]
+at = "20s"
+action = "start"
+process = "ALARM1"
+
+[[timeline]]
+at = "30s"
+action = "add_fault"
+fault = "slow-ctapi"
+
+[[timeline]]
+at = "40s"
+action = "set_tag"
+tag = "PUMP2_RUN"
+value = true
+
+[[timeline]]
+at = "50s"
+action = "shift_clock"
+seconds = -30.0
+computer = "SCADA-B"
+
+[[timeline]]
+at = "55s"
+every = "1m"
+action = "run_report"
+report = "DAILY"
+"""
+
+
+@pytest.fixture
+async def plant() -> AsyncIterator[RunningPlant]:
+    running, stop = await start_in_background(
+        load_text(demo_text() + SCENARIO, "scenario.toml"), grace=0.1
+    )
+    try:
+        yield running
+    finally:
+        await stop()
+
+
+def state(plant: RunningPlant, name: str) -> str:
+    return str(plant.supervisor.process(name).state)
+
+
+async def test_generators_move_tags_on_the_virtual_clock(plant: RunningPlant) -> None:
+    assert isinstance(plant.clock, VirtualClock)
+    assert plant.tag("FLOW_IN") == 120.0  # nothing moves until the clock does
+    await plant.advance(15)
+    assert plant.tag("FLOW_IN") == pytest.approx(130.0)
+    assert plant.tag("TANK1_LEVEL") == pytest.approx(62.0 + 15 * (125 - 80) / 60, abs=1.5)
+    await plant.advance(60)
+    assert plant.tag("PRODUCT_CODE") == "BLEND-B07"
+
+
+async def test_the_timeline_crashes_and_restores_and_adds_faults(plant: RunningPlant) -> None:
+    await plant.advance(10)
+    assert state(plant, "ALARM1") == "failed"
+    assert not plant.healthy()
+    await plant.advance(10)
+    assert state(plant, "ALARM1") == "running"
+    await plant.advance(10)
+    assert [s.name for s in plant.manager.faults.active.values()] == ["slow-ctapi"]
+    await plant.advance(10)
+    assert plant.tag("PUMP2_RUN") is True
+    await plant.advance(10)
+    assert plant.manager.context.time_offsets == {"SCADA-B": -30.0}
+    actions = [e["action"] for e in plant.events.since(0, "scenario.event")]
+    assert actions == ["crash", "start", "add_fault", "set_tag", "shift_clock"]
+
+
+async def test_an_event_that_cannot_be_carried_out_is_logged_not_raised(
+    plant: RunningPlant,
+) -> None:
+    for name in ("REPORT1", "REPORT2"):
+        await plant.crash(name)
+    await plant.advance(55)
+    failed = plant.events.since(0, "scenario.event_failed")
+    assert failed and "no running reports server" in failed[0]["error"]
+
+
+async def test_same_seed_same_values() -> None:
+    values = []
+    for _ in range(2):
+        running, stop = await start_in_background(
+            load_text(demo_text() + SCENARIO.replace('kind = "sine"', 'kind = "random_walk"')),
+            grace=0.1,
+        )
+        try:
+            await running.advance(30)
+            values.append((running.tag("FLOW_IN"), running.tag("TANK1_LEVEL")))
+        finally:
+            await stop()
+    assert values[0] == values[1]
+
+
+def test_make_clock() -> None:
+    demo = load_text(demo_text()).model
+    assert isinstance(make_clock(demo), ScaledClock)
+    fast = make_clock(demo, 60)
+    assert isinstance(fast, ScaledClock) and fast.speed == 60
+    virtual = load_text(demo_text() + '\n[scenario]\nclock = "virtual"\n').model
+    assert isinstance(make_clock(virtual), VirtualClock)
+    assert isinstance(make_clock(virtual, 2.0), ScaledClock)

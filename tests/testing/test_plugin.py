@@ -1,0 +1,129 @@
+"""The pytest plugin used the way a user would: a sample project run by pytester."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SAMPLE_TESTS = """
+import anyio
+import pytest
+
+from emulator.testing.plant import RunningPlant
+
+
+async def test_demo_plant_is_ready_and_healthy(scada_plant: RunningPlant) -> None:
+    assert scada_plant.healthy()
+    assert set(scada_plant.endpoints) >= {"ALARM1", "IO1", "CtAPI"}
+    async with scada_plant.client("SCADA-A") as session:
+        assert await session.tag_read("TANK1_LEVEL") == "62.0"
+
+
+async def test_failover(scada_plant: RunningPlant) -> None:
+    await scada_plant.crash("ALARM1")
+    assert not scada_plant.healthy()
+    assert scada_plant.events.since(0, "process.state")[-1]["reason"] == "crashed"
+    await scada_plant.start("ALARM1")
+    assert scada_plant.healthy()
+
+
+@pytest.mark.scada_scenario("plant.toml", clock="virtual")
+async def test_marker_scenario_and_virtual_clock(scada_plant: RunningPlant) -> None:
+    await scada_plant.advance(30)
+    assert scada_plant.tag("LEVEL") == 30.0
+    assert scada_plant.endpoints["IO1"][0][0] == "127.0.0.1"
+
+
+async def test_factory_starts_several(scada_plant_factory) -> None:
+    first = await scada_plant_factory()
+    second = await scada_plant_factory("plant.toml", clock="virtual")
+    assert first.endpoint("IO1") != second.endpoint("IO1")
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_session_plant(scada_plant_session: RunningPlant) -> None:
+    assert scada_plant_session.healthy()
+"""
+
+PLANT = """
+[[computers]]
+name = "PC1"
+ctapi = "unencrypted"
+
+[[network_addresses]]
+name = "PC1_NET"
+computer = "PC1"
+address = "127.0.0.1"
+
+[[clusters]]
+name = "C1"
+
+[[server_processes]]
+name = "IO1"
+type = "io"
+network_address = "PC1_NET"
+
+[[tags]]
+name = "LEVEL"
+type = "real"
+
+[scenario]
+clock = "virtual"
+
+[[generators]]
+tag = "LEVEL"
+kind = "ramp"
+rate = 1.0
+"""
+
+
+@pytest.fixture
+def sample(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makefile(".toml", plant=PLANT)
+    pytester.makepyfile(test_sample=SAMPLE_TESTS)
+    return pytester
+
+
+def test_the_fixtures_work_in_a_user_project(sample: pytest.Pytester) -> None:
+    result = sample.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
+
+
+def test_the_option_picks_the_scenario(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makefile(".toml", plant=PLANT)
+    pytester.makepyfile(
+        test_option="""
+async def test_it(scada_plant):
+    assert "IO1" in scada_plant.endpoints
+    await scada_plant.advance(5)
+    assert scada_plant.tag("LEVEL") == 5.0
+"""
+    )
+    result = pytester.runpytest_subprocess("-q", "--scada-scenario", "plant.toml")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_scenario_fails_the_test_with_the_problems(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makefile(".toml", broken=PLANT.replace('tag = "LEVEL"\nkind', 'tag = "LEVL"\nkind'))
+    pytester.makepyfile(
+        test_broken="""
+import pytest
+
+@pytest.mark.scada_scenario("broken.toml")
+async def test_it(scada_plant):
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*broken.toml does not compile*", "*unknown tag 'LEVL'*"])
