@@ -222,7 +222,8 @@ def records(
     else:
         out += _condensed(query, grid, window=window, before=before, after=after, now=now)
     if after is not None:
-        out.append(_raw(after, out[-1].value if out else None, 0))
+        good = [r.value for r in out if (r.quality >> 4) & 0xF == VALUE_GOOD]
+        out.append(_raw(after, good[-1] if good else None, mode))
     if mode & (NEWEST_FIRST | NEWEST_FIRST_LEGACY):
         out.reverse()
     return out

@@ -163,3 +163,12 @@ def test_record_count_is_n_plus_the_neighbours(
     assert len(records) == count + has_before + has_after
     ordered = [r.time for r in records]
     assert ordered == sorted(ordered, reverse=bool(mode & 2))
+
+
+def test_a_bad_neighbour_shows_the_last_valid_value_when_asked() -> None:
+    history = server([TrendSample(T0, 7.0), TrendSample(T0 + 5, None, BAD)])
+    plain = trnquery.run(history, parse(f"TRNQUERY,{T0 + 1},0,1,2,LEVEL,0,1"), T0 + 9)
+    assert [(r.time, r.value) for r in plain] == [(T0, 7.0), (T0 + 1, 7.0), (T0 + 5, 0.0)]
+    held = trnquery.run(history, parse(f"TRNQUERY,{T0 + 1},0,1,2,LEVEL,2097152,1"), T0 + 9)
+    assert held[-1].value == 7.0
+    assert not good(held[-1])
