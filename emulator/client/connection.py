@@ -23,6 +23,7 @@ from emulator.client.encryption import Attempt, refused_port
 from emulator.client.errors import CtApiCertificateError, CtApiConnectionError, CtApiError
 from emulator.client.protocol import ClientProtocol, Fatal, Hello, Push, Reply
 from emulator.protocol.errors import (
+    COMPUTER_NOT_FOUND,
     CONNECTION_LOST,
     CONNECTION_REFUSED,
     NOT_CONNECTED,
@@ -66,6 +67,12 @@ async def dial(
             tcp = await anyio.connect_tcp(address, attempt.port)
     except TimeoutError:
         raise _lost(TIMEOUT, f"no answer from the {where} within {time_limit:g} s") from None
+    except socket.gaierror as exc:
+        raise _lost(
+            COMPUTER_NOT_FOUND,
+            f"cannot resolve {address!r} ({exc.strerror}); pass ready= (the ready file) or "
+            "topology= so computer names map to their addresses, or give an IP",
+        ) from None
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise _lost(

@@ -31,7 +31,12 @@ from emulator.client.locate import (
     topology_listeners,
 )
 from emulator.plant.state import Quality
-from emulator.protocol.errors import BAD_REQUEST, NOT_CONNECTED, UNKNOWN_REQUEST
+from emulator.protocol.errors import (
+    BAD_REQUEST,
+    COMPUTER_NOT_FOUND,
+    NOT_CONNECTED,
+    UNKNOWN_REQUEST,
+)
 from emulator.protocol.framing import Message
 from emulator.topology.load import load_path
 from emulator.topology.model import Topology
@@ -197,8 +202,8 @@ class Session:
                     time_limit=options.timeout,
                 )
             except CtApiConnectionError as exc:
-                # No silent downgrade when the server presented a certificate we refused.
-                if isinstance(exc, CtApiCertificateError):
+                # No silent downgrade past a refused certificate; no second try of a bad name.
+                if isinstance(exc, CtApiCertificateError) or exc.name == COMPUTER_NOT_FOUND.name:
                     raise
                 failures.append(exc)
                 _log.info("ctapi.client.attempt_failed", reason=exc.message)

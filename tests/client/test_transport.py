@@ -278,3 +278,10 @@ async def test_encrypted_client_against_a_plain_port(tmp_path: Path) -> None:
             )
         assert error.value.name == "tls_failed"
         assert "not encrypted" in error.value.message
+
+
+async def test_an_unresolvable_name_is_computer_not_found() -> None:
+    with pytest.raises(CtApiConnectionError) as error:
+        await connect("no-such-computer.invalid", user="u", password="p", timeout=2)
+    assert error.value.name == "computer_not_found"
+    assert "ready=" in error.value.message
