@@ -238,7 +238,8 @@ class AlarmServer:
             return []
 
     def _read(self, entry: _Configured, now: float) -> tuple[str | None, TagValue] | None:
-        """(the condition now on, or None when off; the value) or None on a com break."""
+        """(the condition now on: "" for digital and advanced, a Condition for analog; None when
+        off) with the value read, or None on a com break."""
         alarm = entry.config
         if alarm.type == "analog":
             assert entry.limits is not None
@@ -261,7 +262,7 @@ class AlarmServer:
             truth = None if result is None else _truth(result)
             if result is None or truth is None:
                 return None
-            return ("ON" if truth else None), result
+            return ("" if truth else None), result
         a = self._digital(alarm.variable)
         if a is None:
             return None
@@ -269,7 +270,7 @@ class AlarmServer:
         if b is None:
             return None
         value = self._values(_strip_not(alarm.variable or ""))
-        return ("ON" if a and not b else None), (value if value is not None else a)
+        return ("" if a and not b else None), (value if value is not None else a)
 
     def _digital(self, name: str | None) -> bool | None:
         if not name:
@@ -285,7 +286,7 @@ class AlarmServer:
         self, entry: _Configured, condition: str | None, value: TagValue, now: float
     ) -> list[AlarmEvent]:
         status = entry.status
-        label = None if condition is None else ("" if condition == "ON" else str(condition))
+        label = None if condition is None else str(condition)
         if label is not None and (not status.on or label != status.condition):
             status.on, status.acked = True, False
             status.on_time, status.off_time = now, None
