@@ -188,7 +188,8 @@ class Session:
         if options.mode & OpenMode.CRYPT and encryption == "mixed":
             encryption = "encrypted"
         plan = attempts(encryption, target, port=options.port, tls_port=options.tls_port)
-        server_name = options.server_name or target.computer
+        # Without a computer name (an IP no directory knows) the IP is the name to verify.
+        server_name = options.server_name or target.computer or target.address
         failures: list[CtApiConnectionError] = []
         for attempt in plan:
             context = tls_context(options.ca or target.ca) if attempt.tls else None

@@ -179,6 +179,22 @@ async def test_encrypted_session_verifies_the_computer_name(tmp_path: Path) -> N
         assert "OTHER-PC" in error.value.message
 
 
+async def test_an_ip_without_a_directory_is_verified_as_an_ip(tmp_path: Path) -> None:
+    pki = make_pki(tmp_path)  # the emulator's certificates carry the computer's addresses too
+    async with (
+        fake_server(FakeCtApi(), tls_context=pki.context) as server,
+        connect(
+            "127.0.0.1",
+            tls_port=server.port,
+            user="u",
+            password="control",
+            encryption="encrypted",
+            ca=pki.ca_path,
+        ) as session,
+    ):
+        assert session.encrypted
+
+
 async def test_crypt_flag_is_sent_on_tls(tmp_path: Path) -> None:
     pki = make_pki(tmp_path)
     state = FakeCtApi()
