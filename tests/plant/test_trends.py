@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from emulator.plant.config import TagValue, Trend
@@ -135,3 +137,16 @@ def test_a_returning_server_fills_its_gap_from_the_peer() -> None:
     assert back.fill_gap(missing) == 5
     assert back.raw("L") == peer.raw("L")
     assert back.fill_gap(peer.samples_since({"L": None, "unknown": None})) == 0
+
+
+def test_history_survives_a_restart(tmp_path: Path) -> None:
+    config = [Trend(name="L", tag="X", sample_period=1)]
+    values: dict[str, TagValue | None] = {"X": 3.0}
+    store = Store.open(tmp_path, "TREND1")
+    first = TrendServer(config, values.get, store)
+    for i in range(3):
+        first.sample(T0 + i)
+    store.close()
+    again = TrendServer(config, values.get, Store.open(tmp_path, "TREND1"))
+    assert again.resume_points() == {"L": T0 + 2}
+    assert [s.time for s in again.raw("L")] == [T0, T0 + 1, T0 + 2]
