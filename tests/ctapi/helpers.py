@@ -17,9 +17,12 @@ PLAIN = Endpoint("SCADA-A", "CtAPI", ProcessType.CTAPI, "127.0.10.1", 2073)
 TLS = Endpoint("SCADA-A", "CtAPI", ProcessType.CTAPI, "127.0.10.1", 3073, tls=True)
 
 
+#: Parsed once: a Plant copies what it needs, so tests share the model.
+DEMO = load_demo().model
+
+
 def demo_process() -> CtapiProcess:
-    topology = load_demo().model
-    return CtapiProcess(Plant(topology, now=NOW), topology.users)
+    return CtapiProcess(Plant(DEMO, now=NOW), DEMO.users)
 
 
 class Session:

@@ -19,18 +19,15 @@ from emulator.cicode import (
 from emulator.plant.config import User
 from emulator.plant.state import Plant
 from emulator.protocol.errors import ProtocolError
-from emulator.topology.load import load_demo
-from tests.ctapi.helpers import NOW
+from tests.ctapi.helpers import DEMO, NOW
 
 #: One plant for the property tests (they only need a plant, not a fresh one per example).
-SHARED_PLANT = Plant(load_demo().model, now=NOW)
+SHARED_PLANT = Plant(DEMO, now=NOW)
 
 
 @pytest.fixture
 def ctx() -> CallContext:
-    return CallContext(
-        Plant(load_demo().model, now=NOW), NOW + 3723.5, User(name="engineer", password="c")
-    )
+    return CallContext(Plant(DEMO, now=NOW), NOW + 3723.5, User(name="engineer", password="c"))
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,12 @@ from emulator.topology.model import Cluster, Topology
 NOW = 1_767_225_600.0
 
 
+DEMO = load_demo().model
+
+
 @pytest.fixture
 def plant() -> Plant:
-    return Plant(load_demo().model, now=NOW)
+    return Plant(DEMO, now=NOW)
 
 
 def fails(plant: Plant, name: str, action: str = "read", value: str = "1") -> str:
