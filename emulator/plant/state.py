@@ -265,15 +265,9 @@ class Plant:
         """
         target = self.resolve(text)
         state = target.state
-        match target.item:
-            case Item.QUALITY:
-                return state.quality.general
-            case Item.VALUE_TIMESTAMP:
-                return state.value_timestamp
-            case Item.QUALITY_TIMESTAMP:
-                return state.quality_timestamp
-            case Item.TIMESTAMP:
-                return state.timestamp
+        item = _item(target)
+        if item is not None:
+            return item
         values = self._values(target)
         if values is None:
             return self._mode(target)
@@ -302,15 +296,11 @@ class Plant:
     def _text(self, target: Target, raw: bool) -> tuple[str, float | None]:
         state = target.state
         spec = state.spec
-        match target.item:
-            case Item.QUALITY:
-                return str(state.quality.general), float(state.quality.general)
-            case Item.VALUE_TIMESTAMP:
-                return iso(state.value_timestamp), None
-            case Item.QUALITY_TIMESTAMP:
-                return iso(state.quality_timestamp), None
-            case Item.TIMESTAMP:
-                return iso(state.timestamp), None
+        item = _item(target)
+        if target.item is Item.QUALITY:
+            return str(state.quality.general), float(state.quality.general)
+        if item is not None:
+            return iso(item), None
         values = self._values(target)
         if values is None:
             mode = self._mode(target)
@@ -432,6 +422,21 @@ class Plant:
         state.version += 1
         self.revision += 1
         self.changes.notify()
+
+
+def _item(target: Target) -> int | float | None:
+    """The quality or timestamp a Q, VT, QT or T item reads; None for the value item."""
+    state = target.state
+    match target.item:
+        case Item.QUALITY:
+            return state.quality.general
+        case Item.VALUE_TIMESTAMP:
+            return state.value_timestamp
+        case Item.QUALITY_TIMESTAMP:
+            return state.quality_timestamp
+        case Item.TIMESTAMP:
+            return state.timestamp
+    return None
 
 
 def _checked_raw(spec: TagSpec, text: str) -> TagValue:
