@@ -11,6 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator.plant.alarms import AlarmServer
 from emulator.plant.config import Alarm, TagValue
@@ -166,3 +168,49 @@ def test_kill_9_loses_no_acknowledgement_reported_done(tmp_path: Path) -> None:
     assert {1001.0 + i for i in range(int(last_reported - 1001.0 - FLUSH_INTERVAL))} <= times
     alarms.close()
     trends.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 2e9, allow_nan=False),
+            st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+            st.sampled_from([0, 1, 2, 3]),
+        ),
+        max_size=30,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_trend_samples_round_trip(rows: list[tuple[float, float | None, int]]) -> None:
+    store = Store.memory()
+    samples = [TrendSample(t, v, q) for t, v, q in rows]
+    store.add_samples("T", samples, 0.0)
+    assert store.samples("t") == sorted(samples, key=lambda s: s.time)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(["on", "ack", "disable", "enable"]), max_size=20),
+    st.text(max_size=20),
+)
+def test_alarm_events_round_trip(kinds: list[str], user: str) -> None:
+    values: dict[str, TagValue | None] = {"A": True}
+    store = Store.memory()
+    server = AlarmServer([Alarm(tag="A", variable="A", custom=[user])], [], values.get, store)
+    logged = []
+    for i, kind in enumerate(kinds):
+        now = T0 + i
+        if kind == "on":
+            values["A"] = not values["A"]
+            logged += server.evaluate(now)
+        elif kind == "ack":
+            logged += server.acknowledge("A", user, now)
+        elif kind == "disable":
+            logged += server.disable("A", user, now, user)
+        else:
+            logged += server.enable("A", user, now, user)
+    assert store.alarm_events() == logged
+    if logged:  # the stored status is the one of the last event
+        assert store.alarm_statuses() == {"A": logged[-1].status}
+        assert logged[-1].state == server.status("A").state
