@@ -9,7 +9,18 @@ from importlib import import_module
 from emulator import __version__
 
 #: Subcommand modules under emulator.cli, in the order `--help` lists them.
-COMMANDS: tuple[str, ...] = ("run", "check", "ports", "schema", "certs")
+COMMANDS: tuple[str, ...] = (
+    "run",
+    "check",
+    "ports",
+    "schema",
+    "certs",
+    "status",
+    "wait",
+    "process",
+    "fault",
+    "tag",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
