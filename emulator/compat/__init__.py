@@ -10,5 +10,6 @@ Documented in docs/client.md ("The CtAPI shim").
 
 from emulator.compat.ctapi import CtApi
 from emulator.compat.install import install, installed, uninstall
+from emulator.compat.tagvalue import CT_TAGVALUE_ITEMS
 
-__all__ = ["CtApi", "install", "installed", "uninstall"]
+__all__ = ["CT_TAGVALUE_ITEMS", "CtApi", "install", "installed", "uninstall"]

@@ -72,7 +72,7 @@ def real(value: Any, name: str) -> float:
     return float(value)
 
 
-def _target(buffer: Any) -> Any:
+def target(buffer: Any) -> Any:
     """The ctypes object behind `byref(obj)`, `pointer(obj)` or `obj` itself; None for NULL."""
     if buffer is None:
         return None
@@ -96,7 +96,7 @@ def write(buffer: Any, length: Any, value: str) -> None:
     claims is never trusted beyond the real size of its buffer.
     """
     size = number(length, "dwLength")
-    obj = _target(buffer)
+    obj = target(buffer)
     if obj is None or size == 0:
         return
     room = min(size, ctypes.sizeof(obj))

@@ -29,6 +29,7 @@ from emulator.client.flags import OpenMode
 from emulator.client.locate import READY_FILE_ENV
 from emulator.client.loop import BackgroundLoop
 from emulator.compat.buffers import ArgumentError, number, real, text, write
+from emulator.compat.tagvalue import fill
 from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE
 
 _log = structlog.get_logger("emulator.compat.ctapi")
@@ -107,7 +108,9 @@ class CtApi:
     ctClose: _Function
     ctCicode: _Function
     ctTagRead: _Function
+    ctTagReadEx: _Function
     ctTagWrite: _Function
+    ctTagWriteEx: _Function
     ctListNew: _Function
     ctListFree: _Function
     ctListAdd: _Function
@@ -271,6 +274,23 @@ class CtApi:
             return TRUE
 
         return self._guard("ctTagRead", body)
+
+    def _ctTagReadEx(
+        self, hCtapi: Any, sTag: Any, sValue: Any, dwLength: Any, pctTagValueItems: Any
+    ) -> int:
+        def body() -> int:
+            tag = text(sTag, "sTag")
+            assert tag is not None
+            value = self._link(hCtapi).tag_read_ex(tag)
+            write(sValue, dwLength, value.value)
+            fill(pctTagValueItems, value)
+            return TRUE
+
+        return self._guard("ctTagReadEx", body)
+
+    def _ctTagWriteEx(self, hCtapi: Any, sTag: Any, sValue: Any, pctOverlapped: Any) -> int:
+        """Synchronous even with an overlapped pointer: the write is complete on return."""
+        return self._ctTagWrite(hCtapi, sTag, sValue)
 
     def _ctTagWrite(self, hCtapi: Any, sTag: Any, sValue: Any) -> int:
         def body() -> int:
@@ -450,7 +470,9 @@ _EXPORTS: tuple[str, ...] = (
     "ctClose",
     "ctCicode",
     "ctTagRead",
+    "ctTagReadEx",
     "ctTagWrite",
+    "ctTagWriteEx",
     "ctListNew",
     "ctListFree",
     "ctListAdd",

@@ -7,6 +7,7 @@ Run on 2073 (mode 0, encryption "unencrypted") and on 3073 (CT_OPEN_CRYPT).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from ctypes import byref, c_double, create_string_buffer, sizeof
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from emulator.client.loop import BackgroundLoop
-from emulator.compat import installed
+from emulator.compat import CT_TAGVALUE_ITEMS, installed
 from emulator.protocol.errors import citect
 from tests.client.emulator import Running, encrypted_only, running_in
 
@@ -73,6 +74,23 @@ class Adapter:
             self.dll.ctTagRead(self.connection, tag.encode("ascii"), byref(buffer), sizeof(buffer))
         )
         return str(buffer.value.decode("utf-8"))
+
+    def read_tag_ex(self, tag: str) -> tuple[str, CT_TAGVALUE_ITEMS]:
+        buffer = create_string_buffer(32)
+        items = CT_TAGVALUE_ITEMS()
+        self.check(
+            self.dll.ctTagReadEx(
+                self.connection, tag.encode("ascii"), byref(buffer), sizeof(buffer), byref(items)
+            )
+        )
+        return buffer.value.decode("ascii"), items
+
+    def write_tag_ex(self, tag: str, value: object) -> None:
+        self.check(
+            self.dll.ctTagWriteEx(
+                self.connection, tag.encode("ascii"), str(value).encode("ascii"), None
+            )
+        )
 
     def write_tag(self, tag: str, value: object) -> None:
         self.check(
@@ -158,6 +176,14 @@ def test_read_write_version_and_short_buffer(demo: Running, encryption: str, mod
             ct.read_tag("NO_SUCH_TAG")
         assert is_citect_error(missing.value.code)
         assert missing.value.code - ERROR_USER_DEFINED_BASE == 424
+        value, items = ct.read_tag_ex("TANK1_LEVEL")
+        assert value == "62.0"
+        assert items.dwLength == sizeof(CT_TAGVALUE_ITEMS)
+        assert items.bQualityGeneral == 3  # QUAL_GOOD
+        unix = (items.nTimestamp - 116_444_736_000_000_000) / 10_000_000  # FILETIME
+        assert abs(unix - time.time()) < 3600
+        ct.write_tag_ex("BLEND_RATIO_SP", 0.25)
+        assert ct.read_tag("BLEND_RATIO_SP") == "0.250"
 
 
 @PORTS
