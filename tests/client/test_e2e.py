@@ -235,3 +235,32 @@ async def test_a_port_of_another_process_is_not_ctapi(tmp_path: Path) -> None:
                 encryption="unencrypted",
             )
     assert "is the alarm process ALARM1 of SCADA-A, not CtAPI" in error.value.message
+
+
+@ENCRYPTIONS
+async def test_a_waiting_list_read_completes_on_a_change(
+    tmp_path: Path, encryption: Encryption
+) -> None:
+    """CtAPI's overlapped ctListRead: the reply comes later, while other requests go on."""
+    async with engineer_on_scada_a(tmp_path, encryption) as session:
+        tags = await session.list_new(CT_LIST_EVENT)
+        speed = await session.list_add_ex(tags, "PUMP1_SPEED", poll_period_ms=0)
+        await session.list_read(tags)
+        done = anyio.Event()
+
+        async def wait_for_change() -> None:
+            await session.list_read(tags, wait=True)
+            done.set()
+
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(wait_for_change)
+            await anyio.wait_all_tasks_blocked()
+            with pytest.raises(CtApiError) as busy:
+                await session.list_read(tags)  # one pending read per list
+            assert busy.value.name == "list_busy"
+            assert not done.is_set()
+            await session.tag_write("PUMP1_SPEED", 1100)  # pipelined past the waiting read
+            with anyio.fail_after(5):
+                await done.wait()
+        assert await session.list_event(tags) == speed
+        assert await session.list_data(speed) == "1100"
