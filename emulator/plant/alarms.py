@@ -19,6 +19,7 @@ import msgspec
 import structlog
 
 from emulator.plant.alarm_limits import AnalogLimits
+from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
 from emulator.plant.storage_error import StorageError
 
@@ -163,20 +164,6 @@ def _key(name: str) -> str:
     return name.casefold()
 
 
-def _truth(value: TagValue) -> bool | None:
-    if isinstance(value, bool | int | float):
-        return bool(value)
-    text = value.strip()
-    if text.casefold() in ("true", "on"):
-        return True
-    if text.casefold() in ("false", "off", ""):
-        return False
-    try:
-        return float(text) != 0
-    except ValueError:
-        return None
-
-
 class AlarmServer:
     """The alarms of one cluster on one alarm server process, with their status and log."""
 
@@ -244,12 +231,12 @@ class AlarmServer:
         if alarm.type == "analog":
             assert entry.limits is not None
             raw = self._values(alarm.variable or "")
-            number = _number(raw)
+            number = as_number(raw)
             if raw is None or number is None:
                 return None
             setpoint: float | None = None
             if isinstance(alarm.setpoint, str):
-                setpoint = _number(self._values(alarm.setpoint))
+                setpoint = as_number(self._values(alarm.setpoint))
                 if setpoint is None:
                     return None
             elif alarm.setpoint is not None:
@@ -259,7 +246,7 @@ class AlarmServer:
             if self._expressions is None or alarm.expression is None:
                 return None
             result = self._expressions(alarm.expression, now)
-            truth = None if result is None else _truth(result)
+            truth = None if result is None else as_truth(result)
             if result is None or truth is None:
                 return None
             return ("" if truth else None), result
@@ -277,7 +264,7 @@ class AlarmServer:
             return None
         negate = name[:4].casefold() == "not "
         raw = self._values(_strip_not(name))
-        truth = None if raw is None else _truth(raw)
+        truth = None if raw is None else as_truth(raw)
         if truth is None:
             return None
         return truth != negate
@@ -547,17 +534,6 @@ def _backup(entries: Iterable[_Configured]) -> dict[str, AlarmStatus]:
 
 def _strip_not(name: str) -> str:
     return name[4:].strip() if name[:4].casefold() == "not " else name.strip()
-
-
-def _number(value: TagValue | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float):
-        return float(value)
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 def _on_time(entry: _Configured) -> int:

@@ -20,6 +20,7 @@ from typing import Literal
 import msgspec
 import structlog
 
+from emulator.plant.coerce import as_truth
 from emulator.plant.config import Report, TagValue
 
 log = structlog.get_logger(__name__)
@@ -130,17 +131,6 @@ class _Scheduled:
     trigger_was: bool | None = None
 
 
-def _truth(value: TagValue | None) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float):
-        return bool(value)
-    try:
-        return float(value) != 0
-    except ValueError:
-        return value.strip().casefold() in ("true", "on")
-
-
 class ReportServer:
     """The reports of one cluster on one reports server process, and their runs."""
 
@@ -221,7 +211,7 @@ class ReportServer:
                 if not peek:
                     entry.last_slot = latest
         if entry.config.trigger is not None:
-            trigger = _truth(self._values(entry.config.trigger))
+            trigger = as_truth(self._values(entry.config.trigger))
             if trigger is True and entry.trigger_was is False:
                 reasons.append(("trigger", None))
             if not peek:

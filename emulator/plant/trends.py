@@ -17,6 +17,7 @@ from typing import Protocol
 import msgspec
 import structlog
 
+from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import TagValue, Trend
 from emulator.plant.storage_error import StorageError
 
@@ -83,28 +84,6 @@ class _Sampler:
     trigger_was: bool | None = None
 
 
-def _number(value: TagValue | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float):
-        number = float(value)
-    else:
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-    return number if math.isfinite(number) else None
-
-
-def _truth(value: TagValue | None) -> bool | None:
-    number = _number(value)
-    if number is not None:
-        return number != 0
-    if isinstance(value, str) and value.strip().casefold() in ("true", "false", "on", "off"):
-        return value.strip().casefold() in ("true", "on")
-    return None
-
-
 def slot(now: float, period: float) -> float:
     """The newest grid time of a periodic trend at `now`: the largest k*period <= now."""
     return math.floor(now / period) * period
@@ -163,7 +142,7 @@ class TrendServer:
 
     def _take(self, sampler: _Sampler, now: float) -> TrendSample | None:
         trend = sampler.config
-        trigger = _truth(self._values(trend.trigger)) if trend.trigger else None
+        trigger = as_truth(self._values(trend.trigger)) if trend.trigger else None
         edge = trigger is True and sampler.trigger_was is False
         sampler.trigger_was = trigger
         if trend.type == "event":
@@ -179,7 +158,7 @@ class TrendServer:
         return self._reading(trend, at)
 
     def _reading(self, trend: Trend, at: float) -> TrendSample:
-        value = _number(self._values(trend.tag))
+        value = as_number(self._values(trend.tag))
         return TrendSample(at, value, BAD if value is None else GOOD)
 
     # ---- history -----------------------------------------------------------------------------

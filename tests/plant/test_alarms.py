@@ -15,6 +15,7 @@ from emulator.plant.alarms import (
     UnknownAlarmError,
     UnknownAlarmPropertyError,
 )
+from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import Alarm, AlarmCategory, TagValue
 from emulator.plant.storage import Store
 
@@ -326,3 +327,25 @@ def test_find_fields_as_ctapi_alarm_tables() -> None:
         "",
     )
     assert "VALUE" not in fault
+
+
+@pytest.mark.parametrize(
+    ("value", "truth", "number"),
+    [
+        (True, True, 1.0),
+        (0, False, 0.0),
+        (2.5, True, 2.5),
+        ("1", True, 1.0),
+        (" On ", True, None),
+        ("off", False, None),
+        ("", False, None),
+        ("n/a", None, None),
+        (float("nan"), None, None),
+        (None, None, None),
+    ],
+)
+def test_how_engines_read_values(
+    value: TagValue | None, truth: bool | None, number: float | None
+) -> None:
+    assert as_truth(value) is truth
+    assert as_number(value) == number
