@@ -37,6 +37,9 @@ from emulator.protocol.errors import (
     ProtocolError,
 )
 
+#: Longest string a command may build (ours: keeps every reply inside one frame).
+MAX_STRING = 4096
+
 #: Cicode's predefined labels the subset knows (used when no tag has the name).
 LABELS: dict[str, int] = {"TRUE": 1, "FALSE": 0}
 
@@ -57,6 +60,8 @@ def run(command: str, ctx: CallContext, functions: Functions) -> str:
             result = ""
         else:
             result = to_text(interpreter.evaluate(statement))
+        if len(result) > MAX_STRING:
+            raise ProtocolError(OUT_OF_RANGE, f"a result is at most {MAX_STRING} characters")
     _log.debug("cicode.run", command=command, result=result)
     return result
 
@@ -156,7 +161,10 @@ class _Interpreter:
         if op in ("=", "<>", "<", ">", "<=", ">="):
             return 1 if _compare(op, left, right) else 0
         if op == "+" and (isinstance(left, str) or isinstance(right, str)):
-            return to_text(left) + to_text(right)
+            text = to_text(left) + to_text(right)
+            if len(text) > MAX_STRING:
+                raise ProtocolError(OUT_OF_RANGE, f"a string is at most {MAX_STRING} characters")
+            return text
         a = to_number(left, f"the left operand of {op}")
         b = to_number(right, f"the right operand of {op}")
         match op:

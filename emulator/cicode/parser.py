@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from emulator.cicode.lexer import CicodeSyntaxError, Kind, Token, tokenize
 
-#: Deepest nesting of parentheses and calls accepted (a guard, not a Cicode limit).
-MAX_DEPTH = 64
-#: Longest command accepted.
+#: Deepest nesting of parentheses, calls and prefix operators (a guard, not a Cicode limit).
+MAX_DEPTH = 32
+#: Longest command accepted, in characters and in tokens (guards, not Cicode limits).
 MAX_COMMAND = 8192
+MAX_TOKENS = 300
 
 Literal = int | float | str
 
@@ -91,6 +92,11 @@ def parse_expression(text: str) -> Expr:
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
+        if len(tokens) > MAX_TOKENS + 1:
+            raise CicodeSyntaxError(
+                f"a command is at most {MAX_TOKENS} tokens (names, numbers, operators)",
+                tokens[MAX_TOKENS].position,
+            )
         self.tokens = tokens
         self.at = 0
         self.depth = 0

@@ -14,6 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 _FORMAT = re.compile(r"^(?P<int>[#0]+)(?:\.(?P<dec>#+))?(?P<eu>\s*EU)?$", re.IGNORECASE)
 
+#: Widest format accepted (ours: a REAL has at most 39 integer digits and ~7 significant).
+MAX_DIGITS = 40
+MAX_DECIMALS = 15
+
 #: Decimals shown for a real tag without a format (ours): enough for a float32, trailing zeros cut.
 DEFAULT_REAL_DECIMALS = 6
 
@@ -39,6 +43,10 @@ class Format:
             raise FormatError(f"{text!r} is not a format: {FORMAT_HINT}")
         digits = match.group("int")
         decimals = match.group("dec") or ""
+        if len(digits) > MAX_DIGITS or len(decimals) > MAX_DECIMALS:
+            raise FormatError(
+                f"{text!r} is too wide: at most {MAX_DIGITS} digits and {MAX_DECIMALS} decimals"
+            )
         return cls(len(digits), len(decimals), "0" in digits, match.group("eu") is not None)
 
     def number(self, value: float, units: str = "") -> str:

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 TAG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Plant SCADA's limit on a variable tag name.
 TAG_NAME_MAX = 79
-#: Largest array (ours: keeps a list read and a frame of all items reasonable).
-ARRAY_MAX = 4096
+#: Largest array (ours: a read of every item must fit one 64 KiB frame).
+ARRAY_MAX = 1000
 
 
 def user_rules(loaded: LoadedTopology) -> Iterator[Problem]:
@@ -256,13 +256,8 @@ def _format(loaded: LoadedTopology, position: int, tag: Tag) -> Iterator[Problem
         return
     try:
         Format.parse(tag.format)
-    except FormatError:
-        yield error(
-            f"{tag.format!r} is not a format",
-            where,
-            FORMAT_HINT,
-            "tag-format",
-        )
+    except FormatError as exc:
+        yield error(str(exc).split(": ")[0], where, FORMAT_HINT, "tag-format")
 
 
 def _initial(

@@ -272,7 +272,7 @@ class CtapiHandler:
 
 
 def _failures(failures: list[Failure]) -> list[dict[str, Any]]:
-    return [{"handle": handle, "error": error.wire(detail)} for handle, error, detail in failures]
+    return [{"handle": handle, "error": error.wire()} for handle, error in failures]
 
 
 _OPS: dict[str, Op] = {

@@ -29,13 +29,14 @@ EVENT_MODES = CT_LIST_EVENT_NEW | CT_LIST_EVENT_STATUS
 #: Internal: the value moved by more than the deadband (always reported by list.event).
 _VALUE_CHANGED = 0x100
 
-#: A tag of a list that could not be read: its handle, the error and what went wrong.
-Failure = tuple[int, ErrorCode, str]
+#: A tag of a list that could not be read: its handle and the error (details at list.data).
+Failure = tuple[int, ErrorCode]
 
 DEFAULT_POLL_PERIOD_MS = 500
-#: Most tags in one list, and lists on one connection (guards, ours).
-MAX_LIST_TAGS = 10_000
-MAX_LISTS = 1_000
+#: Most tags in one list, and lists on one connection (ours: a list.read reply, with every tag
+#: failed, must fit one 64 KiB frame).
+MAX_LIST_TAGS = 500
+MAX_LISTS = 100
 
 #: ctListItem's items, as list.data's `item` field names them.
 ITEMS = (
@@ -199,13 +200,7 @@ class TagLists:
             if kinds and tag_list.mode & CT_LIST_EVENT:
                 tag_list.events[tag.handle] = tag_list.events.pop(tag.handle, 0) | kinds
             if sample.error:
-                failed.append(
-                    (
-                        tag.handle,
-                        sample.error.error,
-                        sample.error.detail or sample.error.error.message,
-                    )
-                )
+                failed.append((tag.handle, sample.error.error))
         tag_list.last_read = now
         return failed
 

@@ -119,6 +119,8 @@ def test_commands_return_their_value_as_text(ctx: CallContext, command: str, res
         ("-" * 100 + "1", "cicode_syntax"),
         ("NOT " * 100 + "1", "cicode_syntax"),
         ("1" * 9000, "cicode_syntax"),
+        ("1+" * 4000 + "1", "cicode_syntax"),
+        ('"' + "x" * 4000 + '" + "' + "y" * 100 + '"', "out_of_range"),
     ],
 )
 def test_failures_carry_the_right_error(ctx: CallContext, command: str, error: str) -> None:

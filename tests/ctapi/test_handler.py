@@ -254,3 +254,19 @@ def test_the_runtime_factory_serves_the_demo() -> None:
     assert s.ok("tag.read", tag="PUMP1_RUN")["value"] == "1"
     s.handler.close()
     assert s.handler.poll(NOW) == []
+
+
+def test_lists_are_bounded_so_every_reply_fits_a_frame(session: Session) -> None:
+    from emulator.processes.taglists import MAX_LIST_TAGS, MAX_LISTS
+    from emulator.protocol.framing import MAX_FRAME_SIZE, encode
+
+    lst = session.ok("list.new")["list"]
+    for _ in range(MAX_LIST_TAGS):
+        session.ok("list.add", list=lst, tag="NO_SUCH_TAG_WITH_A_LONG_NAME_" + "X" * 40)
+    assert session.error("list.add", list=lst, tag="PUMP1_SPEED") == "invalid_parameter"
+    [reply] = session.send("list.read", list=lst)
+    assert len(reply["failed"]) == MAX_LIST_TAGS
+    assert len(encode(reply)) < MAX_FRAME_SIZE
+    for _ in range(MAX_LISTS - 1):
+        session.ok("list.new")
+    assert session.error("list.new") == "invalid_parameter"

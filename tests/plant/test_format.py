@@ -37,6 +37,13 @@ def test_a_bad_format_says_how_to_write_one(text: str) -> None:
         Format.parse(text)
 
 
+def test_a_format_is_at_most_40_digits_and_15_decimals() -> None:
+    Format.parse("#" * 40 + "." + "#" * 15)
+    for text in ("#" * 41, "#." + "#" * 16):
+        with pytest.raises(FormatError, match="too wide"):
+            Format.parse(text)
+
+
 def test_plain_cuts_trailing_zeros() -> None:
     assert plain(62.0) == "62"
     assert plain(0.248) == "0.248"
