@@ -89,7 +89,7 @@ class CtapiHandler:
 
     # --- Handler protocol -------------------------------------------------------------------
     def hello(self) -> Message:
-        return {"requests": ["ping", *sorted(_OPS)], "login": "open"}
+        return {"requests": ["ping", *sorted(_OPS)]}
 
     def handle(self, request: Message, now: float) -> list[Message]:
         rid, op = parse_request(request)

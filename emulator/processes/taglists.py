@@ -84,6 +84,8 @@ class TagList:
     #: Handles with events not yet taken, oldest first, with what happened to each.
     events: dict[int, int] = field(default_factory=dict)
     last_read: float | None = None
+    #: The plant's revision at the last read: nothing can have changed while it is the same.
+    revision: int = -1
     pending: RequestId | None = None
 
     @property
@@ -202,13 +204,14 @@ class TagLists:
             if sample.error:
                 failed.append((tag.handle, sample.error.error))
         tag_list.last_read = now
+        tag_list.revision = plant.revision
         return failed
 
     def ready(self, tag_list: TagList, plant: Plant, now: float) -> bool:
         """A waiting read may complete: the poll period passed and something worth it changed."""
         if tag_list.last_read is None:
             return True
-        if now < tag_list.due():
+        if now < tag_list.due() or plant.revision == tag_list.revision:
             return False
         return any(_event_kinds(tag, _sample(plant, tag)) for tag in tag_list.tags.values())
 
