@@ -36,6 +36,9 @@ class ProcessStatus:
     cluster: str | None = None
     #: Why it is stopped or failed (the bind error, "crashed", ...); None while all is well.
     reason: str | None = None
+    #: When it last went running (plant clock), and its open connections (system services).
+    started: float | None = None
+    connections: int = 0
 
 
 def _no_processes() -> tuple[ProcessStatus, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from emulator.ports import ProcessType
-from emulator.processes import ctapi
+from emulator.processes import alarm, ctapi, reports, trends
 from emulator.processes.base import Handler, Message, Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.errors import UNKNOWN_REQUEST, ProtocolError
@@ -56,6 +56,9 @@ class GenericProcess:
 #: One factory per process type that has behaviour; see the module docstring.
 FACTORIES: dict[ProcessType, ProcessFactory] = {
     ProcessType.CTAPI: ctapi.create,
+    ProcessType.ALARM: alarm.create,
+    ProcessType.TRENDS: trends.create,
+    ProcessType.REPORTS: reports.create,
 }
 
 

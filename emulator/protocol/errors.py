@@ -169,6 +169,45 @@ NOT_READ = ErrorCode(
     f"{_WINERROR} ERROR_NOT_READY; {_OURS}",
 )
 
+# --- Server processes: alarm, trends, reports, I/O, alarm database, ODBC; CtAPI find ---------
+SERVER_UNAVAILABLE = ErrorCode(
+    1722,
+    "server_unavailable",
+    "No server of the cluster that serves this request is running (#COM)",
+    f"{_WINERROR} RPC_S_SERVER_UNAVAILABLE; reference section 3 (service resumes by itself); "
+    f"{_OURS}",
+)
+NO_MORE_RECORDS = ErrorCode(
+    18,
+    "no_more_records",
+    "There are no more records in the search",
+    f"{_WINERROR} ERROR_NO_MORE_FILES; CtAPI ctFindNext/ctFindPrev past either end; {_OURS}",
+)
+REPORT_NOT_FOUND = ErrorCode(
+    2,
+    "report_not_found",
+    "The report does not exist",
+    f"{_WINERROR} ERROR_FILE_NOT_FOUND; {_OURS}",
+)
+NOT_LOCAL = ErrorCode(
+    5,
+    "not_local",
+    "This process serves its own computer only",
+    f"{_WINERROR} ERROR_ACCESS_DENIED; reference section 1 (5482 needs no external access)",
+)
+SQL_ERROR = ErrorCode(
+    87,
+    "sql_error",
+    "The SQL statement is not valid",
+    f"{_WINERROR} ERROR_INVALID_PARAMETER; {_OURS}",
+)
+SQL_READ_ONLY = ErrorCode(
+    19,
+    "sql_read_only",
+    "The ODBC server is read-only: only SELECT statements run",
+    f"{_WINERROR} ERROR_WRITE_PROTECT; {_OURS}",
+)
+
 # --- Client side: raised by emulator.client and the CtAPI shim, never sent by a server ---------
 COMPUTER_NOT_FOUND = ErrorCode(
     53,

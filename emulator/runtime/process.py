@@ -30,6 +30,7 @@ class ProcessRuntime:
         self.context = context
         self.state = ProcessState.STARTING
         self.reason: str | None = None
+        self.started: float | None = None
         self.process: Process | None = None
         self.listeners: list[Listener] = []
         self.sessions: set[Session] = set()
@@ -48,6 +49,8 @@ class ProcessRuntime:
         extra = {} if reason is None else {"reason": reason}
         self._log.info("process.state", state=str(state), was=str(self.state), **extra)
         self.state, self.reason = state, reason
+        if state is ProcessState.RUNNING:
+            self.started = self.context.clock.now()
         self._changed.set()
         self._changed = anyio.Event()
 
@@ -59,7 +62,14 @@ class ProcessRuntime:
 
     def status(self) -> ProcessStatus:
         return ProcessStatus(
-            self.computer, self.name, self.type, self.state, self.cluster, self.reason
+            self.computer,
+            self.name,
+            self.type,
+            self.state,
+            self.cluster,
+            self.reason,
+            self.started,
+            len(self.sessions),
         )
 
     def listener_failed(self, listener: Listener) -> None:

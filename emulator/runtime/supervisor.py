@@ -32,6 +32,7 @@ from emulator.runtime.certs import CertificateAuthority
 from emulator.runtime.limits import Limits
 from emulator.runtime.listener import Backoff, Listener
 from emulator.runtime.process import ProcessRuntime
+from emulator.runtime.scan import Closing, run_scans
 from emulator.runtime.tls import contexts_for
 from emulator.topology.compile import compile_topology
 from emulator.topology.load import LoadedTopology
@@ -193,6 +194,7 @@ class Supervisor:
                 self._tg = tg
                 for proc in self.processes.values():
                     await self._launch(proc)
+                tg.start_soon(run_scans, self.processes.values, self.context)
                 _log.info("supervisor.ready", listeners=len(self.listeners))
                 self.ready.set()
                 task_status.started(self)
@@ -272,6 +274,8 @@ class Supervisor:
         for proc in procs:
             proc.listeners = []
             proc.set_state(ProcessState.STOPPED)
+            if isinstance(proc.process, Closing):
+                proc.process.close()  # a graceful stop commits what the process buffers
 
     # ---- control API (scenarios, redundancy tests) ------------------------------------------
 

@@ -1,0 +1,211 @@
+"""Who serves a cluster: the alarm main, and the trends/reports server a client would use.
+
+Reference section 3. Alarm pairs have a *main*: by default the first to start; when servers
+start together (or the main fails), the running one with the best `priority` (lower number),
+ties by start order. A server that starts while a main runs becomes standby and is synchronised
+from it. Reports and trends clients try the primary first, then the standby; once on the
+standby they stay there when the primary returns, unless the primary has a higher priority;
+if their server fails they go to the other. `choose` is that rule as a pure function, shared
+by the CtAPI process and the Python client (emulator.client.cluster).
+
+One `Pairs` per runtime (`pairs_of(context)`); server processes join it when the supervisor
+makes them, and it asks the supervisor's states (`Context.processes`) who is running.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import structlog
+
+from emulator.ports import ProcessType, type_title
+from emulator.processes.context import Context, ProcessState
+from emulator.protocol.errors import SERVER_UNAVAILABLE, ProtocolError
+from emulator.topology.plan import Endpoint
+
+_log = structlog.get_logger("emulator.redundancy")
+
+#: A server process's default `priority` (reference section 3: 1-32767, default 1).
+DEFAULT_PRIORITY = 1
+
+
+class Member(Protocol):
+    """A server process that takes part in a cluster's redundancy."""
+
+    @property
+    def endpoint(self) -> Endpoint: ...
+
+
+M = TypeVar("M", bound=Member)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the client rule needs to know of one server of a pair."""
+
+    name: str
+    primary: bool
+    priority: int
+    running: bool
+
+
+def choose(current: str | None, servers: Sequence[Candidate]) -> str | None:
+    """The server a reports/trends client uses (reference section 3); None when none runs.
+
+    Stay on `current` while it runs, unless it is a standby and a running primary has a higher
+    priority (a lower number); otherwise the primary first, then the standby.
+    """
+    running = [s for s in servers if s.running]
+    if not running:
+        return None
+    by_name = {s.name: s for s in running}
+    primaries = sorted((s for s in running if s.primary), key=lambda s: s.priority)
+    if current in by_name:
+        now = by_name[current]
+        if now.primary or not primaries or primaries[0].priority >= now.priority:
+            return current
+        return primaries[0].name
+    if primaries:
+        return primaries[0].name
+    return min(running, key=lambda s: s.priority).name
+
+
+def _cluster_key(cluster: str | None) -> str:
+    return (cluster or "").casefold()
+
+
+class Pairs:
+    """The redundancy state of one runtime: members by type and cluster, mains, client choices."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._members: dict[tuple[str, str], object] = {}
+        self._order: dict[tuple[str, str], int] = {}
+        self._sequence = itertools.count()
+        self._mains: dict[str, tuple[str, str]] = {}
+        self._chosen: dict[tuple[ProcessType, str], str] = {}
+        #: False until the runtime's first scan: servers started together elect by priority
+        #: then, instead of the first one made becoming main before the others exist.
+        self.settled = False
+
+    # ---- membership ---------------------------------------------------------------------------
+
+    def join(self, member: Member) -> None:
+        """A server process was made (first start or restart): it replaces its old self."""
+        key = member.endpoint.key
+        self._members[key] = member
+        self._order[key] = next(self._sequence)
+
+    def running(self, member: Member) -> bool:
+        """Whether the supervisor says the member is running (always, without a supervisor)."""
+        statuses = self.context.processes()
+        if not statuses:
+            return self._members.get(member.endpoint.key) is member
+        key = member.endpoint.key
+        if self._members.get(key) is not member:
+            return False
+        return any(
+            (s.computer, s.process) == key and s.state is ProcessState.RUNNING for s in statuses
+        )
+
+    def members(self, kind: ProcessType, cluster: str | None, cls: type[M]) -> list[M]:
+        """The current members of a type in a cluster (running or not), in start order."""
+        found = [
+            m
+            for m in self._members.values()
+            if isinstance(m, cls)
+            and m.endpoint.type is kind
+            and _cluster_key(m.endpoint.cluster) == _cluster_key(cluster)
+        ]
+        return sorted(found, key=lambda m: self._order[m.endpoint.key])
+
+    def peers(self, member: M, cls: type[M]) -> list[M]:
+        """The other running members of the member's type and cluster."""
+        endpoint = member.endpoint
+        return [
+            m
+            for m in self.members(endpoint.type, endpoint.cluster, cls)
+            if m is not member and self.running(m)
+        ]
+
+    # ---- alarm main -----------------------------------------------------------------------------
+
+    def main(self, cluster: str | None, cls: type[M], *, elect: bool = True) -> M | None:
+        """The alarm main of a cluster, elected now if it has none running; None: none runs.
+
+        With `elect=False` only a main already elected and running is returned.
+        """
+        key = self._mains.get(_cluster_key(cluster))
+        current = self._members.get(key) if key is not None else None
+        if isinstance(current, cls) and self.running(current):
+            return current
+        if not elect:
+            return None
+        running = [m for m in self.members(ProcessType.ALARM, cluster, cls) if self.running(m)]
+        if not running:
+            self._mains.pop(_cluster_key(cluster), None)
+            return None
+        elected = min(running, key=lambda m: (_priority(m), self._order[m.endpoint.key]))
+        self._mains[_cluster_key(cluster)] = elected.endpoint.key
+        _log.info(
+            "alarm.main",
+            cluster=cluster,
+            main=elected.endpoint.process,
+            was=None if key is None else key[1],
+        )
+        return elected
+
+    # ---- reports and trends: the client rule ------------------------------------------------
+
+    def active(self, kind: ProcessType, cluster: str | None, cls: type[M]) -> M | None:
+        """The trends/reports server a client of this runtime uses now (`choose`)."""
+        members = self.members(kind, cluster, cls)
+        key = (kind, _cluster_key(cluster))
+        chosen = choose(self._chosen.get(key), [_candidate(m, self.running(m)) for m in members])
+        if chosen is None:
+            self._chosen.pop(key, None)
+            return None
+        if self._chosen.get(key) != chosen:
+            _log.info("client.server", type=str(kind), cluster=cluster, server=chosen)
+            self._chosen[key] = chosen
+        return next(m for m in members if m.endpoint.process == chosen)
+
+
+def _priority(member: Member) -> int:
+    return member.endpoint.priority or DEFAULT_PRIORITY
+
+
+def _candidate(member: Member, running: bool) -> Candidate:
+    endpoint = member.endpoint
+    return Candidate(endpoint.process, endpoint.mode != "standby", _priority(member), running)
+
+
+def pairs_of(context: Context) -> Pairs:
+    """The one Pairs of a runtime, made on first use."""
+    pairs = getattr(context, "_pairs", None)
+    if not isinstance(pairs, Pairs):
+        pairs = Pairs(context)
+        setattr(context, "_pairs", pairs)  # noqa: B010 -- Context has no field for it
+    return pairs
+
+
+def unavailable(kind: ProcessType, cluster: str | None) -> ProtocolError:
+    """The error of a request that needs a server of `kind` when none of the cluster runs."""
+    where = f"cluster {cluster}" if cluster else "the cluster"
+    return ProtocolError(
+        SERVER_UNAVAILABLE,
+        f"no {type_title(kind)} of {where} is running; the request works again once one starts",
+    )
+
+
+def clusters_of(names: Iterable[str | None], topology_clusters: Sequence[str]) -> list[str | None]:
+    """The clusters a set of records names, `None` (the only cluster) resolved."""
+    only = topology_clusters[0] if len(topology_clusters) == 1 else None
+    seen: dict[str, str | None] = {}
+    for name in names:
+        resolved = name if name is not None else only
+        seen.setdefault(_cluster_key(resolved), resolved)
+    return list(seen.values())

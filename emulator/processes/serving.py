@@ -1,0 +1,129 @@
+"""What the handlers of the alarm, trends, reports, I/O, time, system services, alarm database
+and ODBC processes share: an ops table, the engines' errors as protocol errors, where history
+lives, and which records belong to a server's cluster. Sans-IO.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
+
+from emulator.plant.alarms import UnknownAlarmError, UnknownAlarmPropertyError
+from emulator.plant.almquery import AlmQueryError
+from emulator.plant.reports import UnknownReportError
+from emulator.plant.storage import Store
+from emulator.plant.trends import HistoryQueryError, UnknownTrendError
+from emulator.ports import type_title
+from emulator.processes.base import Message
+from emulator.processes.context import Context
+from emulator.protocol.errors import (
+    BAD_REQUEST,
+    INVALID_ARGUMENT,
+    REPORT_NOT_FOUND,
+    TAG_NOT_FOUND,
+    UNKNOWN_REQUEST,
+    ProtocolError,
+)
+from emulator.protocol.messages import RequestId, field, parse_request
+from emulator.topology.plan import Endpoint
+
+H = TypeVar("H")
+Op = Callable[[H, RequestId, Message, float], list[Message]]
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class Requests(Generic[H]):
+    """A handler's table of ops; `serve` answers one request or says which ops exist."""
+
+    def __init__(self, title: str, ops: Mapping[str, Op[H]]) -> None:
+        self.title = title
+        self.ops = dict(ops)
+
+    def names(self) -> list[str]:
+        return ["ping", *sorted(self.ops)]
+
+    def serve(self, handler: H, request: Message, now: float) -> list[Message]:
+        rid, op = parse_request(request)
+        serve = self.ops.get(op)
+        if serve is None:
+            raise ProtocolError(
+                UNKNOWN_REQUEST, f"{op!r}: the {self.title} serves {', '.join(self.names())}"
+            )
+        with engine_errors():
+            return serve(handler, rid, request, now)
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """The plant engines' errors as the protocol's: unknown names, bad query arguments."""
+    try:
+        yield
+    except (UnknownAlarmError, UnknownTrendError) as exc:
+        raise ProtocolError(TAG_NOT_FOUND, str(exc)) from None
+    except UnknownReportError as exc:
+        raise ProtocolError(REPORT_NOT_FOUND, str(exc)) from None
+    except (UnknownAlarmPropertyError, HistoryQueryError, AlmQueryError) as exc:
+        raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
+
+
+class Quiet:
+    """Handler defaults for a process with no pushes of its own."""
+
+    def poll(self, now: float) -> list[Message]:
+        return []
+
+    def next_wakeup(self, now: float) -> float | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def history_store(context: Context, endpoint: Endpoint) -> Store:
+    """The process's history: `<state dir>/history/<project>/<process>.sqlite3`, or in memory."""
+    if context.state_dir is None:
+        return Store.memory()
+    project = _SAFE.sub("_", context.topology.project.name) or "project"
+    return Store.open(context.state_dir / "history" / project, endpoint.process)
+
+
+def same_cluster(record: str | None, server: str | None, clusters: list[str]) -> bool:
+    """Whether a record of `[[alarms]]`/`[[trends]]`/`[[reports]]` belongs to a server's cluster.
+
+    A record without a cluster belongs to the only cluster (the compile requires one then).
+    """
+    if record is None:
+        return len(clusters) <= 1 or server is None
+    return server is not None and record.casefold() == server.casefold()
+
+
+def cluster_names(context: Context) -> list[str]:
+    return [c.name for c in context.topology.clusters]
+
+
+def optional(request: Message, name: str, kind: type | tuple[type, ...]) -> Any:
+    """A request field that may be left out or null."""
+    if request.get(name) is None:
+        return None
+    return field(request, name, kind)
+
+
+def number(request: Message, name: str, default: Any = ...) -> float:
+    """A numeric field as float (integers accepted)."""
+    return float(field(request, name, (int, float), default))
+
+
+def user_of(request: Message) -> str:
+    """Who acts (acknowledge, disable, run): the optional `user` field."""
+    user = field(request, "user", str, "")
+    if len(user) > 64:
+        raise ProtocolError(BAD_REQUEST, "field 'user' is longer than 64 characters")
+    return str(user)
+
+
+def describe(endpoint: Endpoint) -> str:
+    """ "the Alarm server ALARM1" for messages."""
+    return f"the {type_title(endpoint.type)} {endpoint.process}"
