@@ -18,6 +18,7 @@ from typing import Literal
 from emulator.client.errors import CtApiConnectionError
 from emulator.client.locate import Target
 from emulator.protocol.errors import BAD_REQUEST, CONNECTION_REFUSED
+from emulator.runtime.certs import default_state_dir
 
 Encryption = Literal["mixed", "encrypted", "unencrypted"]
 ENCRYPTIONS: tuple[Encryption, ...] = ("mixed", "encrypted", "unencrypted")
@@ -102,13 +103,21 @@ def refused_port(attempt: Attempt, address: str, encryption: str, reason: str) -
     return f"the server refused the {attempt.describe(address)} ({reason}){hint}"
 
 
+def default_ca() -> str | None:
+    """The CA `scada-emu run` keeps in its default state directory, when there is one."""
+    path = default_state_dir() / "ca" / "ca.pem"
+    return str(path) if path.is_file() else None
+
+
 def tls_context(ca: str | None) -> ssl.SSLContext:
     """TLS 1.2 or later, verifying the server against `ca` (a PEM path or PEM text).
 
-    Without `ca` the system's trust store is used, which does not know the emulator CA.
+    Without `ca`: the emulator CA of the default state directory when it exists (what
+    `make run` uses), else the system's trust store, which does not know the emulator CA.
     """
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    ca = ca or default_ca()
     if ca is None:
         return context
     try:

@@ -230,7 +230,29 @@ async def test_mixed_falls_back_to_plain_when_3073_refuses() -> None:
         assert not session.encrypted
 
 
-async def test_mixed_never_falls_back_past_a_refused_certificate(tmp_path: Path) -> None:
+async def test_the_ca_of_the_default_state_dir_is_trusted_without_ca(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    pki = make_pki(tmp_path / "plant-scada-emulator")  # where `scada-emu run` keeps it
+    async with (
+        fake_server(FakeCtApi(), tls_context=pki.context) as server,
+        connect(
+            "127.0.0.1",
+            tls_port=server.port,
+            user="u",
+            password="control",
+            encryption="encrypted",
+            server_name=COMPUTER,
+        ) as session,
+    ):
+        assert session.encrypted
+
+
+async def test_mixed_never_falls_back_past_a_refused_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "empty"))
     pki = make_pki(tmp_path)
     state = FakeCtApi()
     async with (
@@ -246,7 +268,7 @@ async def test_mixed_never_falls_back_past_a_refused_certificate(tmp_path: Path)
                 password="control",
                 encryption="mixed",
                 server_name=COMPUTER,
-            )  # no ca=: the system trust store does not know the emulator CA
+            )  # no ca= and no default CA: the system trust store does not know this CA
     assert state.received == []
 
 
