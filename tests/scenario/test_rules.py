@@ -5,9 +5,12 @@ import pytest
 from emulator.topology.compile import compile_topology
 from emulator.topology.load import demo_text, load_text
 
+#: The demo plant without its own scenario, for tests that bring theirs.
+PLANT = demo_text().split("\n# ---- Scenario")[0]
+
 
 def problems_of(extra: str) -> list[str]:
-    return [p.format() for p in compile_topology(load_text(demo_text() + extra, "plant.toml"))]
+    return [p.format() for p in compile_topology(load_text(PLANT + extra, "plant.toml"))]
 
 
 def test_the_demo_plant_compiles_clean() -> None:
@@ -88,7 +91,10 @@ def test_the_demo_plant_compiles_clean() -> None:
             '[[timeline]]\nat = 5\naction = "add_fault"\nfault = "slow"',
             "unknown fault 'slow' (hint: define [[faults]] first)",
         ),
-        ('[[timeline]]\nat = 5\naction = "run_report"\nreport = "Shift"', "unknown report 'Shift'"),
+        (
+            '[[timeline]]\nat = 5\naction = "run_report"\nreport = "Weekly"',
+            "unknown report 'Weekly'",
+        ),
         (
             '[[timeline]]\nat = 5\naction = "shift_clock"\nseconds = 5.0\ncomputer = "SCADA-C"',
             "unknown computer 'SCADA-C'",

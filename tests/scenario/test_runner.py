@@ -11,6 +11,9 @@ from emulator.scenario.runner import make_clock
 from emulator.testing.plant import RunningPlant, start_in_background
 from emulator.topology.load import demo_text, load_text
 
+#: The demo plant without its own scenario, for tests that bring theirs.
+PLANT = demo_text().split("\n# ---- Scenario")[0]
+
 SCENARIO = """
 [scenario]
 seed = 3
@@ -82,7 +85,7 @@ report = "DAILY"
 @pytest.fixture
 async def plant() -> AsyncIterator[RunningPlant]:
     running, stop = await start_in_background(
-        load_text(demo_text() + SCENARIO, "scenario.toml"), grace=0.1
+        load_text(PLANT + SCENARIO, "scenario.toml"), grace=0.1
     )
     try:
         yield running
@@ -134,7 +137,7 @@ async def test_same_seed_same_values() -> None:
     values = []
     for _ in range(2):
         running, stop = await start_in_background(
-            load_text(demo_text() + SCENARIO.replace('kind = "sine"', 'kind = "random_walk"')),
+            load_text(PLANT + SCENARIO.replace('kind = "sine"', 'kind = "random_walk"')),
             grace=0.1,
         )
         try:
@@ -150,6 +153,6 @@ def test_make_clock() -> None:
     assert isinstance(make_clock(demo), ScaledClock)
     fast = make_clock(demo, 60)
     assert isinstance(fast, ScaledClock) and fast.speed == 60
-    virtual = load_text(demo_text() + '\n[scenario]\nclock = "virtual"\n').model
+    virtual = load_text(PLANT + '\n[scenario]\nclock = "virtual"\n').model
     assert isinstance(make_clock(virtual), VirtualClock)
     assert isinstance(make_clock(virtual, 2.0), ScaledClock)

@@ -44,6 +44,11 @@ async def test_factory_starts_several(scada_plant_factory) -> None:
 @pytest.mark.asyncio(loop_scope="session")
 async def test_session_plant(scada_plant_session: RunningPlant) -> None:
     assert scada_plant_session.healthy()
+
+
+@pytest.mark.scada_scenario("broken.toml")
+async def test_broken(scada_plant: RunningPlant) -> None:
+    pass
 """
 
 PLANT = """
@@ -84,13 +89,15 @@ def sample(pytester: pytest.Pytester) -> pytest.Pytester:
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
     )
     pytester.makefile(".toml", plant=PLANT)
+    pytester.makefile(".toml", broken=PLANT.replace('tag = "LEVEL"\nkind', 'tag = "LEVL"\nkind'))
     pytester.makepyfile(test_sample=SAMPLE_TESTS)
     return pytester
 
 
 def test_the_fixtures_work_in_a_user_project(sample: pytest.Pytester) -> None:
     result = sample.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=5, errors=1)
+    result.stdout.fnmatch_lines(["*broken.toml does not compile*", "*unknown tag 'LEVL'*"])
 
 
 def test_the_option_picks_the_scenario(pytester: pytest.Pytester) -> None:
@@ -108,22 +115,3 @@ async def test_it(scada_plant):
     )
     result = pytester.runpytest_subprocess("-q", "--scada-scenario", "plant.toml")
     result.assert_outcomes(passed=1)
-
-
-def test_a_bad_scenario_fails_the_test_with_the_problems(pytester: pytest.Pytester) -> None:
-    pytester.makeini(
-        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
-    )
-    pytester.makefile(".toml", broken=PLANT.replace('tag = "LEVEL"\nkind', 'tag = "LEVL"\nkind'))
-    pytester.makepyfile(
-        test_broken="""
-import pytest
-
-@pytest.mark.scada_scenario("broken.toml")
-async def test_it(scada_plant):
-    pass
-"""
-    )
-    result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*broken.toml does not compile*", "*unknown tag 'LEVL'*"])
