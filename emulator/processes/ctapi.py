@@ -39,7 +39,14 @@ CT_OPEN_READ_ONLY = 0x4
 CT_OPEN_BATCH = 0x8
 CT_OPEN_EXTENDED = 0x10
 CT_OPEN_WINDOWSUSER = 0x20
-OPEN_MODES = 0x3F
+OPEN_MODES = (
+    CT_OPEN_CRYPT
+    | CT_OPEN_RECONNECT
+    | CT_OPEN_READ_ONLY
+    | CT_OPEN_BATCH
+    | CT_OPEN_EXTENDED
+    | CT_OPEN_WINDOWSUSER
+)
 
 _log = structlog.get_logger("emulator.ctapi")
 
@@ -54,13 +61,11 @@ class CtapiProcess:
         plant: Plant,
         users: list[User],
         *,
-        endpoint: Endpoint | None = None,
         functions: Functions = BUILTINS,
         context: Context | None = None,
     ) -> None:
         self.plant = plant
         self.users = users
-        self.endpoint = endpoint
         self.functions = functions
         self.context = context
 
@@ -69,10 +74,8 @@ class CtapiProcess:
 
 
 def create(endpoint: Endpoint, context: Context) -> CtapiProcess:
-    """The factory the runtime registers for ProcessType.CTAPI."""
-    return CtapiProcess(
-        plant_of(context), context.topology.users, endpoint=endpoint, context=context
-    )
+    """The factory the runtime registers for ProcessType.CTAPI (one per computer, both ports)."""
+    return CtapiProcess(plant_of(context), context.topology.users, context=context)
 
 
 class CtapiHandler:
@@ -82,7 +85,6 @@ class CtapiHandler:
         self.process = process
         self.peer = peer
         self.user: User | None = None
-        self.mode = 0
         self.read_only = False
         self.lists = TagLists()
         self._log = _log.bind(peer=f"{peer.host}:{peer.port}", tls=peer.tls_version is not None)
@@ -165,7 +167,6 @@ class CtapiHandler:
             self._log.warning("ctapi.login_failed", user=user_name[:64], mode=mode)
             raise ProtocolError(LOGIN_FAILED, "check the user name and password")
         self.user = user
-        self.mode = mode
         self.read_only = user.read_only or bool(mode & CT_OPEN_READ_ONLY)
         self._log.info("ctapi.open", user=user.name, mode=mode, read_only=self.read_only)
         return [ok(rid, user=user.name, mode=mode, read_only=self.read_only)]
@@ -177,7 +178,6 @@ class CtapiHandler:
         self._log.info("ctapi.close", user=self._user_name())
         self.user = None
         self.read_only = False
-        self.mode = 0
         return [*replies, ok(rid)]
 
     def _tag_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
