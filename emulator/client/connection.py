@@ -251,10 +251,13 @@ class Connection:
                 return event.error
         return None
 
-    def _break(self, error: CtApiConnectionError) -> None:
+    def _break(self, error: CtApiConnectionError, *, by_client: bool = False) -> None:
         if self._broken is None:
             self._broken = error
-            self._log.info("ctapi.client.disconnected", reason=error.message)
+            if by_client:
+                self._log.info("ctapi.client.closed")
+            else:
+                self._log.warning("ctapi.client.disconnected", reason=error.message)
         for waiter in self._waiters.values():
             if not waiter.done.is_set():
                 waiter.error = error
@@ -298,7 +301,7 @@ class Connection:
 
     async def aclose(self) -> None:
         """Close the link; the reader ends and pending requests fail with connection_lost."""
-        self._break(_lost(CONNECTION_LOST, f"{self.where}: closed by the client"))
+        self._break(_lost(CONNECTION_LOST, f"{self.where}: closed by the client"), by_client=True)
         await anyio.aclose_forcefully(self._stream)
         with anyio.move_on_after(5):
             await self._closed.wait()
