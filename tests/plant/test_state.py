@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from emulator.plant.clock import VirtualClock
 from emulator.plant.config import Tag
@@ -185,3 +187,43 @@ def test_a_tag_of_two_clusters_needs_its_cluster() -> None:
     assert plant.read("C2.T").value == "2"
     with pytest.raises(ProtocolError, match="several clusters"):
         plant.read("T")
+
+
+_WRITABLE_NUMERIC = [
+    t for t in DEMO.tags if t.writable and t.type in ("int", "long", "real") and t.array_size == 1
+]
+
+
+@given(
+    st.sampled_from(_WRITABLE_NUMERIC),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+)
+def test_a_write_in_range_reads_back_within_the_format_and_scaling(
+    tag: Tag, fraction: float
+) -> None:
+    plant = Plant(DEMO, now=NOW)
+    spec = plant.tag(tag.name).spec
+    low, high = spec.eng_range or (0.0, 1000.0)
+    value = low + (high - low) * fraction
+    plant.write(tag.name, repr(value), NOW)
+    shown = float(plant.read(tag.name).value)
+    decimals = spec.format.decimals if spec.format else (6 if spec.type == "real" else 0)
+    raw_step = 0.5 if spec.type != "real" else 0.0  # int raw counts round to whole numbers
+    step = (
+        raw_step * (high - low) / (spec.scale.raw_full - spec.scale.raw_zero)
+        if spec.scale
+        else raw_step
+    )
+    assert abs(shown - value) <= 0.5 * 10**-decimals + abs(step) + 1e-9
+
+
+@given(st.sampled_from([t.name for t in DEMO.tags]), st.text(max_size=20))
+def test_any_write_is_stored_or_refused_with_a_protocol_error(name: str, text: str) -> None:
+    plant = Plant(DEMO, now=NOW)
+    try:
+        plant.write(name, text, NOW + 1)
+    except ProtocolError as exc:
+        assert exc.error.name in {"tag_read_only", "invalid_argument", "out_of_range"}
+        assert plant.read(name).timestamp == NOW
+    else:
+        assert plant.read(name).timestamp == NOW + 1
