@@ -3,27 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
 from emulator.client.errors import CtApiCertificateError, CtApiConnectionError, CtApiError
-from emulator.client.session import connect
+from emulator.client.session import Connecting, connect
 from emulator.protocol.errors import citect
-from tests.client.fakeserver import COMPUTER, FakeCtApi, fake_server, free_port, make_pki
+from tests.client.fakeserver import (
+    COMPUTER,
+    FakeCtApi,
+    Listening,
+    fake_server,
+    free_port,
+    make_pki,
+)
+
+
+def plain(server: Listening, **options: Any) -> Connecting:
+    """A session to the in-test server's plain port as user u."""
+    return connect(
+        "127.0.0.1",
+        port=server.port,
+        user="u",
+        password="control",
+        encryption="unencrypted",
+        **options,
+    )
 
 
 async def test_open_read_and_close() -> None:
     state = FakeCtApi()
     async with (
         fake_server(state) as server,
-        connect(
-            "127.0.0.1",
-            port=server.port,
-            user="engineer",
-            password="control",
-            encryption="unencrypted",
-        ) as session,
+        plain(server) as session,
     ):
         assert session.hello["computer"] == COMPUTER
         assert not session.encrypted
@@ -35,9 +49,7 @@ async def test_open_read_and_close() -> None:
 
 async def test_awaited_session_closes_with_aclose() -> None:
     async with fake_server(FakeCtApi()) as server:
-        session = await connect(
-            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
-        )
+        session = await plain(server)
         assert session.is_open
         await session.aclose()
         assert not session.is_open
@@ -52,9 +64,7 @@ async def test_replies_out_of_order_reach_their_callers() -> None:
     results: dict[str, str] = {}
     async with (
         fake_server(state) as server,
-        connect(
-            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
-        ) as session,
+        plain(server) as session,
     ):
 
         async def read(tag: str) -> None:
@@ -81,9 +91,7 @@ async def test_server_errors_carry_code_and_name() -> None:
         assert login.value.name == "login_failed"
         assert login.value.is_citect
         assert login.value.citect_number == 274
-        async with connect(
-            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
-        ) as session:
+        async with plain(server) as session:
             with pytest.raises(CtApiError) as missing:
                 await session.tag_read("NOPE")
             assert missing.value.code == citect(424)
@@ -96,9 +104,7 @@ async def test_pushes_and_frames_after_the_hello_reach_the_queue() -> None:
     early = {"event": "early", "n": 1}
     async with (
         fake_server(FakeCtApi(), extra_hello=[early]) as server,
-        connect(
-            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
-        ) as session,
+        plain(server) as session,
     ):
         await session.request("push")
         with anyio.fail_after(5):
@@ -109,9 +115,7 @@ async def test_pushes_and_frames_after_the_hello_reach_the_queue() -> None:
 async def test_a_dropped_link_fails_pending_and_later_calls() -> None:
     async with (
         fake_server(FakeCtApi()) as server,
-        connect(
-            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
-        ) as session,
+        plain(server) as session,
     ):
         with pytest.raises(CtApiConnectionError) as pending:
             await session.request("drop")
@@ -125,9 +129,7 @@ async def test_a_dropped_link_fails_pending_and_later_calls() -> None:
 async def test_the_servers_closing_reason_reaches_the_caller() -> None:
     async with (
         fake_server(FakeCtApi()) as server,
-        connect(
-            "127.0.0.1", port=server.port, user="u", password="control", encryption="unencrypted"
-        ) as session,
+        plain(server) as session,
     ):
         with pytest.raises(CtApiConnectionError) as pending:
             await session.request("bye")
@@ -137,14 +139,7 @@ async def test_the_servers_closing_reason_reaches_the_caller() -> None:
 async def test_a_request_without_reply_times_out() -> None:
     async with (
         fake_server(FakeCtApi()) as server,
-        connect(
-            "127.0.0.1",
-            port=server.port,
-            user="u",
-            password="control",
-            encryption="unencrypted",
-            timeout=0.2,
-        ) as session,
+        plain(server, timeout=0.2) as session,
     ):
         with pytest.raises(CtApiConnectionError) as error:
             await session.request("hang")
