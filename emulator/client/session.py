@@ -12,7 +12,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import anyio
 import anyio.abc
@@ -34,6 +34,7 @@ from emulator.plant.state import Quality
 from emulator.protocol.errors import (
     BAD_REQUEST,
     COMPUTER_NOT_FOUND,
+    INTERNAL_ERROR,
     NOT_CONNECTED,
     UNKNOWN_REQUEST,
 )
@@ -42,6 +43,8 @@ from emulator.topology.load import load_path
 from emulator.topology.model import Topology
 
 _log = structlog.get_logger("emulator.client")
+
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -86,6 +89,19 @@ def _as_text(value: Value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+def _reply_field(reply: Message, name: str, kind: type[T]) -> T:
+    """A field of a reply, checked: a server that sends nonsense gets a clear error, not a crash."""
+    value = reply.get(name)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise CtApiError.of(
+            INTERNAL_ERROR,
+            f"the server's reply has no {kind.__name__} {name!r}: {reply!r}",
+        )
+    return value
 
 
 def _quality(raw: Any) -> Quality:
@@ -256,17 +272,17 @@ class Session:
     async def tag_read(self, tag: str) -> str:
         """ctTagRead: the value as text, in engineering units, formatted per the tag."""
         reply = await self.request("tag.read", tag=tag)
-        return str(reply["value"])
+        return _reply_field(reply, "value", str)
 
     async def tag_read_ex(self, tag: str) -> TagValue:
         """ctTagReadEx: the value with its quality and timestamps."""
         reply = await self.request("tag.read_ex", tag=tag)
         return TagValue(
-            value=str(reply["value"]),
+            value=_reply_field(reply, "value", str),
             quality=_quality(reply.get("quality")),
-            timestamp=float(reply.get("timestamp", 0.0)),
-            value_timestamp=float(reply.get("value_timestamp", 0.0)),
-            quality_timestamp=float(reply.get("quality_timestamp", 0.0)),
+            timestamp=_reply_field(reply, "timestamp", float),
+            value_timestamp=_reply_field(reply, "value_timestamp", float),
+            quality_timestamp=_reply_field(reply, "quality_timestamp", float),
         )
 
     async def tag_write(self, tag: str, value: Value) -> None:
@@ -276,17 +292,18 @@ class Session:
     async def cicode(self, command: str, *, window: int = 0, mode: int = 0) -> str:
         """ctCicode: run a Cicode command, e.g. "Version(3)"; its result as text."""
         reply = await self.request("cicode", command=command, window=window, mode=mode)
-        return str(reply.get("result", ""))
+        return _reply_field(reply, "result", str)
 
     # --- tag lists ------------------------------------------------------------------------------
 
     async def list_new(self, mode: int = ListMode.NONE) -> int:
         """ctListNew: a list handle (CT_LIST_EVENT to record events for list_event)."""
-        return int((await self.request("list.new", mode=int(mode)))["list"])
+        return _reply_field(await self.request("list.new", mode=int(mode)), "list", int)
 
     async def list_add(self, list_handle: int, tag: str) -> int:
         """ctListAdd: the tag's handle, even for an unknown tag (it fails at list_read)."""
-        return int((await self.request("list.add", list=list_handle, tag=tag))["handle"])
+        reply = await self.request("list.add", list=list_handle, tag=tag)
+        return _reply_field(reply, "handle", int)
 
     async def list_add_ex(
         self,
@@ -306,7 +323,7 @@ class Session:
             poll_period_ms=poll_period_ms,
             deadband=deadband,
         )
-        return int(reply["handle"])
+        return _reply_field(reply, "handle", int)
 
     async def list_read(self, list_handle: int, *, wait: bool = False) -> dict[int, CtApiError]:
         """ctListRead: read every tag of the list; the tags that failed, with their errors.
@@ -325,7 +342,7 @@ class Session:
         fields: dict[str, Any] = {"handle": handle, "item": item}
         if raw is not None:
             fields["raw"] = raw
-        return str((await self.request("list.data", **fields))["value"])
+        return _reply_field(await self.request("list.data", **fields), "value", str)
 
     async def list_write(self, handle: int, value: Value) -> None:
         """ctListWrite: write the tag of a list handle."""
@@ -333,8 +350,8 @@ class Session:
 
     async def list_event(self, list_handle: int, mode: int = ListEventMode.NONE) -> int | None:
         """ctListEvent: the handle of the next changed tag, or None when none is left."""
-        handle = (await self.request("list.event", list=list_handle, mode=int(mode)))["handle"]
-        return None if handle is None else int(handle)
+        reply = await self.request("list.event", list=list_handle, mode=int(mode))
+        return None if reply.get("handle") is None else _reply_field(reply, "handle", int)
 
     async def list_delete(self, handle: int) -> None:
         """ctListDelete: remove one tag from its list."""

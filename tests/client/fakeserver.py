@@ -67,6 +67,8 @@ class FakeCtApi:
         elif op == "bye":
             await send(event("closing", reason="shutdown"))
             await close()
+        elif op == "tag.read_ex":
+            await send(ok(rid, value=7, timestamp="now"))
         elif op == "hang":
             await self.gate("never").wait()
         else:

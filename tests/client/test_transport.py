@@ -136,6 +136,15 @@ async def test_the_servers_closing_reason_reaches_the_caller() -> None:
         assert "the server closed the connection: shutdown" in pending.value.message
 
 
+async def test_a_malformed_reply_is_a_clear_error() -> None:
+    async with fake_server(FakeCtApi()) as server, plain(server) as session:
+        with pytest.raises(CtApiError) as error:
+            await session.tag_read_ex("A")  # the fake server answers value 7 (not text)
+        assert error.value.name == "internal_error"
+        assert "no str 'value'" in error.value.message
+        assert session.is_open
+
+
 async def test_a_request_without_reply_times_out() -> None:
     async with (
         fake_server(FakeCtApi()) as server,
