@@ -215,9 +215,10 @@ class Plant:
         if len(parts) >= 2 and parts[0].casefold() in self.clusters:
             cluster = self.clusters[parts[0].casefold()]
             state = self._by_cluster.get(cluster, {}).get(parts[1].casefold())
-            if state is None and parts[1].casefold() not in self._by_name:
+            if state is not None:
+                rest = parts[2:]
+            elif parts[0].casefold() not in self._by_name:  # not a tag named like the cluster
                 raise ProtocolError(TAG_NOT_FOUND, f"no tag {parts[1]!r} in cluster {cluster!r}")
-            rest = parts[2:]
         if state is None:
             found = self._by_name.get(parts[0].casefold(), [])
             if not found:

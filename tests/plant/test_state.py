@@ -227,3 +227,14 @@ def test_any_write_is_stored_or_refused_with_a_protocol_error(name: str, text: s
         assert plant.read(name).timestamp == NOW
     else:
         assert plant.read(name).timestamp == NOW + 1
+
+
+def test_a_cluster_prefix_looks_only_in_that_cluster() -> None:
+    clusters = [Cluster(name="C1"), Cluster(name="C2")]
+    plant = Plant(Topology(clusters=clusters, tags=[Tag(name="ONLY1", cluster="C1")]), now=NOW)
+    with pytest.raises(ProtocolError, match="no tag 'ONLY1' in cluster 'C2'"):
+        plant.read("C2.ONLY1")
+    named_like = Plant(
+        Topology(clusters=clusters, tags=[Tag(name="C2", cluster="C1", initial=7.0)]), now=NOW
+    )
+    assert named_like.read("C2.V").value == "7"  # a tag named like a cluster, with its item
