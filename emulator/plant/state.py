@@ -154,6 +154,9 @@ class Target:
 
 
 _VALUE_ELEMENTS = (Element.FIELD, Element.VALID, Element.OVERRIDE)
+#: "Did you mean" is looked for among at most this many tags, and remembered for this many names.
+SUGGEST_MAX_TAGS = 1000
+SUGGEST_CACHE = 1024
 _MODE_MAX = 32767
 
 _log = structlog.get_logger("emulator.plant")
@@ -182,6 +185,7 @@ class Plant:
         self._tags: list[TagState] = []
         self._by_cluster: dict[str | None, dict[str, TagState]] = {}
         self._by_name: dict[str, list[TagState]] = {}
+        self._suggestions: dict[str, str] = {}
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -203,7 +207,7 @@ class Plant:
         target = self.resolve(name)
         return target.state
 
-    def resolve(self, text: str) -> Target:
+    def resolve(self, text: str, *, suggest: bool = True) -> Target:
         """Which tag, element, item and index a reference means."""
         try:
             ref = Reference.parse(text)
@@ -222,7 +226,10 @@ class Plant:
         if state is None:
             found = self._by_name.get(parts[0].casefold(), [])
             if not found:
-                raise ProtocolError(TAG_NOT_FOUND, _not_found(parts[0], self._by_name))
+                raise ProtocolError(
+                    TAG_NOT_FOUND,
+                    f"no tag {parts[0]!r}" + (self._suggestion(parts[0]) if suggest else ""),
+                )
             if len(found) > 1:
                 raise ProtocolError(
                     TAG_NOT_FOUND,
@@ -243,10 +250,25 @@ class Plant:
             )
         return Target(state, element, item or Item.VALUE, ref.index)
 
+    def _suggestion(self, name: str) -> str:
+        """' (did you mean ...?)' for a near miss; bounded in cost and cached (ours)."""
+        key = name.casefold()
+        if key not in self._suggestions:
+            close = None
+            if len(self._by_name) <= SUGGEST_MAX_TAGS:
+                close = nearest(name, [states[0].spec.name for states in self._by_name.values()])
+            if len(self._suggestions) >= SUGGEST_CACHE:
+                self._suggestions.clear()
+            self._suggestions[key] = f" (did you mean {close!r}?)" if close else ""
+        return self._suggestions[key]
+
     # --- reads --------------------------------------------------------------------------------
-    def read(self, text: str, *, raw: bool = False) -> Reading:
-        """A reference's value as CtAPI shows it (engineering units, formatted; or raw)."""
-        target = self.resolve(text)
+    def read(self, text: str, *, raw: bool = False, suggest: bool = True) -> Reading:
+        """A reference's value as CtAPI shows it (engineering units, formatted; or raw).
+
+        `suggest=False` skips the "did you mean" of an unknown name (tag lists read many).
+        """
+        target = self.resolve(text, suggest=suggest)
         state = target.state
         value, number = self._text(target, raw)
         return Reading(
@@ -460,12 +482,6 @@ def _initial(spec: TagSpec, initial: TagValue | None) -> TagValue:
         return spec.raw_of(initial)
     except TagValueError:
         return spec.zero()
-
-
-def _not_found(name: str, known: dict[str, list[TagState]]) -> str:
-    names = [states[0].spec.name for states in known.values()]
-    close = nearest(name, names)
-    return f"no tag {name!r}" + (f" (did you mean {close!r}?)" if close else "")
 
 
 def plant_of(context: Context) -> Plant:

@@ -100,7 +100,8 @@ class TagList:
 
 def _sample(plant: Plant, tag: ListTag) -> Sample:
     try:
-        return Sample(plant.read(tag.reference), plant.read(tag.reference, raw=True).value)
+        reading = plant.read(tag.reference, suggest=False)
+        return Sample(reading, plant.read(tag.reference, raw=True, suggest=False).value)
     except ProtocolError as exc:
         return Sample(error=exc)
 

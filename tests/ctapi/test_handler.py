@@ -270,3 +270,24 @@ def test_lists_are_bounded_so_every_reply_fits_a_frame(session: Session) -> None
     for _ in range(MAX_LISTS - 1):
         session.ok("list.new")
     assert session.error("list.new") == "invalid_parameter"
+
+
+def test_unknown_tags_cost_little_in_a_big_plant() -> None:
+    import time
+
+    from emulator.plant.config import Tag
+    from emulator.plant.state import Plant
+    from emulator.processes.ctapi import CtapiProcess
+    from emulator.topology.model import Topology
+    from tests.ctapi.helpers import DEMO
+
+    tags = [Tag(name=f"AREA{i // 50}_PUMP{i % 50}_SPEED") for i in range(5000)]
+    session = Session(CtapiProcess(Plant(Topology(tags=tags), now=NOW), DEMO.users))
+    session.open()
+    lst = session.ok("list.new")["list"]
+    for i in range(500):
+        session.ok("list.add", list=lst, tag=f"AREA{i}_PUMP_SPED")
+    started = time.perf_counter()
+    assert len(session.ok("list.read", list=lst)["failed"]) == 500
+    assert session.error("tag.read", tag="AREA3_PUMP7_SPED") == "tag_not_found"
+    assert time.perf_counter() - started < 1.0
