@@ -14,10 +14,12 @@ import structlog
 
 from emulator.cicode import BUILTINS, CallContext, Functions, run
 from emulator.plant.config import User
-from emulator.plant.state import Plant, plant_of
+from emulator.plant.state import Plant, Quality, Reading, plant_of
 from emulator.plant.users import authenticate
+from emulator.processes import ctapi_find
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
+from emulator.processes.ctapi_find import Searches
 from emulator.processes.taglists import DEFAULT_POLL_PERIOD_MS, Failure, TagList, TagLists
 from emulator.protocol.errors import (
     ACCESS_DENIED,
@@ -87,6 +89,7 @@ class CtapiHandler:
         self.user: User | None = None
         self.read_only = False
         self.lists = TagLists()
+        self.finds = Searches()
         self._log = _log.bind(peer=f"{peer.host}:{peer.port}", tls=peer.tls_version is not None)
 
     # --- Handler protocol -------------------------------------------------------------------
@@ -125,6 +128,7 @@ class CtapiHandler:
         self._log.debug("ctapi.disconnect", user=self.user.name if self.user else None)
         self.user = None
         self.lists = TagLists()
+        self.finds = Searches()
 
     # --- helpers ------------------------------------------------------------------------------
     @property
@@ -181,11 +185,20 @@ class CtapiHandler:
         return [*replies, ok(rid)]
 
     def _tag_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        reading = self.plant.read(field(request, "tag", str))
+        tag = field(request, "tag", str)
+        try:
+            reading = self.plant.read(tag)
+        except ProtocolError as exc:
+            return [ok(rid, value=ctapi_find.reading_fallback(self, tag, exc))]
         return [ok(rid, value=reading.value)]
 
     def _tag_read_ex(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        reading = self.plant.read(field(request, "tag", str))
+        tag = field(request, "tag", str)
+        try:
+            reading = self.plant.read(tag)
+        except ProtocolError as exc:
+            value = ctapi_find.reading_fallback(self, tag, exc)
+            reading = Reading(value, Quality(), now, now, now)
         return [
             ok(
                 rid,
@@ -291,4 +304,5 @@ _OPS: dict[str, Op] = {
     "list.event": CtapiHandler._list_event,
     "list.delete": CtapiHandler._list_delete,
     "list.free": CtapiHandler._list_free,
+    **ctapi_find.OPS,
 }

@@ -122,6 +122,17 @@ class Pairs:
         ]
         return sorted(found, key=lambda m: self._order[m.endpoint.key])
 
+    def on_computer(self, kind: ProcessType, computer: str, cls: type[M]) -> list[M]:
+        """The current members of a type on one computer (running or not), in start order."""
+        found = [
+            m
+            for m in self._members.values()
+            if isinstance(m, cls)
+            and m.endpoint.type is kind
+            and m.endpoint.computer.casefold() == computer.casefold()
+        ]
+        return sorted(found, key=lambda m: self._order[m.endpoint.key])
+
     def peers(self, member: M, cls: type[M]) -> list[M]:
         """The other running members of the member's type and cluster."""
         endpoint = member.endpoint

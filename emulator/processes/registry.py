@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from emulator.ports import ProcessType
-from emulator.processes import alarm, ctapi, reports, trends
+from emulator.processes import (
+    alarm,
+    alarm_db,
+    ctapi,
+    io,
+    odbc,
+    reports,
+    system_services,
+    time_sync,
+    trends,
+)
+from emulator.processes import cicode_servers as _cicode_servers  # noqa: F401 (registers them)
 from emulator.processes.base import Handler, Message, Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.errors import UNKNOWN_REQUEST, ProtocolError
@@ -59,6 +70,11 @@ FACTORIES: dict[ProcessType, ProcessFactory] = {
     ProcessType.ALARM: alarm.create,
     ProcessType.TRENDS: trends.create,
     ProcessType.REPORTS: reports.create,
+    ProcessType.IO: io.create,
+    ProcessType.TIME_SYNC: time_sync.create,
+    ProcessType.SYSTEM_SERVICES: system_services.create,
+    ProcessType.ALARM_DB: alarm_db.create,
+    ProcessType.ODBC: odbc.create,
 }
 
 

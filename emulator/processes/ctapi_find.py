@@ -1,0 +1,371 @@
+"""CtAPI's find family on the CtAPI session: searches over tables and query strings. Sans-IO.
+
+`ctFindFirst(h, table, filter, &obj, flags)` with the tables of reference section 5 (`Tag`,
+`Trend`, `DigAlm`, `AnaAlm`, `AdvAlm`) or a `TRNQUERY,...` / `ALMQUERY,...` string in place of
+the table. The records are taken once, at `find.first` (a snapshot, as a cursor over a result
+set), and every move returns the record it lands on, so `ctGetProperty` needs no request.
+Alarm and trend records come from the cluster's active server (emulator.processes.active);
+with none running the search fails with `server_unavailable`. Also: alarm properties
+(`ALARMTAG.On`, ...) readable with tag.read. Documented in docs/ctapi.md ("Find").
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import structlog
+
+from emulator.plant import almquery, trnquery
+from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError, UnknownAlarmPropertyError
+from emulator.plant.config import TagValue
+from emulator.processes import active
+from emulator.processes.base import Message
+from emulator.processes.context import Context
+from emulator.processes.serving import engine_errors
+from emulator.protocol.errors import (
+    BAD_REQUEST,
+    INVALID_ARGUMENT,
+    INVALID_HANDLE,
+    NO_MORE_RECORDS,
+    TAG_NOT_FOUND,
+    ProtocolError,
+)
+from emulator.protocol.messages import RequestId, ok
+from emulator.protocol.messages import field as request_field
+
+if TYPE_CHECKING:
+    from emulator.processes.ctapi import CtapiHandler
+
+_log = structlog.get_logger("emulator.ctapi.find")
+
+Record = dict[str, TagValue]
+
+#: ctFindScroll's dwMode (ctapi.h CT_FIND_SCROLL_*).
+SCROLL_NEXT, SCROLL_PREV, SCROLL_FIRST, SCROLL_LAST, SCROLL_ABSOLUTE, SCROLL_RELATIVE = range(1, 7)
+#: Searches one connection may hold open at once, and records one search may hold.
+MAX_SEARCHES = 256
+MAX_RECORDS = 100_000
+
+TABLES = ("Tag", "Trend", "DigAlm", "AnaAlm", "AdvAlm")
+_FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+@dataclass(slots=True)
+class Search:
+    """One open search: its records and where it stands (-1: before the first)."""
+
+    table: str
+    records: list[Record]
+    position: int = -1
+
+
+@dataclass(slots=True)
+class Searches:
+    """The open searches of one CtAPI connection (ctClose does not free them, as in CtAPI)."""
+
+    open: dict[int, Search] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def add(self, search: Search) -> int:
+        if len(self.open) >= MAX_SEARCHES:
+            raise ProtocolError(
+                BAD_REQUEST, f"{MAX_SEARCHES} searches are open; close some with find.close"
+            )
+        handle = next(self._ids)
+        self.open[handle] = search
+        return handle
+
+    def get(self, handle: int) -> Search:
+        search = self.open.get(handle)
+        if search is None:
+            raise ProtocolError(INVALID_HANDLE, f"no open search {handle}")
+        return search
+
+
+# ---- filters ----------------------------------------------------------------------------------
+
+
+def parse_filter(text: str) -> list[tuple[str, str]]:
+    """`FIELD=pattern` terms, separated by `;` (or spaces when there is no `;`); a bare
+    pattern matches TAG. Patterns take `*` and `?`; case does not count."""
+    text = text.strip()
+    if not text:
+        return []
+    parts = text.split(";") if ";" in text else text.split()
+    terms = []
+    for part in parts:
+        if not part.strip():
+            continue
+        match = _FILTER.match(part)
+        if match is None:
+            if "=" in part:
+                raise ProtocolError(
+                    INVALID_ARGUMENT,
+                    f"filter term {part.strip()!r}: write FIELD=pattern, e.g. TAG=PUMP*",
+                )
+            terms.append(("TAG", part.strip()))
+        else:
+            terms.append((match.group(1).upper(), match.group(2)))
+    return terms
+
+
+def matches(record: Record, terms: list[tuple[str, str]]) -> bool:
+    for name, pattern in terms:
+        if name not in record:
+            return False
+        value = record[name]
+        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        if not fnmatch.fnmatchcase(text.casefold(), pattern.casefold()):
+            return False
+    return True
+
+
+# ---- tables -----------------------------------------------------------------------------------
+
+
+def _blank(value: float | None) -> TagValue:
+    return "" if value is None else value
+
+
+def tag_records(context: Context) -> list[Record]:
+    """The Tag table: every variable tag of the project (no server needed: the project's own)."""
+    only = context.topology.clusters[0].name if len(context.topology.clusters) == 1 else ""
+    return [
+        {
+            "TAG": tag.name,
+            "RAW_ZERO": _blank(tag.raw_zero),
+            "RAW_FULL": _blank(tag.raw_full),
+            "ENG_ZERO": _blank(tag.eng_zero),
+            "ENG_FULL": _blank(tag.eng_full),
+            "ENG_UNITS": tag.eng_units,
+            "COMMENT": tag.comment,
+            "CLUSTER": tag.cluster or only,
+        }
+        for tag in context.topology.tags
+    ]
+
+
+def trend_records(context: Context, terms: list[tuple[str, str]]) -> list[Record]:
+    """The Trend table, from the active trends server of each cluster the filter allows."""
+    tags = {t.name.casefold(): t for t in context.topology.tags}
+    only = context.topology.clusters[0].name if len(context.topology.clusters) == 1 else ""
+    records: list[Record] = []
+    for trend in context.topology.trends:
+        cluster = trend.cluster or only
+        if not matches({"CLUSTER": cluster}, [t for t in terms if t[0] == "CLUSTER"]):
+            continue
+        active.trend_server(context, cluster or None)  # server_unavailable when none runs
+        tag = tags.get(trend.tag.casefold())
+        records.append(
+            {
+                "TAG": trend.name,
+                "RAW_ZERO": _blank(tag.raw_zero) if tag else "",
+                "RAW_FULL": _blank(tag.raw_full) if tag else "",
+                "ENG_ZERO": _blank(tag.eng_zero) if tag else "",
+                "ENG_FULL": _blank(tag.eng_full) if tag else "",
+                "ENG_UNITS": tag.eng_units if tag else "",
+                "COMMENT": trend.comment,
+                "SAMPLEPER": trend.sample_period,
+                "TYPE": trend.type.upper(),
+                "CLUSTER": cluster,
+            }
+        )
+    return records
+
+
+def alarm_records(context: Context, table: str, terms: list[tuple[str, str]]) -> list[Record]:
+    """DigAlm, AnaAlm or AdvAlm: the alarms of that type, from each cluster's main."""
+    kind = ALARM_TABLES[table]
+    records: list[Record] = []
+    for cluster in active.alarm_clusters(context):
+        name = cluster or ""
+        if not matches({"CLUSTER": name}, [t for t in terms if t[0] == "CLUSTER"]):
+            continue
+        server = active.alarm_server(context, cluster)
+        for alarm in context.topology.alarms:
+            if alarm.type != kind:
+                continue
+            try:
+                record = server.find_fields(alarm.tag)
+            except UnknownAlarmError:
+                continue  # an alarm of another cluster
+            record["CLUSTER"] = name
+            records.append(record)
+    return records
+
+
+def query_records(context: Context, text: str, now: float) -> list[Record]:
+    """The records of a TRNQUERY or ALMQUERY string."""
+    head = text.split(",", 1)[0].strip().upper()
+    if head == "TRNQUERY":
+        query = trnquery.parse(text)
+        server = active.trend_server_of(context, query.tag)
+        return [dict(r.fields(query.data_mode)) for r in trnquery.run(server, query, now)]
+    alarm_query = almquery.parse(text)
+    alarm_server = active.alarm_server_of(context, alarm_query.tag)
+    return [dict(r.fields()) for r in almquery.run(alarm_server, alarm_query)]
+
+
+def records_of(
+    context: Context, table: str, filter_text: str, now: float
+) -> tuple[str, list[Record]]:
+    """(the table's canonical name, its records that pass the filter)."""
+    terms = parse_filter(filter_text)
+    upper = table.strip().upper()
+    if upper.startswith(("TRNQUERY", "ALMQUERY")):
+        with engine_errors():
+            found = query_records(context, table, now)
+        return upper[:8], [r for r in found if matches(r, terms)]
+    name = next((t for t in TABLES if t.upper() == upper), None)
+    if name is None:
+        raise ProtocolError(
+            INVALID_ARGUMENT,
+            f"table {table!r}: use {', '.join(TABLES)}, or a TRNQUERY,... or ALMQUERY,... string",
+        )
+    if name == "Tag":
+        found = tag_records(context)
+    elif name == "Trend":
+        found = trend_records(context, terms)
+    else:
+        found = alarm_records(context, name, terms)
+    return name, [r for r in found if matches(r, terms)]
+
+
+# ---- requests (registered in emulator.processes.ctapi) ------------------------------------
+
+
+def _context(handler: CtapiHandler) -> Context:
+    context = handler.process.context
+    if context is None:
+        raise ProtocolError(INVALID_ARGUMENT, "this CtAPI process has no runtime to search")
+    return context
+
+
+def _at(search: Search, handle: int, position: int) -> Message:
+    if not 0 <= position < len(search.records):
+        raise ProtocolError(
+            NO_MORE_RECORDS,
+            f"search {handle} has {len(search.records)} records; record {position + 1} "
+            "does not exist",
+        )
+    search.position = position
+    return {"position": position + 1, "record": search.records[position]}
+
+
+def find_first(
+    handler: CtapiHandler, rid: RequestId, request: Message, now: float
+) -> list[Message]:
+    table = request_field(request, "table", str)
+    filter_text = request_field(request, "filter", str, "")
+    name, records = records_of(_context(handler), table, filter_text, now)
+    if len(records) > MAX_RECORDS:
+        raise ProtocolError(
+            INVALID_ARGUMENT, f"{len(records)} records: narrow the search to {MAX_RECORDS}"
+        )
+    if not records:
+        raise ProtocolError(NO_MORE_RECORDS, f"no record of {name} matches {filter_text!r}")
+    search = Search(name, records)
+    handle = handler.finds.add(search)
+    _log.debug("ctapi.find", table=name, records=len(records), search=handle)
+    return [ok(rid, find=handle, count=len(records), **_at(search, handle, 0))]
+
+
+def _move(step: Callable[[Search], int]) -> Callable[..., list[Message]]:
+    def serve(handler: CtapiHandler, rid: RequestId, request: Message, now: float) -> list[Message]:
+        handle = request_field(request, "find", int)
+        search = handler.finds.get(handle)
+        return [ok(rid, **_at(search, handle, step(search)))]
+
+    return serve
+
+
+def find_scroll(
+    handler: CtapiHandler, rid: RequestId, request: Message, now: float
+) -> list[Message]:
+    handle = request_field(request, "find", int)
+    mode = request_field(request, "mode", int)
+    offset = request_field(request, "offset", int, 0)
+    search = handler.finds.get(handle)
+    targets = {
+        SCROLL_NEXT: search.position + 1,
+        SCROLL_PREV: search.position - 1,
+        SCROLL_FIRST: 0,
+        SCROLL_LAST: len(search.records) - 1,
+        SCROLL_ABSOLUTE: offset - 1,
+        SCROLL_RELATIVE: search.position + offset,
+    }
+    if mode not in targets:
+        raise ProtocolError(
+            BAD_REQUEST,
+            f"scroll mode {mode}: 1 next, 2 prev, 3 first, 4 last, 5 absolute, 6 relative",
+        )
+    return [ok(rid, **_at(search, handle, targets[mode]))]
+
+
+def find_count(
+    handler: CtapiHandler, rid: RequestId, request: Message, now: float
+) -> list[Message]:
+    search = handler.finds.get(request_field(request, "find", int))
+    return [ok(rid, count=len(search.records))]
+
+
+def find_close(
+    handler: CtapiHandler, rid: RequestId, request: Message, now: float
+) -> list[Message]:
+    handle = request_field(request, "find", int)
+    handler.finds.get(handle)
+    del handler.finds.open[handle]
+    return [ok(rid)]
+
+
+OPS: dict[str, Callable[..., list[Message]]] = {
+    "find.first": find_first,
+    "find.next": _move(lambda s: s.position + 1),
+    "find.prev": _move(lambda s: s.position - 1),
+    "find.scroll": find_scroll,
+    "find.count": find_count,
+    "find.close": find_close,
+}
+
+
+# ---- alarm properties as tag elements ------------------------------------------------------
+
+
+def alarm_property(context: Context | None, reference: str) -> str | None:
+    """`ALARMTAG.Prop` (or `Cluster.ALARMTAG.Prop`) as text; None when it names no alarm.
+
+    Raises server_unavailable when the alarm's cluster has no alarm server running.
+    """
+    if context is None or "." not in reference:
+        return None
+    head, prop = reference.strip().rsplit(".", 1)
+    tag = head.rsplit(".", 1)[-1] if head.count(".") == 1 else head
+    try:
+        server = active.alarm_server_of(context, tag)
+    except UnknownAlarmError:
+        return None
+    try:
+        value = server.alarm_property(tag, prop)
+    except UnknownAlarmPropertyError as exc:
+        raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def reading_fallback(handler: CtapiHandler, reference: str, error: ProtocolError) -> str:
+    """A tag read that found no tag: an alarm property, or the original error."""
+    if error.error is not TAG_NOT_FOUND:
+        raise error
+    text = alarm_property(handler.process.context, reference)
+    if text is None:
+        raise error
+    return text
+
+
+__all__ = ["OPS", "Searches", "alarm_property", "parse_filter", "reading_fallback"]

@@ -1,0 +1,178 @@
+"""The I/O server process (2082): the tags it owns, read, written and subscribed with a deadband.
+
+A tag belongs to the I/O server its `io_server` names, else to the first I/O server of its
+cluster (docs/plant.md "Tags"). Values are the plant's (engineering units, formatted as CtAPI
+shows them). Requests: docs/protocol.md ("I/O server").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.plant.state import Plant, Reading, TagState, plant_of
+from emulator.processes.base import Message, Peer
+from emulator.processes.context import Context
+from emulator.processes.serving import Requests, user_of
+from emulator.protocol.errors import BAD_REQUEST, TAG_NOT_FOUND, ProtocolError
+from emulator.protocol.messages import RequestId, event, field, ok
+from emulator.topology.plan import Endpoint
+
+#: Most tags one read or subscription names.
+MAX_TAGS = 1000
+
+
+def owned_tags(context: Context, endpoint: Endpoint, plant: Plant) -> dict[str, TagState]:
+    """The tags this I/O server owns, by case-folded name."""
+    topology = context.topology
+    clusters = [c.name for c in topology.clusters]
+    only = clusters[0] if len(clusters) == 1 else None
+    first_io: dict[str, str] = {}
+    for process in topology.server_processes:
+        if process.type == "io":
+            cluster = (process.cluster or only or "").casefold()
+            first_io.setdefault(cluster, process.name.casefold())
+    me = endpoint.process.casefold()
+    owned: dict[str, TagState] = {}
+    for state in plant.tags:
+        config = next(t for t in topology.tags if t.name.casefold() == state.spec.name.casefold())
+        owner = config.io_server or first_io.get((state.spec.cluster or "").casefold(), "")
+        if owner.casefold() == me:
+            owned[state.spec.name.casefold()] = state
+    return owned
+
+
+class IoProcess:
+    def __init__(self, endpoint: Endpoint, context: Context) -> None:
+        self.endpoint = endpoint
+        self.context = context
+        self.plant = plant_of(context)
+        self.tags = owned_tags(context, endpoint, self.plant)
+
+    def connect(self, peer: Peer) -> IoHandler:
+        return IoHandler(self)
+
+
+def create(endpoint: Endpoint, context: Context) -> IoProcess:
+    """The factory the runtime registers for ProcessType.IO."""
+    return IoProcess(endpoint, context)
+
+
+def reading_record(name: str, reading: Reading) -> dict[str, Any]:
+    return {
+        "tag": name,
+        "value": reading.value,
+        "quality": reading.quality.general,
+        "timestamp": reading.value_timestamp,
+    }
+
+
+@dataclass(slots=True)
+class _Watch:
+    name: str
+    deadband: float
+    sent: Reading | None = None
+
+
+class IoHandler:
+    def __init__(self, process: IoProcess) -> None:
+        self.process = process
+        self.watches: dict[str, _Watch] = {}
+
+    def hello(self) -> Message:
+        return {"requests": REQUESTS.names(), "tags": len(self.process.tags)}
+
+    def handle(self, request: Message, now: float) -> list[Message]:
+        return REQUESTS.serve(self, request, now)
+
+    def poll(self, now: float) -> list[Message]:
+        pushes = []
+        for watch in self.watches.values():
+            reading = self.process.plant.read(watch.name)
+            if _moved(watch, reading):
+                watch.sent = reading
+                pushes.append(event("io.change", **reading_record(watch.name, reading)))
+        return pushes
+
+    def next_wakeup(self, now: float) -> float | None:
+        return None
+
+    def close(self) -> None:
+        self.watches.clear()
+
+    def _owned(self, name: str) -> str:
+        state = self.process.plant.resolve(name).state
+        if state.spec.name.casefold() not in self.process.tags:
+            raise ProtocolError(
+                TAG_NOT_FOUND,
+                f"{self.process.endpoint.process} owns no tag {name!r} (io.tags lists its tags)",
+            )
+        return name
+
+    def _names(self, request: Message) -> list[str]:
+        names = field(request, "tags", list)
+        if not 1 <= len(names) <= MAX_TAGS or not all(isinstance(n, str) for n in names):
+            raise ProtocolError(BAD_REQUEST, f"'tags' must list 1..{MAX_TAGS} tag names")
+        return [self._owned(n) for n in names]
+
+    def _tags(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tags = [
+            {
+                "name": s.spec.name,
+                "cluster": s.spec.cluster,
+                "type": s.spec.type,
+                "units": s.spec.units,
+                "writable": s.spec.writable,
+                "array_size": s.spec.array_size,
+            }
+            for s in self.process.tags.values()
+        ]
+        return [ok(rid, tags=tags)]
+
+    def _read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        plant = self.process.plant
+        values = [reading_record(n, plant.read(n)) for n in self._names(request)]
+        return [ok(rid, values=values)]
+
+    def _write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tag = self._owned(field(request, "tag", str))
+        self.process.plant.write(tag, field(request, "value", str), now, user_of(request) or None)
+        return [ok(rid)]
+
+    def _subscribe(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        names = self._names(request)
+        deadband = float(field(request, "deadband", (int, float), 0.0))
+        if not deadband >= 0:
+            raise ProtocolError(BAD_REQUEST, "'deadband' must be a number >= 0")
+        values = []
+        for name in names:
+            reading = self.process.plant.read(name)
+            self.watches[name.casefold()] = _Watch(name, deadband, reading)
+            values.append(reading_record(name, reading))
+        return [ok(rid, values=values)]
+
+    def _unsubscribe(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        for name in self._names(request):
+            self.watches.pop(name.casefold(), None)
+        return [ok(rid)]
+
+
+def _moved(watch: _Watch, reading: Reading) -> bool:
+    sent = watch.sent
+    if sent is None or sent.quality != reading.quality:
+        return True
+    if sent.number is not None and reading.number is not None:
+        return abs(reading.number - sent.number) > watch.deadband
+    return sent.value != reading.value
+
+
+REQUESTS: Requests[IoHandler] = Requests(
+    "I/O server",
+    {
+        "io.tags": IoHandler._tags,
+        "io.read": IoHandler._read,
+        "io.write": IoHandler._write,
+        "io.subscribe": IoHandler._subscribe,
+        "io.unsubscribe": IoHandler._unsubscribe,
+    },
+)
