@@ -11,6 +11,7 @@ old list handles are invalid and must be made again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -188,18 +189,24 @@ class CtApiClient:
             return session.error  # gone, and the keeper has not noticed yet
         return self._last_error
 
-    def _call(self, call: Callable[[Session], Awaitable[T]]) -> T:
-        async def run() -> T:
-            session = self._session
-            if session is None or not session.is_open:
-                down = await self._why_down()
-                why = down.message if down else "the client is closed"
-                raise CtApiConnectionError.of(NOT_CONNECTED, why)
-            return await call(session)
+    async def _on_session(self, call: Callable[[Session], Awaitable[T]]) -> T:
+        session = self._session
+        if session is None or not session.is_open:
+            down = await self._why_down()
+            why = down.message if down else "the client is closed"
+            raise CtApiConnectionError.of(NOT_CONNECTED, why)
+        return await call(session)
 
+    def _call(self, call: Callable[[Session], Awaitable[T]]) -> T:
         if not self._loop.running:
             raise CtApiConnectionError.of(NOT_CONNECTED, "the client is closed")
-        return self._loop.call(run)
+        return self._loop.call(lambda: self._on_session(call))
+
+    def submit(self, call: Callable[[Session], Awaitable[T]]) -> Future[T]:
+        """Start `call(session)` without waiting (CtAPI's overlapped I/O); its Future."""
+        if not self._loop.running:
+            raise CtApiConnectionError.of(NOT_CONNECTED, "the client is closed")
+        return self._loop.portal.start_task_soon(self._on_session, call)
 
     # --- CtAPI --------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Documented in docs/client.md ("The CtAPI shim").
 
 from emulator.compat.ctapi import CtApi
 from emulator.compat.install import install, installed, uninstall
+from emulator.compat.overlapped import CTOVERLAPPED
 from emulator.compat.tagvalue import CT_TAGVALUE_ITEMS
 
-__all__ = ["CT_TAGVALUE_ITEMS", "CtApi", "install", "installed", "uninstall"]
+__all__ = ["CTOVERLAPPED", "CT_TAGVALUE_ITEMS", "CtApi", "install", "installed", "uninstall"]

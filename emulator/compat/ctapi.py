@@ -29,8 +29,9 @@ from emulator.client.flags import OpenMode
 from emulator.client.locate import READY_FILE_ENV
 from emulator.client.loop import BackgroundLoop
 from emulator.compat.buffers import ArgumentError, number, real, text, write
+from emulator.compat.overlapped import Pending, completed, store_dword
 from emulator.compat.tagvalue import fill
-from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE
+from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE, IO_PENDING
 
 _log = structlog.get_logger("emulator.compat.ctapi")
 
@@ -121,6 +122,7 @@ class CtApi:
     ctListData: _Function
     ctListItem: _Function
     ctListEvent: _Function
+    ctGetOverlappedResult: _Function
 
     def __init__(
         self,
@@ -146,6 +148,7 @@ class CtApi:
         self._lists: dict[int, _List] = {}
         self._tags: dict[int, _Tag] = {}
         self._loop: BackgroundLoop | None = None
+        self._pending = Pending()
         for name in _EXPORTS:
             setattr(self, name, _Function(name, getattr(self, f"_{name}")))
 
@@ -289,8 +292,11 @@ class CtApi:
         return self._guard("ctTagReadEx", body)
 
     def _ctTagWriteEx(self, hCtapi: Any, sTag: Any, sValue: Any, pctOverlapped: Any) -> int:
-        """Synchronous even with an overlapped pointer: the write is complete on return."""
-        return self._ctTagWrite(hCtapi, sTag, sValue)
+        """Complete on return, even with a CTOVERLAPPED (which is marked complete)."""
+        done = self._ctTagWrite(hCtapi, sTag, sValue)
+        if done:
+            completed(pctOverlapped)
+        return done
 
     def _ctTagWrite(self, hCtapi: Any, sTag: Any, sValue: Any) -> int:
         def body() -> int:
@@ -319,6 +325,7 @@ class CtApi:
                 command, window=number(hWin, "hWin"), mode=number(nMode, "nMode")
             )
             write(sResult, dwLength, result)
+            completed(pctOverlapped)
             return TRUE
 
         return self._guard("ctCicode", body)
@@ -397,15 +404,31 @@ class CtApi:
         return self._guard("ctListDelete", body)
 
     def _ctListRead(self, hList: Any, pctOverlapped: Any = None) -> int:
-        """Synchronous even with an overlapped pointer: the read is complete on return."""
+        """With a CTOVERLAPPED the read is pending until a tag changes (list.read wait)."""
 
         def body() -> int:
             _, entry = self._list(hList)
-            # Tags that failed report their error at ctListData, as in CtAPI.
-            self._link(entry.link).list_read(entry.server)
-            return TRUE
+            link = self._link(entry.link)
+            if pctOverlapped is None:
+                # Tags that failed report their error at ctListData, as in CtAPI.
+                link.list_read(entry.server)
+                return TRUE
+            future = link.submit(lambda session: session.list_read(entry.server, wait=True))
+            self._pending.start(pctOverlapped, future)
+            raise CtApiError.of(IO_PENDING, "ctListRead completes when a tag of the list changes")
 
         return self._guard("ctListRead", body)
+
+    def _ctGetOverlappedResult(
+        self, hCtapi: Any, pctOverlapped: Any, pdwBytes: Any, bWait: Any
+    ) -> int:
+        def body() -> int:
+            self._link(hCtapi)
+            self._pending.result(pctOverlapped, wait=bool(number(bWait, "bWait")))
+            store_dword(pdwBytes, 0)
+            return TRUE
+
+        return self._guard("ctGetOverlappedResult", body)
 
     def _ctListWrite(self, hTag: Any, sValue: Any, pctOverlapped: Any = None) -> int:
         def body() -> int:
@@ -413,6 +436,7 @@ class CtApi:
             assert value is not None
             _, entry = self._tag(hTag)
             self._link(entry.link).list_write(entry.server, value)
+            completed(pctOverlapped)
             return TRUE
 
         return self._guard("ctListWrite", body)
@@ -483,4 +507,5 @@ _EXPORTS: tuple[str, ...] = (
     "ctListData",
     "ctListItem",
     "ctListEvent",
+    "ctGetOverlappedResult",
 )

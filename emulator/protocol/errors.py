@@ -245,6 +245,18 @@ INVALID_HANDLE = ErrorCode(
     "The handle is invalid",
     f"{_WINERROR} ERROR_INVALID_HANDLE; also sent by the CtAPI server for list and tag handles",
 )
+IO_PENDING = ErrorCode(
+    997,
+    "io_pending",
+    "Overlapped I/O operation is in progress",
+    f"{_WINERROR} ERROR_IO_PENDING; CtAPI CTOVERLAPPED calls (the shim)",
+)
+IO_INCOMPLETE = ErrorCode(
+    996,
+    "io_incomplete",
+    "Overlapped I/O event is not in a signaled state",
+    f"{_WINERROR} ERROR_IO_INCOMPLETE; CtAPI ctGetOverlappedResult (the shim)",
+)
 
 ALL: tuple[ErrorCode, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, ErrorCode)

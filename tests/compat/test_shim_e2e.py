@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from ctypes import byref, c_double, create_string_buffer, sizeof
+from ctypes import byref, c_double, c_ulong, create_string_buffer, sizeof
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from emulator.client.loop import BackgroundLoop
-from emulator.compat import CT_TAGVALUE_ITEMS, installed
+from emulator.compat import CT_TAGVALUE_ITEMS, CTOVERLAPPED, installed
 from emulator.protocol.errors import citect
 from tests.client.emulator import Running, encrypted_only, running_in
 
@@ -27,6 +27,9 @@ CT_OPEN_READ_ONLY = 0x4
 CT_LIST_EVENT = 0x1
 CT_LIST_EVENT_NEW = 0x1
 ERROR_USER_DEFINED_BASE = 0x10000000
+ERROR_IO_INCOMPLETE = 996
+ERROR_IO_PENDING = 997
+STATUS_PENDING = 0x103
 
 
 def is_citect_error(code: int) -> bool:
@@ -245,3 +248,34 @@ def test_plaintext_against_an_encrypted_only_computer(tmp_path: Path) -> None:
                 assert ct.read_tag("X") == "5"
     finally:
         loop.stop()
+
+
+@PORTS
+def test_an_overlapped_list_read_completes_on_a_change(
+    demo: Running, encryption: str, mode: int
+) -> None:
+    with (
+        installed(ready_file=demo.ready, encryption=encryption),
+        Adapter("SCADA-A", "engineer", "control", mode) as ct,
+    ):
+        from ctypes import GetLastError  # type: ignore[attr-defined]
+
+        ct.create_tag_list("fast", CT_LIST_EVENT)
+        handle = ct.dll.ctListAddEx(ct.lists["fast"], b"PUMP2_SPEED", False, 0, c_double(0))
+        ct.tags["PUMP2_SPEED"] = handle
+        ct.refresh_list("fast")
+        overlapped = CTOVERLAPPED()
+        assert ct.dll.ctListRead(ct.lists["fast"], byref(overlapped)) == 0
+        assert GetLastError() == ERROR_IO_PENDING
+        assert overlapped.dwStatus == STATUS_PENDING  # ctHasOverlappedIoCompleted is false
+        count = c_ulong(99)
+        status = ct.dll.ctGetOverlappedResult(ct.connection, byref(overlapped), byref(count), 0)
+        assert status == 0
+        assert GetLastError() == ERROR_IO_INCOMPLETE
+        speed = int(ct.read_tag("PUMP2_SPEED", size=16))
+        ct.write_tag("PUMP2_SPEED", speed + 10)
+        status = ct.dll.ctGetOverlappedResult(ct.connection, byref(overlapped), byref(count), 1)
+        assert status == CT_SUCCESS
+        assert (overlapped.dwStatus, count.value) == (0, 0)
+        assert ct.next_event("fast") == "PUMP2_SPEED"
+        assert ct.value_from_list("PUMP2_SPEED") == str(speed + 10)

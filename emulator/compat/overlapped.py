@@ -1,0 +1,109 @@
+"""ctapi.h's CTOVERLAPPED: CtAPI's asynchronous calls, as the shim runs them.
+
+A call given a CTOVERLAPPED either completes at once (its `dwStatus` is set to 0) or, for
+`ctListRead`, is left pending: the call returns FALSE with ERROR_IO_PENDING (997), `dwStatus`
+reads STATUS_PENDING until the read completes (`ctHasOverlappedIoCompleted` is ctapi.h's macro
+for `dwStatus != STATUS_PENDING`), and `ctGetOverlappedResult` waits for it or tells. The event
+handle `hEvent` is a Windows object the shim cannot signal; it is left alone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from concurrent.futures import CancelledError, Future
+from typing import Any
+
+from emulator.client.errors import CtApiError
+from emulator.compat.buffers import ArgumentError, target
+from emulator.protocol.errors import BAD_REQUEST, INTERNAL_ERROR, IO_INCOMPLETE
+
+#: NTSTATUS STATUS_PENDING (ntstatus.h), what `dwStatus` reads while an operation runs.
+STATUS_PENDING = 0x103
+
+
+class CTOVERLAPPED(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [
+        ("dwStatus", ctypes.c_uint32),
+        ("dwLength", ctypes.c_uint32),
+        ("pData", ctypes.c_void_p),
+        ("OffsetHigh", ctypes.c_uint32),
+        ("hEvent", ctypes.c_void_p),
+    ]
+
+
+def _status_of(obj: Any) -> ctypes.c_uint32:
+    """The first DWORD of the caller's object (a CTOVERLAPPED's `dwStatus`, a DWORD)."""
+    if ctypes.sizeof(obj) < ctypes.sizeof(ctypes.c_uint32):
+        raise ArgumentError(BAD_REQUEST, "the argument is too small for a DWORD")
+    return ctypes.c_uint32.from_address(ctypes.addressof(obj))
+
+
+def store_dword(pointer: Any, value: int) -> None:
+    """*pointer = value for a DWORD* argument (byref(c_ulong())); NULL: nothing."""
+    obj = target(pointer)
+    if obj is not None:
+        _status_of(obj).value = value
+
+
+def completed(overlapped: Any) -> None:
+    """A call that finished at once: mark its CTOVERLAPPED (if any) complete."""
+    obj = target(overlapped)
+    if obj is not None:
+        _status_of(obj).value = 0
+
+
+class Pending:
+    """The overlapped operations in flight, by the address of their CTOVERLAPPED."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[int, Future[Any]] = {}
+
+    def start(self, overlapped: Any, future: Future[Any]) -> None:
+        """Track `future` under the caller's CTOVERLAPPED; dwStatus follows it."""
+        obj = target(overlapped)
+        assert obj is not None, "only calls given a CTOVERLAPPED are pending"
+        status = _status_of(obj)
+        status.value = STATUS_PENDING
+        with self._lock:
+            self._futures[ctypes.addressof(obj)] = future
+
+        def done(finished: Future[Any], keep: Any = obj) -> None:
+            # `keep` holds the caller's structure alive until its status is written.
+            status.value = _code(finished)
+
+        future.add_done_callback(done)
+
+    def result(self, overlapped: Any, wait: bool) -> None:
+        """ctGetOverlappedResult: return when done (waiting if asked); raise its error."""
+        obj = target(overlapped)
+        if obj is None:
+            raise ArgumentError(BAD_REQUEST, "pctOverlapped is NULL")
+        with self._lock:
+            future = self._futures.get(ctypes.addressof(obj))
+        if future is None:
+            if _status_of(obj).value == STATUS_PENDING:
+                raise ArgumentError(BAD_REQUEST, "no operation of this shim uses that CTOVERLAPPED")
+            return  # completed at once, or already collected
+        if not future.done() and not wait:
+            raise ArgumentError(IO_INCOMPLETE, "the operation is still pending")
+        try:
+            future.result()
+        finally:
+            with self._lock:
+                self._futures.pop(ctypes.addressof(obj), None)
+
+
+def _code(future: Future[Any]) -> int:
+    """The GetLastError code an overlapped operation ended with (0: success)."""
+    try:
+        error = future.exception()
+    except CancelledError:
+        return INTERNAL_ERROR.code
+    if error is None:
+        return 0
+    if isinstance(error, CtApiError):
+        return error.code
+    return INTERNAL_ERROR.code
