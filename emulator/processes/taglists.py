@@ -7,6 +7,7 @@ CT_LIST_EVENT mode, remembers which tags changed for `event`. Documented in docs
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from emulator.plant.state import Plant, Reading
@@ -33,6 +34,8 @@ _VALUE_CHANGED = 0x100
 Failure = tuple[int, ErrorCode]
 
 DEFAULT_POLL_PERIOD_MS = 500
+#: Longest poll period accepted: one day (ours).
+MAX_POLL_PERIOD_MS = 86_400_000
 #: Most tags in one list, and lists on one connection (ours: a list.read reply, with every tag
 #: failed, must fit one 64 KiB frame).
 MAX_LIST_TAGS = 500
@@ -177,8 +180,11 @@ class TagLists:
     ) -> int:
         """A handle for `reference`, even when no such tag exists (the error shows at read)."""
         tag_list = self.get_list(list_id)
-        if poll_period_ms < 0 or not deadband >= 0:
-            raise ProtocolError(BAD_REQUEST, "poll_period_ms and deadband must be >= 0")
+        if not 0 <= poll_period_ms <= MAX_POLL_PERIOD_MS or not 0 <= deadband < math.inf:
+            raise ProtocolError(
+                BAD_REQUEST,
+                f"poll_period_ms must be 0..{MAX_POLL_PERIOD_MS} and deadband a number >= 0",
+            )
         if len(tag_list.tags) >= MAX_LIST_TAGS:
             raise ProtocolError(BAD_REQUEST, f"at most {MAX_LIST_TAGS} tags per list")
         tag = ListTag(

@@ -175,6 +175,11 @@ def test_list_write_delete_and_free(session: Session) -> None:
     assert session.error("list.new", mode=4) == "invalid_parameter"
     bad = session.ok("list.new")["list"]
     assert session.error("list.add_ex", list=bad, tag="X", deadband=-1) == "invalid_parameter"
+    assert session.error("list.add_ex", list=bad, tag="X", deadband=1e400) == "invalid_parameter"
+    assert (
+        session.error("list.add_ex", list=bad, tag="X", poll_period_ms=10**12)
+        == "invalid_parameter"
+    )
 
 
 def test_events_value_new_and_status(session: Session) -> None:
