@@ -15,12 +15,13 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import __version__
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.metrics import CONTENT_TYPE
+from emulator.dashboard import app as dashboard
 from emulator.scenario.config import FaultSpec
 
 Endpoint = Callable[[Request, RuntimeManager], Awaitable[Response]]
@@ -319,7 +320,8 @@ def build_app(manager: RuntimeManager, token: str | None = None) -> ASGIApp:
     async def openapi_json(request: Request) -> Response:
         return _json(document)
 
-    routes = [_route(op, manager) for op in OPERATIONS]
+    routes: list[BaseRoute] = [_route(op, manager) for op in OPERATIONS]
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
+    routes.extend(dashboard.routes(manager))  # the page at / (docs/dashboard.md)
     app: ASGIApp = Starlette(routes=routes)
-    return TokenRequired(app, token) if token else app
+    return dashboard.TokenCookie(TokenRequired(app, token), token) if token else app

@@ -16,7 +16,7 @@ import anyio
 import msgspec
 import structlog
 
-from emulator.control.events import EventLog, install
+from emulator.control.events import EventLog
 from emulator.faults.registry import PROCESS_KINDS, FaultError, Faults, matches, to_json
 from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
 from emulator.plant.clock import VirtualClock
@@ -94,8 +94,8 @@ class RuntimeManager:
 
     @contextmanager
     def logging(self) -> Iterator[None]:
-        """Events logged in this context, and in tasks started from it, go to `events`."""
-        install()
+        """Events logged in this context, and in tasks started from it, go to `events`
+        (emulator.control.events.install() must have run before the supervisor was made)."""
         with self.events.active():
             yield
 

@@ -79,7 +79,7 @@ class Generator(_Record):
     offset: float = 0.0
     amplitude: float = 1.0
     period: Duration = 60.0
-    #: Seconds the wave is shifted by.
+    #: Seconds the time-driven kinds (sine, square, ramp, steps) are shifted by.
     phase: Duration = 0.0
     #: square: the fraction of each period spent high.
     duty: float = 0.5

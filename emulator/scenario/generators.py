@@ -174,12 +174,12 @@ class Generators:
                 high = (t % d.period) < spec.duty * d.period
                 return spec.offset + (spec.amplitude if high else -spec.amplitude)
             case "ramp":
-                return _ramp(spec, elapsed)
+                return _ramp(spec, t)
             case "random_walk":
                 base = d.value if d.value is not None else 0.0
                 return base + d.rng.gauss(0.0, spec.step * math.sqrt(self.tick))
             case "steps":
-                return _step_value(d, elapsed)
+                return _step_value(d, t)
             case "expression":
                 assert d.expression is not None
                 try:
