@@ -20,7 +20,15 @@ import structlog
 
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.loop import BackgroundLoop
-from emulator.client.session import Options, Session, TagValue, Value, connect
+from emulator.client.session import (
+    Found,
+    Options,
+    Record,
+    Session,
+    TagValue,
+    Value,
+    connect,
+)
 from emulator.protocol.errors import NOT_CONNECTED, TIMEOUT
 
 T = TypeVar("T")
@@ -264,6 +272,27 @@ class CtApiClient:
 
     def list_free(self, list_handle: int) -> None:
         self._call(lambda s: s.list_free(list_handle))
+
+    def find_first(self, table: str, filter: str = "") -> Found:
+        return self._call(lambda s: s.find_first(table, filter))
+
+    def find_next(self, find: int) -> Found:
+        return self._call(lambda s: s.find_next(find))
+
+    def find_prev(self, find: int) -> Found:
+        return self._call(lambda s: s.find_prev(find))
+
+    def find_scroll(self, find: int, mode: int, offset: int = 0) -> Found:
+        return self._call(lambda s: s.find_scroll(find, mode, offset))
+
+    def find_count(self, find: int) -> int:
+        return self._call(lambda s: s.find_count(find))
+
+    def find_close(self, find: int) -> None:
+        self._call(lambda s: s.find_close(find))
+
+    def find_all(self, table: str, filter: str = "") -> list[Record]:
+        return self._call(lambda s: s.find_all(table, filter))
 
 
 async def _hello(session: Session) -> dict[str, Any]:

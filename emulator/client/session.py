@@ -35,6 +35,7 @@ from emulator.protocol.errors import (
     BAD_REQUEST,
     COMPUTER_NOT_FOUND,
     INTERNAL_ERROR,
+    NO_MORE_RECORDS,
     NOT_CONNECTED,
     UNKNOWN_REQUEST,
 )
@@ -49,6 +50,8 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
 
 Value = str | int | float | bool
+#: One record of a search: field name (TAG, COMMENT, ...) to value.
+Record = dict[str, str | int | float | bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,20 @@ class TagValue:
     timestamp: float
     value_timestamp: float
     quality_timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where a search stands: its handle, the 1-based record number, and that record."""
+
+    find: int
+    position: int
+    record: Record
+
+
+#: ctFindScroll's dwMode (ctapi.h CT_FIND_SCROLL_*).
+FIND_SCROLL_NEXT, FIND_SCROLL_PREV, FIND_SCROLL_FIRST = 1, 2, 3
+FIND_SCROLL_LAST, FIND_SCROLL_ABSOLUTE, FIND_SCROLL_RELATIVE = 4, 5, 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +377,61 @@ class Session:
     async def list_free(self, list_handle: int) -> None:
         """ctListFree: free the list and every tag in it."""
         await self.request("list.free", list=list_handle)
+
+    # --- searches -------------------------------------------------------------------------------
+
+    def _found(self, find: int, reply: Message) -> Found:
+        record = reply.get("record")
+        if not isinstance(record, dict):
+            raise CtApiError.of(INTERNAL_ERROR, f"the server's reply has no record: {reply!r}")
+        return Found(find, _reply_field(reply, "position", int), record)
+
+    async def find_first(self, table: str, filter: str = "") -> Found:
+        """ctFindFirst: search a table (Tag, Trend, DigAlm, AnaAlm, AdvAlm) or a TRNQUERY or
+        ALMQUERY string; the first record. `no_more_records` when nothing matches."""
+        reply = await self.request("find.first", table=table, filter=filter)
+        return self._found(_reply_field(reply, "find", int), reply)
+
+    async def find_next(self, find: int) -> Found:
+        """ctFindNext: the next record; `no_more_records` past the last."""
+        return self._found(find, await self.request("find.next", find=find))
+
+    async def find_prev(self, find: int) -> Found:
+        """ctFindPrev: the previous record; `no_more_records` before the first."""
+        return self._found(find, await self.request("find.prev", find=find))
+
+    async def find_scroll(self, find: int, mode: int, offset: int = 0) -> Found:
+        """ctFindScroll: move by FIND_SCROLL_* mode (absolute offsets count from 1)."""
+        reply = await self.request("find.scroll", find=find, mode=mode, offset=offset)
+        return self._found(find, reply)
+
+    async def find_count(self, find: int) -> int:
+        """ctFindNumRecords: how many records the search holds."""
+        return _reply_field(await self.request("find.count", find=find), "count", int)
+
+    async def find_close(self, find: int) -> None:
+        """ctFindClose: release the search."""
+        await self.request("find.close", find=find)
+
+    async def find_all(
+        self,
+        table: str,
+        filter: str = "",
+    ) -> list[Record]:
+        """Every record of a search (first, next... then close); [] when nothing matches."""
+        try:
+            found = await self.find_first(table, filter)
+        except CtApiError as exc:
+            if exc.name == NO_MORE_RECORDS.name:
+                return []
+            raise
+        records = [found.record]
+        try:
+            for _ in range(await self.find_count(found.find) - 1):
+                records.append((await self.find_next(found.find)).record)
+        finally:
+            await self.find_close(found.find)
+        return records
 
 
 @dataclass

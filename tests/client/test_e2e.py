@@ -17,7 +17,7 @@ import pytest
 from emulator.client.encryption import Encryption
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.flags import CT_LIST_EVENT, CT_LIST_EVENT_NEW, CT_OPEN_CRYPT
-from emulator.client.session import Session, connect
+from emulator.client.session import FIND_SCROLL_LAST, Session, connect
 from emulator.protocol.errors import citect
 from tests.client.emulator import encrypted_only, running
 
@@ -264,3 +264,33 @@ async def test_a_waiting_list_read_completes_on_a_change(
                 await done.wait()
         assert await session.list_event(tags) == speed
         assert await session.list_data(speed) == "1100"
+
+
+@ENCRYPTIONS
+async def test_find_tags_and_alarms(tmp_path: Path, encryption: Encryption) -> None:
+    async with engineer_on_scada_a(tmp_path, encryption) as session:
+        first = await session.find_first("Tag", "TAG=PUMP1_*")
+        assert first.position == 1
+        assert str(first.record["TAG"]).startswith("PUMP1_")
+        count = await session.find_count(first.find)
+        assert count >= 4
+        second = await session.find_next(first.find)
+        assert second.position == 2
+        assert (await session.find_prev(first.find)).record == first.record
+        last = await session.find_scroll(first.find, FIND_SCROLL_LAST)
+        assert last.position == count
+        with pytest.raises(CtApiError) as past:
+            await session.find_next(first.find)
+        assert past.value.name == "no_more_records"
+        await session.find_close(first.find)
+        with pytest.raises(CtApiError) as closed:
+            await session.find_count(first.find)
+        assert closed.value.name == "invalid_handle"
+        speeds = await session.find_all("Tag", "TAG=PUMP?_SPEED")
+        assert [(r["TAG"], r["ENG_UNITS"]) for r in speeds] == [
+            ("PUMP1_SPEED", "rpm"),
+            ("PUMP2_SPEED", "rpm"),
+        ]
+        assert await session.find_all("Tag", "TAG=NOTHING*") == []
+        alarms = await session.find_all("DigAlm")
+        assert "PUMP1_FAULT_ALM" in {r["TAG"] for r in alarms}
