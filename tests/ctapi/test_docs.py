@@ -64,7 +64,9 @@ def test_every_request_and_error_is_in_protocol_md() -> None:
     for op in SESSION_OPS:
         assert f"### {op}" in section or f"`{op}`" in section, op
     for op in served - {"ping"}:
-        assert f"`{op}`" in protocol or f"### {op}" in protocol, op
+        assert f"`{op}`" in protocol or f"### {op}" in protocol, (
+            f"the CtAPI port serves {op!r}: document it in docs/protocol.md"
+        )
     ctapi_md = (DOCS / "ctapi.md").read_text("utf-8")
     for error in CTAPI_ERRORS:
         assert f"| `{error.name}` |" in section, error.name
@@ -104,4 +106,6 @@ def test_every_builtin_is_documented() -> None:
     """In docs/ctapi.md ("Built-in functions"), or where the engine that adds it documents it."""
     text = "\n".join(path.read_text("utf-8") for path in sorted(DOCS.glob("*.md")))
     for function in BUILTINS:
-        assert f"`{function.name}(" in text, function.name
+        assert f"`{function.name}(" in text, (
+            f"Cicode {function.name}() is registered: document it as `{function.name}(...)`"
+        )
