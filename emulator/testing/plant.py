@@ -207,14 +207,15 @@ class RunningPlant:
 async def start_plant(
     source: Source = None,
     *,
-    clock: ClockChoice = "scenario",
+    clock: ClockChoice = "virtual",
     control: bool = False,
     grace: float = 0.5,
 ) -> AsyncIterator[RunningPlant]:
     """Run a plant on ephemeral ports until the block ends; ready when the block starts.
 
-    `clock`: "scenario" (the file's [scenario] clock; the demo's is real time), "virtual",
-    "real", or a Clock. `control`: also serve the HTTP control API on 127.0.0.1:0.
+    `clock`: "virtual" (the default: only `advance` moves it, so tests see fixed values),
+    "real", "scenario" (the file's [scenario] clock and speed), or a Clock.
+    `control`: also serve the HTTP control API on 127.0.0.1:0.
     """
     loaded = load(source)
     install()  # before the supervisor binds its loggers

@@ -32,14 +32,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--scada-clock",
         choices=("scenario", "virtual", "real"),
         default=None,
-        help="plant clock of the scada_plant fixtures (default: the scenario's own)",
+        help="plant clock of the scada_plant fixtures (default: virtual)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(source=None, *, clock='scenario', control=False): the scenario file (or TOML "
+        f"{MARKER}(source=None, *, clock='virtual', control=False): the scenario file (or TOML "
         "text) the scada_plant fixture starts, its clock, and whether to serve the control API",
     )
 
