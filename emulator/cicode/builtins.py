@@ -45,6 +45,24 @@ def version(ctx: CallContext, args: list[Value]) -> Value:
     raise ProtocolError(OUT_OF_RANGE, f"Version({kind}): the type is 0, 1, 2 or 3")
 
 
+@register(
+    "ProductInfo",
+    min_args=0,
+    max_args=1,
+    summary="0 name, 1 company, 2 major, 3 minor, 4 version; '' for another type",
+)
+def product_info(ctx: CallContext, args: list[Value]) -> Value:
+    kind = to_int(args[0], "ProductInfo's type") if args else 0
+    answers = {
+        0: "Plant SCADA",
+        1: "AVEVA",
+        2: str(VERSION[0]),
+        3: str(VERSION[1]),
+        4: f"{VERSION[0]}.{VERSION[1]:02d}",
+    }
+    return answers.get(kind, "")
+
+
 @register("Name", summary="the name of the user of the session")
 def name(ctx: CallContext, args: list[Value]) -> Value:
     return ctx.user.name if ctx.user else ""
@@ -147,6 +165,12 @@ def str_right(ctx: CallContext, args: list[Value]) -> Value:
 def str_mid(ctx: CallContext, args: list[Value]) -> Value:
     offset = _count(args[1], "StrMid's offset")
     return to_text(args[0])[offset : offset + _count(args[2], "StrMid's length")]
+
+
+@register("StrSearch", min_args=3, summary="(offset, s, sub) where sub starts, or -1")
+def str_search(ctx: CallContext, args: list[Value]) -> Value:
+    offset = _count(args[0], "StrSearch's offset")
+    return to_text(args[1]).find(to_text(args[2]), offset)
 
 
 @register("StrLength", min_args=1, summary="(s) the number of characters")

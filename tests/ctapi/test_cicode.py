@@ -66,6 +66,8 @@ def ctx() -> CallContext:
         ("TimeCurrent()", str(int(NOW) + 3723)),
         ('StrLeft("hello", 2) + StrRight("hello", 2) + StrMid("hello", 1, 3)', "heloell"),
         ('StrLength("hello")', "5"),
+        ('StrSearch(0, "hello", "l") + StrSearch(3, "hello", "l") + StrSearch(0, "a", "z")', "4"),
+        ('ProductInfo() + " " + ProductInfo(4) + ProductInfo(9)', "Plant SCADA 8.40"),
         ('StrUpper("ab") + StrLower("CD") + StrTrim("  x  ")', "ABcdx"),
         ('StrToInt("  42abc") + StrToInt("x")', "42"),
         ('StrToReal("2.5") + StrToReal("x")', "2.5"),
