@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 
 from emulator.plant.state import plant_of
+from emulator.processes.active import alarm_clusters
 from emulator.processes.alarm import AlarmProcess
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
@@ -68,8 +69,7 @@ class OdbcProcess:
             [_tag_row(plant, s.spec.name) for s in plant.tags],
         )
         pairs = pairs_of(self.context)
-        clusters = {a.cluster for a in self.context.topology.alarms} or {None}
-        for cluster in clusters:
+        for cluster in alarm_clusters(self.context):
             main = pairs.main(cluster, AlarmProcess)
             if main is None:
                 continue  # no alarm server runs: its alarms are left out (documented)

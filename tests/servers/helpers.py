@@ -78,6 +78,7 @@ name = "engineer"
 password = "control"
 [[tags]]
 name = "LEVEL"
+format = "###.#"
 eng_zero = 0
 eng_full = 100
 initial = 50.0
@@ -222,8 +223,8 @@ class Plantwide:
         self.clock.advance(seconds)
         self.sup.context.changes.notify()
 
-    def engine(self, process: str) -> Any:
-        return self.sup.process(process).process
+    def engine(self, process: str, computer: str | None = None) -> Any:
+        return self.sup.process(process, computer).process
 
     async def until(self, check: Callable[[], bool], what: str = "condition") -> None:
         """Poll `check` with a deadline (the scan runs in the same loop)."""
