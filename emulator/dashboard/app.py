@@ -1,0 +1,154 @@
+"""The dashboard's routes on the control API: the page at `/`, its assets, the live channel,
+and the few actions the control API lacks (a CtAPI-style tag write, acknowledge all).
+
+The page and its calls obey the control API's token: a browser cannot add an Authorization
+header to a page load or an EventSource, so `/?token=TOKEN` trades the token for a cookie
+(HttpOnly, SameSite=Strict) that `TokenCookie` turns back into the header. Documented in
+docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from http.cookies import CookieError, SimpleCookie
+from importlib import resources
+from urllib.parse import parse_qs
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from emulator.control.manager import ControlError, RuntimeManager
+from emulator.dashboard import stream, views
+from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
+
+_log = structlog.get_logger("emulator.dashboard")
+
+COOKIE = "scada_emu_token"
+#: The user the dashboard's writes and acknowledgements are logged as.
+USER = "dashboard"
+#: Largest body a dashboard action takes (a tag value).
+MAX_BODY = 16 * 1024
+
+Handler = Callable[[Request, RuntimeManager], Awaitable[Response]]
+
+
+def _page() -> bytes:
+    return resources.files("emulator.dashboard").joinpath("static/index.html").read_bytes()
+
+
+async def page(request: Request, manager: RuntimeManager) -> Response:
+    return Response(_page(), media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+async def state(request: Request, manager: RuntimeManager) -> Response:
+    return Response(views.encode(views.Watch(manager).snapshot()), media_type="application/json")
+
+
+async def live(request: Request, manager: RuntimeManager) -> Response:
+    return StreamingResponse(
+        stream.frames(manager),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def write_tag(request: Request, manager: RuntimeManager) -> Response:
+    """Write a tag as a CtAPI client would: only writable tags, within range, as text."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ControlError(f"the body is larger than {MAX_BODY} bytes", 413)
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ControlError(f"the body is not JSON: {exc}") from None
+    value = body.get("value") if isinstance(body, dict) else None
+    if isinstance(value, bool):
+        value = "1" if value else "0"
+    if not isinstance(value, str | int | float):
+        raise ControlError('write {"value": "..."}: a number, true/false or text')
+    name = request.path_params["name"]
+    try:
+        manager.plant.write(name, str(value), manager.context.clock.now(), user=USER)
+    except ProtocolError as exc:
+        status = 404 if exc.error is TAG_NOT_FOUND else 400
+        raise ControlError(exc.detail or exc.error.message, status) from None
+    return JSONResponse(manager.read_tag(name))
+
+
+async def acknowledge_all(request: Request, manager: RuntimeManager) -> Response:
+    count = views.acknowledge_all(manager, USER)
+    _log.info("alarm.acknowledged_all", by=USER, events=count)
+    return JSONResponse({"acknowledged": count})
+
+
+def _route(path: str, handler: Handler, manager: RuntimeManager, method: str = "GET") -> Route:
+    async def endpoint(request: Request) -> Response:
+        try:
+            with manager.events.active():
+                return await handler(request, manager)
+        except ControlError as exc:
+            return JSONResponse({"error": exc.message, "status": exc.status}, exc.status)
+
+    return Route(path, endpoint, methods=[method])
+
+
+def routes(manager: RuntimeManager) -> list[BaseRoute]:
+    """The dashboard's routes, for the control API's Starlette app."""
+    return [
+        _route("/", page, manager),
+        _route("/dashboard/state", state, manager),
+        _route("/dashboard/stream", live, manager),
+        _route("/dashboard/tags/{name}/write", write_tag, manager, "POST"),
+        _route("/dashboard/alarms/ack", acknowledge_all, manager, "POST"),
+        Mount(
+            "/dashboard/static",
+            app=StaticFiles(packages=[("emulator.dashboard", "static")]),
+            name="dashboard-static",
+        ),
+    ]
+
+
+class TokenCookie:
+    """Outside the token check: `/?token=` sets the cookie, the cookie stands for the header."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
+        if (
+            scope["path"] == "/"
+            and given
+            and hmac.compare_digest(given[0].encode(), self.token.encode())
+        ):
+            response = RedirectResponse("/", status_code=303)
+            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+            await response(scope, receive, send)
+            return
+        headers = list(scope.get("headers", []))
+        names = {name for name, _ in headers}
+        cookie = _cookie(dict(headers).get(b"cookie", b""))
+        if b"authorization" not in names and cookie is not None:
+            headers.append((b"authorization", f"Bearer {cookie}".encode()))
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
+def _cookie(header: bytes) -> str | None:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header.decode("latin-1"))
+    except CookieError:
+        return None
+    morsel = jar.get(COOKIE)
+    return None if morsel is None else morsel.value

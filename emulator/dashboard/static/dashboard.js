@@ -1,0 +1,542 @@
+// The dashboard of plant-scada-emulator (docs/dashboard.md): one live channel (server-sent
+// events from /dashboard/stream), the control API for actions, the DOM built with textContent
+// only (tag names and comments come from a topology file, never trusted as HTML).
+"use strict";
+
+const MAX_POINTS = 600;
+const MAX_EVENTS = 300;
+const NO_AMOUNT = new Set(["reset_peer", "down", "crash", "hang"]);
+const AMOUNTS = {
+  latency: ["latency", "Latency (ms)", Number],
+  bandwidth: ["rate", "Rate (KB/s)", Number],
+  slicer: ["average_size", "Slice (bytes)", Number],
+  timeout: ["timeout", "Timeout (ms)", Number],
+  limit_data: ["bytes", "Bytes", Number],
+  error_reply: ["error", "Error name", String],
+};
+const TYPE_ORDER = ["alarm", "trends", "reports", "io"];
+
+const view = {
+  layout: null,
+  processes: [],
+  tags: new Map(),
+  trends: [],
+  series: new Map(),
+  trendServer: null,
+  faults: [],
+  events: [],
+};
+
+// ---- small helpers -----------------------------------------------------------------------
+
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function byId(id) {
+  return document.getElementById(id);
+}
+
+function iso(seconds) {
+  return new Date(seconds * 1000).toISOString();
+}
+
+function timeOf(seconds) {
+  return seconds === null || seconds === undefined ? "" : iso(seconds).slice(11, 19);
+}
+
+function dateTimeOf(seconds) {
+  return seconds === null || seconds === undefined ? "" : iso(seconds).slice(0, 19).replace("T", " ");
+}
+
+let toastTimer = null;
+function toast(text, error) {
+  const node = byId("toast");
+  node.textContent = text;
+  node.className = error ? "error" : "";
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, error ? 8000 : 3000);
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) {
+    throw new Error(data && data.error ? data.error : `${response.status} ${response.statusText}`);
+  }
+  return data;
+}
+
+function act(label, method, path, body) {
+  return api(method, path, body)
+    .then((data) => { toast(`${label}: done`); return data; })
+    .catch((error) => { toast(`${label}: ${error.message}`, true); });
+}
+
+function enc(text) {
+  return encodeURIComponent(text);
+}
+
+// ---- header --------------------------------------------------------------------------------
+
+function setLive(connected) {
+  const pill = byId("live");
+  pill.textContent = connected ? "live" : "reconnecting…";
+  pill.className = `pill ${connected ? "good" : "warn"}`;
+}
+
+function setHealth(health) {
+  const pill = byId("health");
+  pill.textContent = health;
+  pill.className = `pill ${health === "healthy" ? "good" : "bad"}`;
+}
+
+function setClock(now) {
+  byId("clock").textContent = `plant time ${dateTimeOf(now)} UTC`;
+}
+
+// ---- topology ------------------------------------------------------------------------------
+
+function processAction(proc, action) {
+  const path = `/processes/${enc(proc.process)}/${action}?computer=${enc(proc.computer)}`;
+  return act(`${action} ${proc.process} on ${proc.computer}`, "POST", path);
+}
+
+function processRow(proc, showComputer) {
+  const isMain = proc.role === "main" || (proc.type === "trends" && proc.process === view.trendServer);
+  const listeners = proc.listeners.map((l) =>
+    h("span", { class: "listener", title: "address:port, TLS, open connections" },
+      `${l.address}:${l.port}${l.tls ? " TLS" : ""} · ${l.connections} conn`));
+  return h("div", {
+    class: `process${isMain ? " is-main" : ""}`,
+    dataset: { process: proc.id, state: proc.state, role: proc.role || "" },
+  },
+  h("div", { class: "who" },
+    h("span", { class: "name" }, proc.process),
+    h("span", { class: `pill state state-${proc.state}` }, proc.state),
+    proc.hung ? h("span", { class: "pill bad" }, "hung") : null,
+    proc.role ? h("span", { class: `pill role role-${proc.role}` }, proc.role) : null,
+    proc.type === "trends" && proc.process === view.trendServer
+      ? h("span", { class: "pill role role-main", title: "the trends server the charts read" }, "active")
+      : null,
+    proc.mode ? h("span", { class: "muted" }, proc.mode) : null,
+    showComputer ? h("span", { class: "muted" }, `on ${proc.computer}`) : null),
+  h("div", { class: "actions" },
+    h("button", { type: "button", onclick: () => processAction(proc, "stop") }, "Stop"),
+    h("button", { type: "button", onclick: () => processAction(proc, "start") }, "Start"),
+    h("button", { type: "button", class: "danger", onclick: () => processAction(proc, "crash") }, "Crash")),
+  listeners.length ? h("div", { class: "listeners" }, listeners) : null,
+  proc.reason && proc.state !== "running" ? h("div", { class: "reason" }, proc.reason) : null);
+}
+
+function renderTopology() {
+  const layout = view.layout;
+  if (!layout) return;
+  const computers = layout.computers.map((computer) => {
+    const own = view.processes.filter((p) => p.computer === computer.name && !p.cluster);
+    return h("article", { class: "card", dataset: { computer: computer.name } },
+      h("h3", {}, computer.name, h("span", { class: "muted" }, `CtAPI ${computer.ctapi}`)),
+      h("div", { class: "addresses" },
+        computer.addresses.map((a) => `${a.name} ${a.address}`).join(" · ") || "no network address"),
+      own.map((p) => processRow(p, false)));
+  });
+  byId("computers").replaceChildren(...computers);
+  const clusters = layout.clusters.map((cluster) => {
+    const members = view.processes.filter((p) => p.cluster === cluster.name);
+    const types = [...new Set(members.map((p) => p.type))]
+      .sort((a, b) => (TYPE_ORDER.indexOf(a) + 99) % 99 - (TYPE_ORDER.indexOf(b) + 99) % 99);
+    return h("article", { class: "card", dataset: { cluster: cluster.name } },
+      h("h3", {}, `Cluster ${cluster.name}`, h("span", { class: "muted" }, cluster.description)),
+      types.map((type) => [
+        h("div", { class: "group-title" }, `${type} servers`),
+        members.filter((p) => p.type === type)
+          .sort((a, b) => (a.mode === "standby") - (b.mode === "standby"))
+          .map((p) => processRow(p, true)),
+      ]));
+  });
+  byId("clusters").replaceChildren(...clusters);
+}
+
+// ---- tags ----------------------------------------------------------------------------------
+
+function writeForm(tag, cell) {
+  const input = h("input", { name: "value", "aria-label": `new value of ${tag.name}`, value: tag.text });
+  const cancel = () => cell.replaceChildren(writeButton(tag, cell));
+  const form = h("form", {
+    class: "write-form",
+    onsubmit: (event) => {
+      event.preventDefault();
+      act(`write ${tag.name}`, "POST", `/dashboard/tags/${enc(tag.name)}/write`, { value: input.value })
+        .then(cancel);
+    },
+    onkeydown: (event) => { if (event.key === "Escape") cancel(); },
+  }, input, h("button", { type: "submit" }, "Write"));
+  cell.replaceChildren(form);
+  input.focus();
+  input.select();
+}
+
+function writeButton(tag, cell) {
+  return h("button", { type: "button", title: "write a value, as a CtAPI client would",
+    onclick: () => writeForm(view.tags.get(tag.name).data, cell) }, "Set");
+}
+
+function tagRow(tag) {
+  const value = h("td", { class: "num value" });
+  const quality = h("td", { class: "quality" });
+  const time = h("td", { class: "time" });
+  const write = h("td", { class: "write" });
+  const row = h("tr", { dataset: { tag: tag.name } },
+    h("td", { title: tag.comment }, tag.name), value, h("td", {}, tag.units), quality, time, write);
+  if (tag.writable) write.append(writeButton(tag, write));
+  const entry = { row, value, quality, time, data: tag, search: `${tag.name} ${tag.comment}`.toLowerCase() };
+  fillTag(entry, tag, false);
+  return entry;
+}
+
+function fillTag(entry, tag, flash) {
+  entry.data = tag;
+  entry.value.textContent = tag.text;
+  entry.quality.textContent = tag.quality;
+  entry.quality.className = `quality q-${tag.quality}`;
+  entry.time.textContent = timeOf(tag.time);
+  if (flash) {
+    entry.value.classList.remove("changed");
+    void entry.value.offsetWidth; // restart the animation
+    entry.value.classList.add("changed");
+  }
+}
+
+function renderTags(tags) {
+  view.tags = new Map();
+  const rows = tags.map((tag) => {
+    const entry = tagRow(tag);
+    view.tags.set(tag.name, entry);
+    return entry.row;
+  });
+  byId("tag-table").tBodies[0].replaceChildren(...rows);
+  byId("tag-count").textContent = `(${tags.length})`;
+  filterTags();
+}
+
+function updateTags(tags) {
+  for (const tag of tags) {
+    const entry = view.tags.get(tag.name);
+    if (entry) fillTag(entry, tag, true);
+    if (!view.trendServer) liveSample(tag);
+  }
+}
+
+function filterTags() {
+  const query = byId("tag-search").value.trim().toLowerCase();
+  for (const entry of view.tags.values()) entry.row.hidden = query !== "" && !entry.search.includes(query);
+}
+
+// ---- alarms --------------------------------------------------------------------------------
+
+function priorityClass(priority) {
+  if (priority <= 1) return "prio-high";
+  return priority <= 3 ? "prio-mid" : "prio-low";
+}
+
+function renderAlarms(alarms) {
+  const server = byId("alarm-server");
+  server.textContent = alarms.server ? `from ${alarms.server}` : alarms.error || "";
+  const rows = alarms.active.map((a) => h("tr", {
+    class: `${a.acked ? "" : "unacked "}${priorityClass(a.priority)}`,
+    dataset: { alarm: a.tag, state: a.state },
+  },
+  h("td", { class: "time" }, dateTimeOf(a.time)),
+  h("td", {}, a.tag),
+  h("td", {}, a.name),
+  h("td", {}, a.description),
+  h("td", { title: `category ${a.category}` }, a.category_name || String(a.category)),
+  h("td", { class: "num" }, String(a.priority)),
+  h("td", { class: `state${a.on ? " alarm-on" : ""}` }, a.state + (a.condition ? ` (${a.condition})` : "")),
+  h("td", {}, a.acked ? null : h("button", {
+    type: "button",
+    onclick: () => act(`acknowledge ${a.tag}`, "POST", `/alarms/${enc(a.tag)}/ack`),
+  }, "Ack"))));
+  byId("alarm-table").tBodies[0].replaceChildren(...rows);
+  byId("alarm-count").textContent = `(${alarms.active.length})`;
+  byId("alarm-empty").hidden = alarms.active.length > 0;
+  byId("ack-all").disabled = !alarms.active.some((a) => !a.acked);
+  const log = alarms.log.map((e) => h("tr", {},
+    h("td", { class: "time" }, dateTimeOf(e.time)), h("td", {}, e.tag), h("td", {}, e.kind),
+    h("td", {}, e.condition), h("td", {}, e.user), h("td", {}, e.state)));
+  byId("alarm-log").tBodies[0].replaceChildren(...log);
+}
+
+// ---- trends --------------------------------------------------------------------------------
+
+function renderTrendCards(trends) {
+  view.trends = trends;
+  const cards = trends.map((trend) => h("article", { class: "chart", dataset: { trend: trend.name } },
+    h("header", {}, h("h3", { title: trend.comment }, trend.name), h("span", { class: "last" })),
+    svgNode(),
+    h("div", { class: "axis" }, h("span", { class: "range" }), h("span", { class: "span" }))));
+  byId("trend-charts").replaceChildren(...cards);
+}
+
+function svgNode() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 300 100");
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("role", "img");
+  for (const y of [25, 50, 75]) {
+    const line = document.createElementNS(ns, "line");
+    line.setAttribute("class", "grid");
+    line.setAttribute("x1", "0"); line.setAttribute("x2", "300");
+    line.setAttribute("y1", String(y)); line.setAttribute("y2", String(y));
+    svg.append(line);
+  }
+  return svg;
+}
+
+function addPoints(name, points) {
+  const series = view.series.get(name) || [];
+  for (const point of points) {
+    if (series.length && point[0] <= series[series.length - 1][0]) continue;
+    series.push(point);
+  }
+  if (series.length > MAX_POINTS) series.splice(0, series.length - MAX_POINTS);
+  view.series.set(name, series);
+}
+
+function applySamples(samples) {
+  view.trendServer = samples.server;
+  byId("trend-server").textContent = samples.server
+    ? `history and live samples from ${samples.server}`
+    : "no trends server running: live tag values only";
+  for (const [name, points] of Object.entries(samples.points)) {
+    if (samples.changed) view.series.set(name, []);
+    addPoints(name, points);
+  }
+  drawCharts();
+}
+
+function liveSample(tag) {
+  if (tag.number === null || tag.number === undefined) return;
+  let drawn = false;
+  for (const trend of view.trends) {
+    if (trend.tag.toLowerCase() === tag.name.toLowerCase() && trend.type === "periodic") {
+      addPoints(trend.name, [[tag.time, tag.number]]);
+      drawn = true;
+    }
+  }
+  if (drawn) drawCharts();
+}
+
+function drawCharts() {
+  for (const trend of view.trends) {
+    const card = byId("trend-charts").querySelector(`[data-trend="${CSS.escape(trend.name)}"]`);
+    if (card) drawChart(card, trend, view.series.get(trend.name) || []);
+  }
+}
+
+function drawChart(card, trend, series) {
+  const svg = card.querySelector("svg");
+  svg.querySelectorAll("polyline").forEach((node) => node.remove());
+  const values = series.filter((p) => p[1] !== null);
+  const last = series.length ? series[series.length - 1] : null;
+  card.querySelector(".last").textContent = last && last[1] !== null
+    ? `${Number(last[1]).toFixed(2)} ${trend.units}` : last ? "no value" : "";
+  if (!values.length) {
+    card.querySelector(".range").textContent = "no samples yet";
+    card.querySelector(".span").textContent = "";
+    card.dataset.points = "0";
+    return;
+  }
+  let low = Math.min(...values.map((p) => p[1]));
+  let high = Math.max(...values.map((p) => p[1]));
+  if (high - low < 1e-9) { low -= 1; high += 1; }
+  const pad = (high - low) * 0.08;
+  low -= pad; high += pad;
+  const start = series[0][0];
+  const end = Math.max(series[series.length - 1][0], start + 1);
+  const ns = "http://www.w3.org/2000/svg";
+  let segment = [];
+  const flush = () => {
+    if (!segment.length) return;
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", segment.join(" "));
+    svg.append(line);
+    segment = [];
+  };
+  for (const [t, v] of series) {
+    if (v === null) { flush(); continue; }
+    const x = ((t - start) / (end - start)) * 300;
+    const y = 100 - ((v - low) / (high - low)) * 100;
+    segment.push(`${x.toFixed(2)},${y.toFixed(2)}`);
+  }
+  if (segment.length === 1) segment.push(segment[0]);
+  flush();
+  card.dataset.points = String(series.length);
+  card.querySelector(".range").textContent =
+    `${(low + pad).toFixed(2)} … ${(high - pad).toFixed(2)} ${trend.units}`;
+  card.querySelector(".span").textContent = `${timeOf(start)} – ${timeOf(end)}`;
+}
+
+// ---- faults --------------------------------------------------------------------------------
+
+function renderFaults(faults) {
+  view.faults = faults;
+  const rows = faults.map((f) => h("tr", { dataset: { fault: f.name, active: String(f.active) } },
+    h("td", { title: f.comment || "" }, f.name),
+    h("td", {}, f.kind),
+    h("td", {}, [f.process || "every process", f.computer ? `on ${f.computer}` : ""].join(" ").trim()),
+    h("td", {}, h("span", { class: `pill ${f.active ? "bad" : ""}` }, f.active ? "active" : "inactive")),
+    h("td", {}, f.active
+      ? h("button", { type: "button", onclick: () => act(`clear ${f.name}`, "DELETE", `/faults/${enc(f.name)}`) }, "Clear")
+      : h("button", { type: "button", class: "danger", onclick: () => act(`activate ${f.name}`, "POST", "/faults", { name: f.name }) }, "Activate"))));
+  byId("fault-table").tBodies[0].replaceChildren(...rows);
+}
+
+function fillFaultForm() {
+  const form = byId("fault-form");
+  form.elements.kind.replaceChildren(...view.layout.fault_kinds.map((k) => h("option", { value: k }, k)));
+  updateProcessChoices();
+  updateAmount();
+}
+
+function updateProcessChoices() {
+  const select = byId("fault-form").elements.process;
+  const chosen = select.value;
+  const names = [...new Set(view.processes.map((p) => p.process))].sort();
+  const current = [...select.options].map((o) => o.value);
+  if (current.length === names.length + 1 && names.every((n, i) => current[i + 1] === n)) return;
+  select.replaceChildren(h("option", { value: "" }, "every process"), ...names.map((n) => h("option", { value: n }, n)));
+  select.value = names.includes(chosen) ? chosen : "";
+}
+
+function updateAmount() {
+  const form = byId("fault-form");
+  const kind = form.elements.kind.value;
+  const amount = AMOUNTS[kind];
+  byId("fault-amount-label").textContent = amount ? amount[1] : "No amount";
+  form.elements.amount.disabled = NO_AMOUNT.has(kind);
+  form.elements.amount.required = !NO_AMOUNT.has(kind);
+}
+
+function submitFault(event) {
+  event.preventDefault();
+  const form = event.target;
+  const kind = form.elements.kind.value;
+  const spec = { name: form.elements.name.value.trim(), kind };
+  if (form.elements.process.value) spec.process = form.elements.process.value;
+  const amount = AMOUNTS[kind];
+  if (amount && !NO_AMOUNT.has(kind)) {
+    const value = amount[2](form.elements.amount.value.trim());
+    if (amount[2] === Number && !Number.isFinite(value)) {
+      toast(`${amount[1]}: write a number`, true);
+      return;
+    }
+    spec[amount[0]] = value;
+  }
+  act(`add fault ${spec.name}`, "POST", "/faults", spec);
+}
+
+// ---- event log -----------------------------------------------------------------------------
+
+const EVENT_SKIP = new Set(["seq", "time", "event", "level", "logger"]);
+
+function eventItem(e) {
+  const details = Object.entries(e).filter(([k]) => !EVENT_SKIP.has(k))
+    .map(([k, v]) => `${k}=${v}`).join(" ");
+  const text = `${timeOf(e.time)} ${e.event} ${details}`;
+  return h("li", { class: `level-${e.level}`, dataset: { event: e.event }, title: e.level }, text);
+}
+
+function addEvents(events, replace) {
+  const list = byId("event-list");
+  const items = events.map(eventItem).reverse();
+  if (replace) list.replaceChildren(...items);
+  else list.prepend(...items);
+  while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
+  filterEvents();
+}
+
+function filterEvents() {
+  const query = byId("event-search").value.trim().toLowerCase();
+  for (const item of byId("event-list").children) {
+    item.hidden = query !== "" && !item.textContent.toLowerCase().includes(query);
+  }
+}
+
+// ---- the live channel ----------------------------------------------------------------------
+
+function applySnapshot(s) {
+  view.layout = s;
+  byId("project").textContent = s.project.name;
+  byId("project-description").textContent = s.project.description;
+  document.title = `${s.project.name} · Plant SCADA emulator`;
+  view.processes = s.processes;
+  setHealth(s.health);
+  setClock(s.now);
+  renderTrendCards(s.trends);
+  view.series = new Map();
+  renderTags(s.tags);
+  renderAlarms(s.alarms);
+  renderFaults(s.faults);
+  fillFaultForm();
+  applySamples({ ...s.samples, changed: true });
+  renderTopology();
+  addEvents(s.events, true);
+}
+
+function applyUpdate(u) {
+  if (u.now !== undefined) setClock(u.now);
+  if (u.health) setHealth(u.health);
+  if (u.samples) applySamples(u.samples);
+  if (u.processes) {
+    view.processes = u.processes;
+    updateProcessChoices();
+  }
+  if (u.processes || u.samples) renderTopology();
+  if (u.tags) updateTags(u.tags);
+  if (u.alarms) renderAlarms(u.alarms);
+  if (u.faults) renderFaults(u.faults);
+  if (u.events) addEvents(u.events, false);
+}
+
+function connect() {
+  const source = new EventSource("/dashboard/stream");
+  source.addEventListener("snapshot", (event) => {
+    applySnapshot(JSON.parse(event.data));
+    setLive(true);
+    document.body.dataset.ready = "true";
+  });
+  source.addEventListener("update", (event) => applyUpdate(JSON.parse(event.data)));
+  source.addEventListener("error", () => setLive(false));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  byId("tag-search").addEventListener("input", filterTags);
+  byId("event-search").addEventListener("input", filterEvents);
+  byId("ack-all").addEventListener("click", () => act("acknowledge all", "POST", "/dashboard/alarms/ack"));
+  byId("clear-faults").addEventListener("click", () => act("clear every fault", "DELETE", "/faults"));
+  const form = byId("fault-form");
+  form.addEventListener("submit", submitFault);
+  form.elements.kind.addEventListener("change", updateAmount);
+  connect();
+});
