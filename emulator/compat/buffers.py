@@ -95,15 +95,31 @@ def write(buffer: Any, length: Any, value: str) -> None:
     A NULL buffer or a zero length asks for nothing and gets nothing. The length the caller
     claims is never trusted beyond the real size of its buffer.
     """
+    write_bytes(buffer, length, value.encode("ascii", errors="replace") + b"\0")
+
+
+def write_bytes(buffer: Any, length: Any, data: bytes) -> None:
+    """Store `data` as is (a string with its NUL, or a binary value), as `write` does."""
     size = number(length, "dwLength")
     obj = target(buffer)
     if obj is None or size == 0:
         return
     room = min(size, ctypes.sizeof(obj))
-    data = value.encode("ascii", errors="replace") + b"\0"
     if len(data) > room:
         raise ArgumentError(
-            BUFFER_TOO_SMALL,
-            f"the value needs {len(data)} bytes with its NUL, the buffer has {room}",
+            BUFFER_TOO_SMALL, f"the value needs {len(data)} bytes, the buffer has {room}"
         )
     ctypes.memmove(ctypes.addressof(obj), data, len(data))
+
+
+def store(pointer: Any, value: int) -> None:
+    """*pointer = value for a HANDLE* or DWORD* argument (byref(c_void_p()), ...); NULL: none."""
+    obj = target(pointer)
+    if obj is None:
+        return
+    if not isinstance(obj, ctypes._SimpleCData) or isinstance(obj.value, bytes | str | float):
+        raise ArgumentError(
+            BAD_REQUEST,
+            f"expected byref() of a ctypes integer or c_void_p, not {type(obj).__name__}",
+        )
+    obj.value = value

@@ -28,8 +28,18 @@ from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.flags import OpenMode
 from emulator.client.locate import READY_FILE_ENV
 from emulator.client.loop import BackgroundLoop
-from emulator.compat.buffers import ArgumentError, number, real, text, write
-from emulator.compat.overlapped import Pending, completed, store_dword
+from emulator.client.session import Found, Record
+from emulator.compat.buffers import (
+    ArgumentError,
+    number,
+    real,
+    store,
+    text,
+    write,
+    write_bytes,
+)
+from emulator.compat.overlapped import Pending, completed
+from emulator.compat.properties import encode
 from emulator.compat.tagvalue import fill
 from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE, IO_PENDING
 
@@ -61,6 +71,15 @@ FALSE = 0
 class _List:
     link: int
     server: int
+
+
+@dataclass(slots=True)
+class _Search:
+    link: int
+    server: int
+    #: The object handle ctGetProperty takes, and the record the search stands on.
+    object: int
+    record: Record
 
 
 @dataclass(slots=True)
@@ -123,6 +142,13 @@ class CtApi:
     ctListItem: _Function
     ctListEvent: _Function
     ctGetOverlappedResult: _Function
+    ctFindFirst: _Function
+    ctFindNext: _Function
+    ctFindPrev: _Function
+    ctFindScroll: _Function
+    ctFindNumRecords: _Function
+    ctFindClose: _Function
+    ctGetProperty: _Function
 
     def __init__(
         self,
@@ -147,6 +173,8 @@ class CtApi:
         self._links: dict[int, CtApiClient] = {}
         self._lists: dict[int, _List] = {}
         self._tags: dict[int, _Tag] = {}
+        self._searches: dict[int, _Search] = {}
+        self._objects: dict[int, int] = {}  # object handle -> search handle
         self._loop: BackgroundLoop | None = None
         self._pending = Pending()
         for name in _EXPORTS:
@@ -161,8 +189,8 @@ class CtApi:
     def SetLastError(self, code: int) -> None:
         self._last.code = code
 
-    def _guard(self, function: str, body: Callable[[], int]) -> int:
-        """Run one call: failures become 0/FALSE and GetLastError, never an exception."""
+    def _guard(self, function: str, body: Callable[[], int], failure: int = FALSE) -> int:
+        """Run one call: failures become `failure` (0/FALSE) and GetLastError, never raise."""
         try:
             return body()
         except ArgumentError as exc:
@@ -172,7 +200,7 @@ class CtApi:
         except CtApiError as exc:
             self.SetLastError(exc.code)
             _log.debug("ctapi.shim.failed", function=function, error=exc.name, code=exc.code)
-        return FALSE
+        return failure
 
     # --- handles ------------------------------------------------------------------------------
 
@@ -425,7 +453,7 @@ class CtApi:
         def body() -> int:
             self._link(hCtapi)
             self._pending.result(pctOverlapped, wait=bool(number(bWait, "bWait")))
-            store_dword(pdwBytes, 0)
+            store(pdwBytes, 0)
             return TRUE
 
         return self._guard("ctGetOverlappedResult", body)
@@ -487,6 +515,119 @@ class CtApi:
 
         return self._guard("ctListEvent", body)
 
+    # --- searches ---------------------------------------------------------------------------
+
+    def _search(self, handle: Any) -> _Search:
+        search = self._searches.get(number(handle, "hnd"))
+        if search is None:
+            raise CtApiError.of(INVALID_HANDLE, f"no open search {handle!r}")
+        return search
+
+    def _landed(self, search: _Search, found: Found, pObjHnd: Any) -> None:
+        search.record = found.record
+        store(pObjHnd, search.object)
+
+    def _ctFindFirst(
+        self, hCtapi: Any, szTableName: Any, szFilter: Any, pObjHnd: Any, dwFlags: Any = 0
+    ) -> int:
+        """A search handle, and in *pObjHnd the object handle ctGetProperty reads."""
+
+        def body() -> int:
+            table = text(szTableName, "szTableName")
+            assert table is not None
+            filter_text = text(szFilter, "szFilter", optional=True) or ""
+            link = number(hCtapi, "hCtapi")
+            found = self._link(link).find_first(table, filter_text)
+            handle, obj = self._new_handle(), self._new_handle()
+            search = _Search(link, found.find, obj, found.record)
+            self._searches[handle] = search
+            self._objects[obj] = handle
+            store(pObjHnd, obj)
+            return handle
+
+        return self._guard("ctFindFirst", body)
+
+    def _ctFindNext(self, hnd: Any, pObjHnd: Any) -> int:
+        def body() -> int:
+            search = self._search(hnd)
+            self._landed(search, self._link(search.link).find_next(search.server), pObjHnd)
+            return TRUE
+
+        return self._guard("ctFindNext", body)
+
+    def _ctFindPrev(self, hnd: Any, pObjHnd: Any) -> int:
+        def body() -> int:
+            search = self._search(hnd)
+            self._landed(search, self._link(search.link).find_prev(search.server), pObjHnd)
+            return TRUE
+
+        return self._guard("ctFindPrev", body)
+
+    def _ctFindScroll(self, hnd: Any, dwMode: Any, dwOffset: Any, pObjHnd: Any) -> int:
+        """The record number it lands on (from 1); 0 on failure."""
+
+        def body() -> int:
+            search = self._search(hnd)
+            found = self._link(search.link).find_scroll(
+                search.server, number(dwMode, "dwMode"), number(dwOffset, "dwOffset")
+            )
+            self._landed(search, found, pObjHnd)
+            return found.position
+
+        return self._guard("ctFindScroll", body)
+
+    def _ctFindNumRecords(self, hnd: Any) -> int:
+        """The number of records of the search; -1 on failure."""
+
+        def body() -> int:
+            search = self._search(hnd)
+            return self._link(search.link).find_count(search.server)
+
+        return self._guard("ctFindNumRecords", body, failure=-1)
+
+    def _ctFindClose(self, hnd: Any) -> int:
+        def body() -> int:
+            key = number(hnd, "hnd")
+            search = self._search(key)
+            client = self._links.get(search.link)
+            if client is not None:
+                with contextlib.suppress(CtApiConnectionError):  # gone with its link
+                    client.find_close(search.server)
+            del self._searches[key]
+            self._objects.pop(search.object, None)
+            return TRUE
+
+        return self._guard("ctFindClose", body)
+
+    def _ctGetProperty(
+        self,
+        hnd: Any,
+        szName: Any,
+        pData: Any,
+        dwBufferLength: Any,
+        dwResultLength: Any,
+        dwType: Any,
+    ) -> int:
+        """A field of the record the search stands on, as DBTYPE `dwType` (DBTYPE_STR 129)."""
+
+        def body() -> int:
+            name = text(szName, "szName")
+            assert name is not None
+            key = number(hnd, "hnd")
+            search = self._searches.get(self._objects.get(key, key))
+            if search is None:
+                raise CtApiError.of(INVALID_HANDLE, f"no search object {hnd!r}")
+            field = next((k for k in search.record if k.casefold() == name.casefold()), None)
+            if field is None:
+                known = ", ".join(search.record)
+                raise ArgumentError(BAD_REQUEST, f"no property {name!r}; this record has {known}")
+            data = encode(search.record[field], number(dwType, "dwType"), field)
+            write_bytes(pData, dwBufferLength, data)
+            store(dwResultLength, len(data))
+            return TRUE
+
+        return self._guard("ctGetProperty", body)
+
 
 #: The functions CtApi.dll exports that the shim provides.
 _EXPORTS: tuple[str, ...] = (
@@ -508,4 +649,11 @@ _EXPORTS: tuple[str, ...] = (
     "ctListItem",
     "ctListEvent",
     "ctGetOverlappedResult",
+    "ctFindFirst",
+    "ctFindNext",
+    "ctFindPrev",
+    "ctFindScroll",
+    "ctFindNumRecords",
+    "ctFindClose",
+    "ctGetProperty",
 )

@@ -40,13 +40,6 @@ def _status_of(obj: Any) -> ctypes.c_uint32:
     return ctypes.c_uint32.from_address(ctypes.addressof(obj))
 
 
-def store_dword(pointer: Any, value: int) -> None:
-    """*pointer = value for a DWORD* argument (byref(c_ulong())); NULL: nothing."""
-    obj = target(pointer)
-    if obj is not None:
-        _status_of(obj).value = value
-
-
 def completed(overlapped: Any) -> None:
     """A call that finished at once: mark its CTOVERLAPPED (if any) complete."""
     obj = target(overlapped)

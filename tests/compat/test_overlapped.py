@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
-from ctypes import byref, c_ulong
+from ctypes import byref, c_ulong, c_void_p
 
 import pytest
 
 from emulator.client.errors import CtApiError
-from emulator.compat.buffers import ArgumentError
+from emulator.compat.buffers import ArgumentError, store
 from emulator.compat.overlapped import (
     CTOVERLAPPED,
     STATUS_PENDING,
     Pending,
     completed,
-    store_dword,
 )
 from emulator.protocol.errors import LIST_BUSY
 
@@ -57,7 +56,11 @@ def test_foreign_and_null_structures() -> None:
     assert done.dwStatus == 0
     completed(None)
     count = c_ulong(7)
-    store_dword(byref(count), 0)
+    store(byref(count), 0)
     assert count.value == 0
-    with pytest.raises(ArgumentError, match="too small"):
-        store_dword(byref((c_ulong * 0)()), 1)
+    handle = c_void_p()
+    store(byref(handle), 42)
+    assert handle.value == 42
+    store(None, 1)
+    with pytest.raises(ArgumentError, match="ctypes integer"):
+        store(byref((c_ulong * 2)()), 1)

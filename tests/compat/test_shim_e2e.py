@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from ctypes import byref, c_double, c_ulong, create_string_buffer, sizeof
+from ctypes import byref, c_double, c_ulong, c_void_p, create_string_buffer, sizeof
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -279,3 +279,52 @@ def test_an_overlapped_list_read_completes_on_a_change(
         assert (overlapped.dwStatus, count.value) == (0, 0)
         assert ct.next_event("fast") == "PUMP2_SPEED"
         assert ct.value_from_list("PUMP2_SPEED") == str(speed + 10)
+
+
+DBTYPE_R8 = 5
+DBTYPE_STR = 129
+CT_FIND_SCROLL_FIRST = 3
+ERROR_NO_MORE_FILES = 18
+
+
+@PORTS
+def test_find_tags_and_read_their_properties(demo: Running, encryption: str, mode: int) -> None:
+    with (
+        installed(ready_file=demo.ready, encryption=encryption),
+        Adapter("SCADA-A", "engineer", "control", mode) as ct,
+    ):
+        from ctypes import GetLastError  # type: ignore[attr-defined]
+
+        dll, length = ct.dll, c_ulong()
+        record = c_void_p()
+        search = dll.ctFindFirst(ct.connection, b"Tag", b"TAG=PUMP?_SPEED", byref(record), 0)
+        assert search != 0, GetLastError()
+        names = []
+        while True:
+            name = create_string_buffer(64)
+            assert dll.ctGetProperty(
+                record, b"TAG", byref(name), sizeof(name), byref(length), DBTYPE_STR
+            )
+            names.append(name.value)
+            if not dll.ctFindNext(search, byref(record)):
+                assert GetLastError() == ERROR_NO_MORE_FILES
+                break
+        assert names == [b"PUMP1_SPEED", b"PUMP2_SPEED"]
+        assert length.value == len(b"PUMP2_SPEED") + 1
+        full = c_double()
+        assert dll.ctGetProperty(
+            record, b"eng_full", byref(full), sizeof(full), byref(length), DBTYPE_R8
+        )
+        assert (full.value, length.value) == (1500.0, 8)
+        short = create_string_buffer(4)
+        assert not dll.ctGetProperty(
+            record, b"COMMENT", byref(short), sizeof(short), byref(length), DBTYPE_STR
+        )
+        assert GetLastError() == 111
+        assert dll.ctFindNumRecords(search) == 2
+        assert dll.ctFindScroll(search, CT_FIND_SCROLL_FIRST, 0, byref(record)) == 1
+        assert dll.ctFindClose(search) == CT_SUCCESS
+        assert dll.ctFindNumRecords(search) == -1
+        assert GetLastError() == 6
+        assert dll.ctFindFirst(ct.connection, b"Tag", b"TAG=NOTHING*", byref(record), 0) == 0
+        assert GetLastError() == ERROR_NO_MORE_FILES
