@@ -81,8 +81,7 @@ def test_the_typed_examples_are_frames_of_known_requests() -> None:
         if line.startswith('{"id"') and '"op"' in line
     ]
     assert len(requests) >= 20
-    assert {r["op"] for r in requests} == SESSION_OPS
-    assert known >= SESSION_OPS
+    assert {r["op"] for r in requests} == known - {"ping"}, "every request has an example"
 
 
 def test_the_examples_answer_as_documented() -> None:
