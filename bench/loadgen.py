@@ -326,14 +326,19 @@ class Window:
         self.start = time.perf_counter()
         self.own = time.process_time()
         self.server = procs.cpu_seconds(server_pid) if server_pid else 0.0
+        self.machine = procs.busy_cpu_seconds()
 
     def close(self, result: Result) -> None:
         elapsed = time.perf_counter() - self.start
         result.elapsed_s = round(elapsed, 4)
-        result.generator_cpu = round((time.process_time() - self.own) / elapsed, 3)
+        own = (time.process_time() - self.own) / elapsed
+        result.generator_cpu = round(own, 3)
+        machine = (procs.busy_cpu_seconds() - self.machine) / elapsed
+        server = 0.0
         if self.server_pid:
-            used = procs.cpu_seconds(self.server_pid) - self.server
-            result.server_cpu = round(used / elapsed, 3)
+            server = (procs.cpu_seconds(self.server_pid) - self.server) / elapsed
+            result.server_cpu = round(server, 3)
+        result.other_cpu = round(max(0.0, machine - own - server), 3)
 
 
 def _close_all(clients: Sequence[Client]) -> None:
@@ -511,6 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"bench.loadgen: bad load description: {exc}\n")
         return 2
     procs.pin(load.cpu)
+    procs.prioritise(load.niceness)
     procs.raise_nofile(load.connections + 256)
     try:
         result = loop.run(run(load))

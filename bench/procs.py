@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 
@@ -18,6 +19,26 @@ def cpu_seconds(pid: int) -> float:
     # The command name may hold spaces; the fields after it are space separated.
     fields = stat[stat.rindex(b")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds every process of the machine has used so far (/proc/stat, all CPUs)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    # user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICKS
+
+
+def load_average() -> float:
+    """The 1-minute load average: how busy the machine was around a run."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def rss_kib(pid: int) -> int:
@@ -59,3 +80,10 @@ def pin(cpu: int | None) -> None:
     """Keep the calling process on one CPU (no-op for None)."""
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
+
+
+def prioritise(niceness: int) -> None:
+    """Set the calling process's nice value (negative needs root; ignored when refused)."""
+    if niceness:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)

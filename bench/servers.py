@@ -69,14 +69,23 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _pinned(cpu: int | None) -> Any:
-    if cpu is None:
+def _placed(cpu: int | None, niceness: int) -> Any:
+    if cpu is None and not niceness:
         return None
-    return lambda: os.sched_setaffinity(0, {cpu})
+
+    def place() -> None:
+        procs.pin(cpu)
+        procs.prioritise(niceness)
+
+    return place
 
 
 def _spawn(
-    argv: list[str], log: Path, cpu: int | None, env: dict[str, str] | None = None
+    argv: list[str],
+    log: Path,
+    cpu: int | None,
+    env: dict[str, str] | None = None,
+    niceness: int = 0,
 ) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
@@ -84,7 +93,7 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            preexec_fn=_pinned(cpu),  # noqa: PLW1509 - only sched_setaffinity, no locks
+            preexec_fn=_placed(cpu, niceness),  # noqa: PLW1509 - two syscalls, no locks
             env=env,
         )
 
@@ -112,20 +121,23 @@ def _port_server(
     cpu: int | None,
     kind: Literal["echo", "modbus"],
     env: dict[str, str] | None = None,
+    niceness: int = 0,
 ) -> Server:
     port_file = workdir / f"{name}.port"
     log = workdir / f"{name}.log"
     port_file.unlink(missing_ok=True)
     argv = [sys.executable, "-m", module, "--port-file", str(port_file), *extra]
     started = time.perf_counter()
-    process = _spawn(argv, log, cpu, env)
+    process = _spawn(argv, log, cpu, env, niceness)
     _wait_for_file(process, port_file, 30.0, name, log)
     startup = time.perf_counter() - started
     port = int(port_file.read_text("ascii"))
     return Server(name, process, Target(kind=kind, host="127.0.0.1", port=port), startup, log)
 
 
-def start_echo(workdir: Path, cpu: int | None, *, loop: str, mode: str = "frames") -> Server:
+def start_echo(
+    workdir: Path, cpu: int | None, *, loop: str, mode: str = "frames", niceness: int = 0
+) -> Server:
     """The echo limit on `loop` ('asyncio' or 'uvloop': the one the emulator runs on)."""
     env = {**os.environ, "BENCH_LOOP": loop}
     return _port_server(
@@ -136,12 +148,19 @@ def start_echo(workdir: Path, cpu: int | None, *, loop: str, mode: str = "frames
         cpu=cpu,
         kind="echo",
         env=env,
+        niceness=niceness,
     )
 
 
-def start_pymodbus(workdir: Path, cpu: int | None) -> Server:
+def start_pymodbus(workdir: Path, cpu: int | None, *, niceness: int = 0) -> Server:
     return _port_server(
-        "pymodbus", "bench.modbus", extra=[], workdir=workdir, cpu=cpu, kind="modbus"
+        "pymodbus",
+        "bench.modbus",
+        extra=[],
+        workdir=workdir,
+        cpu=cpu,
+        kind="modbus",
+        niceness=niceness,
     )
 
 
@@ -177,6 +196,7 @@ def start_emulator(
     state_dir: Path,
     name: str = "emulator",
     deadline_s: float = 60.0,
+    niceness: int = 0,
 ) -> Emulator:
     """Spawn the emulator and wait for its ready file; startup_s is spawn to ready file."""
     ready_file = workdir / f"{name}.ready.json"
@@ -188,7 +208,7 @@ def start_emulator(
     if topology is not None:
         argv.append(str(topology))
     started = time.perf_counter()
-    process = _spawn(argv, log, cpu)
+    process = _spawn(argv, log, cpu, niceness=niceness)
     _wait_for_file(process, ready_file, deadline_s, name, log)
     startup = time.perf_counter() - started
     ready = json.loads(ready_file.read_text("utf-8"))

@@ -45,6 +45,8 @@ class Load(msgspec.Struct, kw_only=True, frozen=True):
     server_pid: int | None = None
     #: The CPU the generator pins itself to (None: no pinning).
     cpu: int | None = None
+    #: The generator's nice value (bench --priority).
+    niceness: int = 0
     #: Connections opened at once while connecting many (hold, half_open).
     connect_concurrency: int = 256
     #: Half-open clients send one more byte of a never-finished frame this often.
@@ -76,6 +78,8 @@ class Result(msgspec.Struct, kw_only=True, omit_defaults=True):
     rate: float | None = None
     generator_cpu: float | None = None
     server_cpu: float | None = None
+    #: CPUs used by everything else on the machine over the measured window.
+    other_cpu: float | None = None
     connect_s: float | None = None
     #: hold / half_open: connections still open when released.
     still_open: int | None = None
