@@ -53,3 +53,12 @@ async def test_an_encrypted_only_server(scada_plant: RunningPlant) -> None:
     with pytest.raises(CtApiError):
         async with scada_plant.client("SCADA-TLS", encryption="unencrypted"):
             pass
+
+
+def test_docs_testing_md_quotes_this_file() -> None:
+    from pathlib import Path
+
+    here = Path(__file__).read_text("utf-8")
+    example = here[here.index("from __future__") : here.index("\n\ndef test_docs_testing_md")]
+    docs = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+    assert example in docs.read_text("utf-8")
