@@ -46,7 +46,7 @@ def decode_line(line: bytes | bytearray | memoryview) -> Message:
     """One frame's JSON text (no newline) as a message; FrameError when it is not one."""
     try:
         value = _decoder.decode(line)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise FrameError(BAD_FRAME, f"not valid JSON: {exc}") from None
     except RecursionError:
         raise FrameError(BAD_FRAME, "JSON nested too deeply") from None

@@ -141,8 +141,11 @@ class Listener:
         )
 
     async def _run(self, session: Session) -> None:
+        """One connection's failure is logged and ends that connection only."""
         try:
             await session.run()
+        except Exception as exc:
+            self._log.exception("connection.failed", peer=session.peer_host, error=repr(exc))
         finally:
             self.owner.sessions.discard(session)
 

@@ -190,6 +190,7 @@ class Supervisor:
             by_endpoint = dict(zip(self.endpoints, sockets, strict=True))
             for proc in self.processes.values():
                 proc.listeners = [self._listener(e, by_endpoint[e], proc) for e in proc.endpoints]
+                self._make(proc)
             async with anyio.create_task_group() as tg:
                 self._tg = tg
                 for proc in self.processes.values():
@@ -241,12 +242,15 @@ class Supervisor:
             backoff=self.backoff,
         )
 
-    async def _launch(self, proc: ProcessRuntime) -> None:
-        """Make the process and start its bound listeners in the task group."""
-        assert self._tg is not None
+    def _make(self, proc: ProcessRuntime) -> None:
+        """A fresh Process from its factory, before any of its listeners serves."""
         proc.set_state(ProcessState.STARTING)
         proc.sessions.clear()
         proc.process = factory_for(proc.type, self.factories)(proc.endpoints[0], self.context)
+
+    async def _launch(self, proc: ProcessRuntime) -> None:
+        """Start the bound listeners of a made process in the task group."""
+        assert self._tg is not None
         for listener in proc.listeners:
             self._ports[listener.endpoint] = await self._tg.start(listener.serve)
         proc.set_state(ProcessState.RUNNING)
@@ -309,6 +313,14 @@ class Supervisor:
             proc.listeners = [
                 self._listener(e, s, proc) for e, s in zip(proc.endpoints, sockets, strict=True)
             ]
+            try:
+                self._make(proc)
+            except Exception as exc:
+                for listener in proc.listeners:
+                    listener.discard()
+                proc.listeners = []
+                proc.set_state(ProcessState.FAILED, repr(exc))
+                raise
             await self._launch(proc)
         return proc
 

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,8 @@ def test_run_prints_ready_writes_real_ports_and_exits_0_on_sigterm_under_load(
     assert time.monotonic() - started < GRACE + 1.5
     lines = out.splitlines()
     assert lines[0].split() == ["COMPUTER", "PROCESS", "TYPE", "MODE", "ADDRESS:PORT", "TLS"]
-    assert lines[-1] == "ready" and len(lines) == 21
+    assert lines[-1] == "ready"
+    assert [line.split()[0] for line in lines[1:20]] == [row["computer"] for row in listeners]
     events = [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")]
     for name in (
         "supervisor.start",
@@ -179,3 +180,21 @@ def test_certs_prints_where_the_ca_is(tmp_path: Path) -> None:
     assert result.stdout.strip() == str(state / "ca" / "ca.pem")
     assert (state / "ca" / "ca.pem").is_file()
     assert os.stat(state).st_mode & 0o077 == 0
+
+
+async def test_a_second_signal_exits_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.cli import run
+    from emulator.runtime.supervisor import Supervisor
+    from emulator.topology.load import load_demo
+
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+
+    async def two_signals() -> AsyncIterator[int]:
+        yield signal.SIGTERM
+        yield signal.SIGINT
+
+    supervisor = Supervisor(load_demo())
+    await run._on_signals(two_signals(), supervisor)
+    assert supervisor.shutting_down
+    assert exits == [128 + signal.SIGINT]

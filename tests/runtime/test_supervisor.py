@@ -302,3 +302,38 @@ async def test_an_idle_connection_is_closed_when_a_limit_is_set() -> None:
         client = await Client.connect("127.0.72.9", listener(sup, "CtAPI").port)
         await client.frame()
         assert (await client.frame())["error"]["name"] == "idle_timeout"
+
+
+class Broken(Pushing):
+    def __init__(self, endpoint: Endpoint, context: Context) -> None:
+        raise RuntimeError("the process cannot start")
+
+
+async def test_a_process_that_cannot_start_leaves_nothing_bound() -> None:
+    text = computers_toml(("BROKEN", "127.0.72.10", "unencrypted"))
+    sup = Supervisor(topology(text), factories={ProcessType.TIME_SYNC: Broken})
+    with pytest.raises(RuntimeError, match="cannot start"):
+        async with sup:
+            pass
+    assert all(free("127.0.72.10", port) for port in (2073, 2087, 2088))
+    assert sup.stopped.is_set()
+
+
+class Wild(Pushing):
+    """A handler that breaks the runtime's expectations (next_wakeup is not a number)."""
+
+    def next_wakeup(self, now: float) -> float | None:
+        return "soon"  # type: ignore[return-value]
+
+
+async def test_a_connection_that_fails_unexpectedly_ends_alone() -> None:
+    text = computers_toml(("WILD", "127.0.72.11", "unencrypted"))
+    factories = {ProcessType.TIME_SYNC: Wild}
+    async with Supervisor(topology(text), ephemeral=True, factories=factories) as sup:
+        port = listener(sup, "TimeSync").port
+        for _ in range(2):
+            client = await Client.connect("127.0.72.11", port)
+            assert (await client.frame())["event"] == "hello"
+            await client.rest()
+        assert sup.process("TimeSync").state is ProcessState.RUNNING
+        assert (await hello_of("127.0.72.11", listener(sup, "CtAPI").port))["process"] == "CtAPI"
