@@ -145,6 +145,11 @@ async def _serve(
                 print(f"error: {exc}", file=sys.stderr)
                 tg.cancel_scope.cancel()
                 return 1
+            except Exception as exc:
+                _log.exception("supervisor.start_failed", error=repr(exc))
+                print(f"error: the emulator failed to start: {exc!r}", file=sys.stderr)
+                tg.cancel_scope.cancel()
+                return 1
             try:
                 control_url = await tg.start(run_beside, manager, control)
             except ControlError as exc:
