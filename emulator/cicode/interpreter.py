@@ -75,6 +75,11 @@ def evaluate(expression: str, ctx: CallContext, functions: Functions) -> Value:
     return _Interpreter(ctx, functions).evaluate(expr)
 
 
+def evaluate_parsed(expr: Expr, ctx: CallContext, functions: Functions) -> Value:
+    """The value of an expression parsed once (the scenario's generators, every tick)."""
+    return _Interpreter(ctx, functions).evaluate(expr)
+
+
 def value_of_tag(ctx: CallContext, reference: str) -> Value:
     """A tag's engineering value as a Cicode value (digital as 0/1)."""
     value = ctx.plant.value(reference)

@@ -62,7 +62,7 @@ def test_the_demo_plant_compiles_clean() -> None:
         ),
         (
             '[[generators]]\ntag = "TANK1_LEVEL"\nkind = "expression"\nexpression = "FLOW_IN -"',
-            "bad expression 'FLOW_IN -': the expression ends too early",
+            "bad expression 'FLOW_IN -': expected a value",
         ),
         (
             '[[generators]]\ntag = "TANK1_LEVEL"\nkind = "expression"\n'
