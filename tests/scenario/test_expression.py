@@ -65,7 +65,7 @@ def test_runtime_errors_are_expression_errors() -> None:
     with pytest.raises(ExpressionError, match="cannot be evaluated"):
         compile_expression("A * 1").evaluate({"a": "text"})
     with pytest.raises(ExpressionError, match="name the tag instead"):
-        compile_expression("TagRead(\"A\")").evaluate({"a": 1})
+        compile_expression('TagRead("A")').evaluate({"a": 1})
 
 
 @given(st.text(max_size=40))
