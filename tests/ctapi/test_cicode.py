@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.cicode import (
@@ -192,3 +192,50 @@ def test_evaluate_compares_where_run_would_assign(ctx: CallContext) -> None:
         with pytest.raises(ProtocolError) as caught:
             evaluate(bad, ctx)
         assert caught.value.error.name == "cicode_syntax"
+
+
+_tokens = st.sampled_from(
+    [
+        *"(),;+-*/=<>[].",
+        "MOD",
+        "AND",
+        "OR",
+        "NOT",
+        "<>",
+        "<=",
+        ">=",
+        "BITXOR",
+        "1",
+        "0",
+        "2.5",
+        "1e308",
+        "0x7FFFFFFF",
+        '"s"',
+        '"^"x"',
+        '"PUMP1_SPEED"',
+        "PUMP1_SPEED",
+        "TANK_LEVELS",
+        "PRODUCT_CODE",
+        "CLUSTER1",
+        "Field",
+        "Q",
+        "TRUE",
+        "Abs",
+        "Version",
+        "TagRead",
+        "TagWrite",
+        "StrMid",
+        "Round",
+        "Pow",
+        "Date",
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(_tokens, max_size=25))
+def test_token_soup_gives_a_result_or_a_protocol_error(tokens: list[str]) -> None:
+    try:
+        assert isinstance(run(" ".join(tokens), CallContext(SHARED_PLANT, NOW)), str)
+    except ProtocolError as exc:
+        assert exc.detail
