@@ -58,8 +58,8 @@ async def ctapi(content: dict[str, Any]) -> Client:
 
 async def until_value(client: Client, tag: str, value: str) -> None:
     with anyio.fail_after(TIMEOUT):
-        while (await client.ok("tag.read", tag=tag))["value"] != value:
-            await anyio.sleep(0.02)
+        while (await client.ok("tag.read", tag=tag))["value"] != value:  # noqa: ASYNC110
+            await anyio.sleep(0.02)  # a deadline poll of another process: no event to await
 
 
 def newest_sample(database: Path) -> float | None:
@@ -81,8 +81,8 @@ async def test_kill_9_loses_no_acknowledged_event_and_at_most_a_second_of_sample
         await until_value(client, "FAULT_ALM.On", "1")
         assert (await client.ok("cicode", command='AlarmAckTag("FAULT_ALM")'))["result"] == "0"
         with anyio.fail_after(3 * TIMEOUT):
-            while newest_sample(history / "TREND1.sqlite3") is None:
-                await anyio.sleep(0.05)
+            while newest_sample(history / "TREND1.sqlite3") is None:  # noqa: ASYNC110
+                await anyio.sleep(0.05)  # the file of another process: no event to await
         await client.aclose()
     finally:
         killed_at = time.time()
