@@ -35,11 +35,15 @@ def plant_values(plant: Plant) -> Callable[[str], TagValue | None]:
 def cicode_expressions(
     plant: Plant, functions: cicode.Functions = cicode.BUILTINS
 ) -> ExpressionEvaluator:
-    """An advanced alarm's expression evaluated by the Cicode interpreter; None when it fails."""
+    """An advanced alarm's expression evaluated by the Cicode interpreter; None when it fails.
+
+    An expression only reads: `TAG = 1` compares (cicode.evaluate), it never writes the tag as
+    a ctCicode command (cicode.run) would.
+    """
 
     def evaluate(expression: str, now: float) -> TagValue | None:
         try:
-            return cicode.run(expression, cicode.CallContext(plant, now), functions)
+            return cicode.evaluate(expression, cicode.CallContext(plant, now), functions)
         except (ProtocolError, cicode.CicodeSyntaxError):
             return None
 

@@ -76,3 +76,15 @@ def test_demo_trends_and_reports_read_the_plant() -> None:
     plant.set_value("PUMP2_RUN", True, T0 + 2)
     (started,) = reports.step(T0 + 2)
     assert started.report == "PUMP2_START"
+
+
+def test_an_advanced_alarm_expression_compares_and_never_writes() -> None:
+    """`TAG = 1` in an alarm expression is a comparison, not a ctCicode assignment."""
+    model = load_demo().model
+    plant = Plant(model, now=T0)
+    evaluate = cicode_expressions(plant)
+    assert plant.value("PUMP1_FAULT") is False
+    assert evaluate("PUMP1_FAULT = 1", T0) in (0, False)
+    assert plant.value("PUMP1_FAULT") is False
+    plant.set_value("PUMP1_FAULT", True, T0 + 1)
+    assert evaluate("PUMP1_FAULT = 1", T0 + 1) in (1, True)
