@@ -168,9 +168,9 @@ function renderTopology() {
       h("h3", {}, `Cluster ${cluster.name}`, h("span", { class: "muted" }, cluster.description)),
       types.map((type) => [
         h("div", { class: "group-title" }, `${type} servers`),
-        members.filter((p) => p.type === type)
+        h("div", { class: "pair" }, members.filter((p) => p.type === type)
           .sort((a, b) => (a.mode === "standby") - (b.mode === "standby"))
-          .map((p) => processRow(p, true)),
+          .map((p) => processRow(p, true))),
       ]));
   });
   byId("clusters").replaceChildren(...clusters);
@@ -512,7 +512,7 @@ function applyUpdate(u) {
     view.processes = u.processes;
     updateProcessChoices();
   }
-  if (u.processes || u.samples) renderTopology();
+  if (u.processes || (u.samples && u.samples.changed)) renderTopology();
   if (u.tags) updateTags(u.tags);
   if (u.alarms) renderAlarms(u.alarms);
   if (u.faults) renderFaults(u.faults);

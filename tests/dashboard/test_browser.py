@@ -1,0 +1,187 @@
+"""The dashboard end to end in Debian's headless chromium, driven by Playwright.
+
+The demo plant runs in-process on ephemeral ports with the control API on 127.0.0.1:0. These
+tests skip only when no chromium binary exists and CI is not set; under CI they must run
+(.ci/run installs chromium). The first test saves docs/dashboard.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+
+from emulator.control import server
+from emulator.control.api import build_app
+from emulator.plant.trends import TrendServer
+from emulator.testing.plant import RunningPlant, start_plant
+
+CHROMIUM = os.environ.get("SCADA_EMU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
+#: Milliseconds any one expectation waits for the page (the stream sends within 0.5 s).
+WAIT_MS = 5000
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).is_file() and not os.environ.get("CI"),
+    reason=f"no chromium at {CHROMIUM}: `apt-get install chromium` (under CI these tests run)",
+)
+expect.set_options(timeout=WAIT_MS)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+def console_errors(page: Page) -> list[str]:
+    """Every console error and uncaught exception of the page, as it happens."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    return errors
+
+
+async def advance(plant: RunningPlant, seconds: float) -> None:
+    """Move the virtual clock; the trends primary samples at once (as the plant scan would)."""
+    await plant.advance(seconds)
+    trends = getattr(plant.supervisor.process("TREND1").process, "trends", None)
+    assert isinstance(trends, TrendServer)
+    trends.sample(plant.clock.now())
+
+
+async def test_the_demo_plant_lives_in_the_page() -> None:
+    async with (
+        start_plant(control=True, clock="virtual", grace=0.1) as plant,
+        chromium() as browser,
+    ):
+        assert plant.control_url is not None
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        errors = console_errors(page)
+        async with httpx.AsyncClient(base_url=plant.control_url) as api:
+            await page.goto(plant.control_url + "/")
+            await expect(page.locator("#live")).to_have_text("live")
+            await expect(page.locator("#project")).to_have_text("Demo Plant")
+
+            # the processes, with their states and the alarm pair's roles
+            alarm1 = page.locator('[data-process="SCADA-A/ALARM1"]')
+            alarm2 = page.locator('[data-process="SCADA-B/ALARM2"]')
+            await expect(alarm1).to_have_attribute("data-state", "running")
+            await expect(alarm1).to_have_attribute("data-role", "main")
+            await expect(alarm2).to_have_attribute("data-role", "standby")
+            processes = page.locator("[data-process]")
+            await expect(processes).to_have_count(len(plant.manager.processes()))
+            await expect(page.locator('[data-process="SCADA-A/CtAPI"] .listener')).to_have_count(2)
+
+            # a tag value moves (driven through the control API)
+            await api.put("/tags/TANK1_TEMP", json={"value": 33.3})
+            await expect(page.locator('[data-tag="TANK1_TEMP"] .value')).to_have_text("33.3")
+
+            # an alarm comes; acknowledged in the page, it reads acknowledged through CtAPI
+            await api.put("/tags/PUMP1_FAULT", json={"value": True})
+            row = page.locator('[data-alarm="PUMP1_FAULT_ALM"]')
+            await expect(row).to_have_attribute("data-state", "ON unacknowledged")
+            await row.get_by_role("button", name="Ack").click()
+            await expect(row).to_have_attribute("data-state", "ON acknowledged")
+            async with plant.client("SCADA-B") as session:
+                assert await session.tag_read("PUMP1_FAULT_ALM.Ack") == "1"
+                assert await session.tag_read("PUMP1_FAULT_ALM.State") == "ON acknowledged"
+
+            # a write from the page, as a CtAPI client writes: the overfill alarm trips
+            setpoint = page.locator('[data-tag="TANK1_HIGH_SP"]')
+            await setpoint.get_by_role("button", name="Set").click()
+            await setpoint.get_by_role("textbox").fill("55")
+            await setpoint.get_by_role("button", name="Write").click()
+            await expect(setpoint.locator(".value")).to_have_text("55.0")
+            assert plant.tag("TANK1_HIGH_SP") == 55.0
+            overfill = page.locator('[data-alarm="TANK1_OVERFILL"]')
+            await expect(overfill).to_have_attribute("data-state", "ON unacknowledged")
+
+            # trends draw history and live samples
+            for _ in range(40):
+                await advance(plant, 3.0)
+            chart = page.locator('[data-trend="TANK1_LEVEL"]')
+            await expect(chart).to_have_attribute("data-points", re.compile(r"^(4\d|[5-9]\d)$"))
+
+            # a fault added and cleared from the page
+            form = page.locator("#fault-form")
+            await form.get_by_label("Name").fill("slow alarms")
+            await form.get_by_label("Kind").select_option("latency")
+            await form.get_by_label("Process").select_option("ALARM2")
+            await form.locator('input[name="amount"]').fill("250")
+            await form.get_by_role("button", name="Add fault").click()
+            fault = page.locator('[data-fault="slow alarms"]')
+            await expect(fault).to_have_attribute("data-active", "true")
+            assert plant.manager.faults.active["slow alarms"].latency == 250.0
+            await fault.get_by_role("button", name="Clear").click()
+            await expect(fault).to_have_attribute("data-active", "false")
+
+            # the primary alarm server crashes: the standby becomes main and serves the list
+            await alarm1.get_by_role("button", name="Crash").click()
+            await expect(alarm1).to_have_attribute("data-state", "failed")
+            await expect(alarm2).to_have_attribute("data-role", "main")
+            await expect(page.locator("#alarm-server")).to_have_text("from ALARM2")
+            await expect(row).to_have_attribute("data-state", "ON acknowledged")
+            await expect(page.locator("#health")).to_have_text("unhealthy")
+            await page.locator("#toast").evaluate("node => { node.hidden = true; }")
+            await page.screenshot(path=str(SCREENSHOT), full_page=True)
+        await page.close()
+        assert errors == []
+
+
+@asynccontextmanager
+async def guarded_control(plant: RunningPlant, token: str) -> AsyncIterator[str]:
+    """A second control API on the same plant, with a token: its URL."""
+    app = build_app(plant.manager, token)
+    async with anyio.create_task_group() as tg:
+        url = await tg.start(server.serve, app, "127.0.0.1", 0, token)
+        yield url
+        tg.cancel_scope.cancel()
+
+
+async def test_a_narrow_window_with_a_token() -> None:
+    token = "a-token-for-the-dashboard-test"
+    async with (
+        start_plant(clock="virtual", grace=0.1) as plant,
+        guarded_control(plant, token) as url,
+        chromium() as browser,
+    ):
+        page = await browser.new_page(viewport={"width": 380, "height": 800})
+        errors = console_errors(page)
+        await page.goto(f"{url}/?token={token}")
+        assert page.url == f"{url}/"
+        await expect(page.locator("#live")).to_have_text("live")
+        await expect(page.locator('[data-process="SCADA-A/ALARM1"]')).to_be_visible()
+        widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"the page scrolls sideways at 380 px: {widths}"
+        await page.get_by_placeholder("Search tags").fill("pump2")
+        await expect(page.locator("#tag-table tbody tr:visible")).to_have_count(5)
+        await page.close()
+        assert errors == []
