@@ -201,7 +201,7 @@ def latency(bench: Bench, emulator: Emulator | None, echo: Server) -> None:
     Not pymodbus: it handles one request per read, so requests that arrive together wait for
     the next read, and the last ones of a run are never answered (docs/performance.md).
     """
-    targets: list[tuple[str, Target, Server]] = [("echo", echo.target, echo)]
+    targets: list[tuple[str, Target, Server]] = [("echo_", echo.target, echo)]
     if emulator is not None:
         targets.insert(0, ("", emulator.plain(), emulator.server))
     else:

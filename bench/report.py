@@ -143,13 +143,12 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def results(
-    runs: Runs, meta: dict[str, Any], keys: list[str], derived: dict[str, Any]
-) -> dict[str, Any]:
+def results(runs: Runs, meta: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     """The JSON document: medians under their keys, null plus a note where unmeasured."""
     flat: dict[str, Any] = {}
     for key in keys:
-        flat[key] = derived[key] if key in derived else runs.median(key)
+        value = runs.median(key)
+        flat[key] = int(value) if isinstance(value, float) and value.is_integer() else value
     out = nest(flat)
     out["meta"] = meta
     out["goals"] = {

@@ -193,7 +193,7 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         "info": bench.info,
     }
     keys = KEYS + [k for k in sorted(bench.runs.values) if k not in KEYS]
-    return report.results(bench.runs, meta, keys, {})
+    return report.results(bench.runs, meta, keys)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -69,7 +69,7 @@ def test_percentiles_and_goals() -> None:
         runs.add("startup.demo_s", value / 10)
     runs.missing("failover.reconnect_ms", "not there yet")
     keys = ["tag_read.p99_ms", "startup.demo_s", "failover.reconnect_ms"]
-    doc = report.results(runs, {}, keys, {})
+    doc = report.results(runs, {}, keys)
     assert doc["tag_read"]["p99_ms"] == 2.0
     assert doc["failover"]["reconnect_ms"] is None
     assert doc["goals"]["tag_read.p99_ms"]["met"] is True  # at the bound: p99 <= 2 ms
