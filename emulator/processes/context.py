@@ -45,6 +45,10 @@ def _no_processes() -> tuple[ProcessStatus, ...]:
     return ()
 
 
+def _no_state(key: tuple[str, str]) -> ProcessState | None:
+    return None
+
+
 @dataclass
 class Context:
     topology: Topology
@@ -54,6 +58,8 @@ class Context:
     state_dir: Path | None = None
     #: The supervisor's current view of every server process (set by the runtime).
     processes: Callable[[], tuple[ProcessStatus, ...]] = _no_processes
+    #: The state of one server process by (computer, process), in O(1); None: not supervised.
+    process_state: Callable[[tuple[str, str]], ProcessState | None] = _no_state
     #: Active faults (emulator.faults) and the metrics of every connection (emulator.control).
     faults: Faults = field(default_factory=Faults)
     metrics: Metrics = field(default_factory=Metrics)

@@ -101,15 +101,11 @@ class Pairs:
 
     def running(self, member: Member) -> bool:
         """Whether the supervisor says the member is running (always, without a supervisor)."""
-        statuses = self.context.processes()
-        if not statuses:
-            return self._members.get(member.endpoint.key) is member
         key = member.endpoint.key
         if self._members.get(key) is not member:
             return False
-        return any(
-            (s.computer, s.process) == key and s.state is ProcessState.RUNNING for s in statuses
-        )
+        state = self.context.process_state(key)
+        return state is None or state is ProcessState.RUNNING
 
     def members(self, kind: ProcessType, cluster: str | None, cls: type[M]) -> list[M]:
         """The current members of a type in a cluster (running or not), in start order."""

@@ -93,6 +93,7 @@ class Supervisor:
         self.limits = limits or Limits()
         self.context = context or Context(loaded.model, state_dir=state_dir)
         self.context.processes = self.statuses
+        self.context.process_state = self._state_of
         self.factories = factories
         self.shutdown_trigger = shutdown_trigger
         self.backoff = backoff or Backoff()
@@ -120,6 +121,10 @@ class Supervisor:
 
     def statuses(self) -> tuple[ProcessStatus, ...]:
         return tuple(proc.status() for proc in self.processes.values())
+
+    def _state_of(self, key: tuple[str, str]) -> ProcessState | None:
+        proc = self.processes.get(key)
+        return None if proc is None else proc.state
 
     def process(self, name: str, computer: str | None = None) -> ProcessRuntime:
         """A server process by name (and computer, for the per-computer ones such as CtAPI)."""
