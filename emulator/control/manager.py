@@ -330,10 +330,15 @@ class RuntimeManager:
     # ---- alarms and reports: through the running (main) server process -------------------------
 
     def _engine(self, kind: str, attribute: str, engine_type: type[Any]) -> Any:
-        """The engine a running server process of `kind` exposes as `attribute` (primary first)."""
+        """The engine a running server process of `kind` exposes as `attribute`: the main of a
+        redundant pair first (its `role`), then the primary."""
         procs = sorted(
             (p for p in self.supervisor.processes.values() if str(p.type) == kind),
-            key=lambda p: (p.state is not ProcessState.RUNNING, p.mode != "primary"),
+            key=lambda p: (
+                p.state is not ProcessState.RUNNING,
+                getattr(p.process, "role", "main") != "main",
+                p.mode != "primary",
+            ),
         )
         for proc in procs:
             engine = getattr(proc.process, attribute, None)

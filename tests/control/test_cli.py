@@ -70,7 +70,7 @@ async def test_tag_get_and_set(served: RunningPlant, capsys: pytest.CaptureFixtu
     assert await cli(served, "tag", "set", "TANK1_LEVEL", "40.5") == 0
     capsys.readouterr()
     assert await cli(served, "tag", "get", "TANK1_LEVEL") == 0
-    assert capsys.readouterr().out.strip() == "40.5"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "40.5"
     assert await cli(served, "tag", "get", "NOPE") == 1
     assert "no tag 'NOPE'" in capsys.readouterr().err
 
