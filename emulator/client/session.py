@@ -22,7 +22,6 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 from emulator.client.connection import Connection, dial
 from emulator.client.encryption import Encryption, attempts, tls_context
 from emulator.client.errors import CtApiCertificateError, CtApiConnectionError, CtApiError
-from emulator.client.flags import ListEventMode, ListMode, OpenMode
 from emulator.client.locate import (
     CtApiListener,
     Target,
@@ -31,6 +30,7 @@ from emulator.client.locate import (
     topology_listeners,
 )
 from emulator.plant.state import Quality
+from emulator.protocol.ctapi_flags import ListEventMode, ListMode, OpenMode
 from emulator.protocol.errors import (
     BAD_REQUEST,
     COMPUTER_NOT_FOUND,

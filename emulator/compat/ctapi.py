@@ -25,7 +25,6 @@ import structlog
 from emulator.client.blocking import CtApiClient
 from emulator.client.encryption import Encryption
 from emulator.client.errors import CtApiConnectionError, CtApiError
-from emulator.client.flags import OpenMode
 from emulator.client.locate import READY_FILE_ENV
 from emulator.client.loop import BackgroundLoop
 from emulator.client.session import Found, Record
@@ -41,6 +40,7 @@ from emulator.compat.buffers import (
 from emulator.compat.overlapped import Pending, completed
 from emulator.compat.properties import encode
 from emulator.compat.tagvalue import fill
+from emulator.protocol.ctapi_flags import OpenMode
 from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE, IO_PENDING
 
 _log = structlog.get_logger("emulator.compat.ctapi")

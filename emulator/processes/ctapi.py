@@ -21,6 +21,14 @@ from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
 from emulator.processes.taglists import DEFAULT_POLL_PERIOD_MS, Failure, TagList, TagLists
+from emulator.protocol.ctapi_flags import (
+    CT_OPEN_BATCH,
+    CT_OPEN_CRYPT,
+    CT_OPEN_EXTENDED,
+    CT_OPEN_READ_ONLY,
+    CT_OPEN_RECONNECT,
+    CT_OPEN_WINDOWSUSER,
+)
 from emulator.protocol.errors import (
     ACCESS_DENIED,
     ALREADY_OPEN,
@@ -35,13 +43,7 @@ from emulator.protocol.errors import (
 from emulator.protocol.messages import RequestId, failed, field, ok, parse_request
 from emulator.topology.plan import Endpoint
 
-CT_OPEN_CRYPT = 0x1
-CT_OPEN_RECONNECT = 0x2
-CT_OPEN_READ_ONLY = 0x4
-CT_OPEN_BATCH = 0x8
-CT_OPEN_EXTENDED = 0x10
-CT_OPEN_WINDOWSUSER = 0x20
-OPEN_MODES = (
+OPEN_MODES = int(
     CT_OPEN_CRYPT
     | CT_OPEN_RECONNECT
     | CT_OPEN_READ_ONLY

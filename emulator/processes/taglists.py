@@ -11,6 +11,12 @@ import math
 from dataclasses import dataclass, field
 
 from emulator.plant.state import Plant, Reading
+from emulator.protocol.ctapi_flags import (
+    CT_LIST_EVENT,
+    CT_LIST_EVENT_NEW,
+    CT_LIST_EVENT_STATUS,
+    CT_LIST_LIGHTWEIGHT_MODE,
+)
 from emulator.protocol.errors import (
     BAD_REQUEST,
     INVALID_HANDLE,
@@ -20,13 +26,8 @@ from emulator.protocol.errors import (
 )
 from emulator.protocol.messages import RequestId
 
-CT_LIST_EVENT = 0x1
-CT_LIST_LIGHTWEIGHT_MODE = 0x2
-LIST_MODES = CT_LIST_EVENT | CT_LIST_LIGHTWEIGHT_MODE
-
-CT_LIST_EVENT_NEW = 0x1
-CT_LIST_EVENT_STATUS = 0x2
-EVENT_MODES = CT_LIST_EVENT_NEW | CT_LIST_EVENT_STATUS
+LIST_MODES = int(CT_LIST_EVENT | CT_LIST_LIGHTWEIGHT_MODE)
+EVENT_MODES = int(CT_LIST_EVENT_NEW | CT_LIST_EVENT_STATUS)
 #: Internal: the value moved by more than the deadband (always reported by list.event).
 _VALUE_CHANGED = 0x100
 

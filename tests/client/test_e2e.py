@@ -16,8 +16,8 @@ import pytest
 
 from emulator.client.encryption import Encryption
 from emulator.client.errors import CtApiConnectionError, CtApiError
-from emulator.client.flags import CT_LIST_EVENT, CT_LIST_EVENT_NEW, CT_OPEN_CRYPT
 from emulator.client.session import FIND_SCROLL_LAST, Session, connect
+from emulator.protocol.ctapi_flags import CT_LIST_EVENT, CT_LIST_EVENT_NEW, CT_OPEN_CRYPT
 from emulator.protocol.errors import citect
 from tests.client.emulator import encrypted_only, running
 

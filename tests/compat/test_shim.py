@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.client.flags import CT_OPEN_RECONNECT
 from emulator.client.loop import BackgroundLoop
 from emulator.compat import CtApi, installed
+from emulator.protocol.ctapi_flags import CT_OPEN_RECONNECT
 from emulator.protocol.errors import citect
 from tests.client.fakeserver import FakeCtApi, free_port, ready_file, serving_in
 

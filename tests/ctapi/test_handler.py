@@ -7,8 +7,9 @@ import pytest
 from emulator.plant.state import QUAL_BAD
 from emulator.ports import ProcessType
 from emulator.processes.context import Context
-from emulator.processes.ctapi import CT_OPEN_CRYPT, CT_OPEN_READ_ONLY, create
+from emulator.processes.ctapi import create
 from emulator.processes.registry import factory_for
+from emulator.protocol.ctapi_flags import CT_OPEN_CRYPT, CT_OPEN_READ_ONLY
 from emulator.topology.load import load_demo
 from tests.ctapi.helpers import NOW, PLAIN, Session
 

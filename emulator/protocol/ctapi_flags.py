@@ -1,4 +1,7 @@
-"""CtAPI's bit flags, as ctapi.h names them (reference section 5; docs/protocol.md)."""
+"""CtAPI's bit flags, as ctapi.h names them (reference section 5; docs/protocol.md).
+
+One table for both sides: the CtAPI handler checks them, the client and the shim send them.
+"""
 
 from __future__ import annotations
 
