@@ -69,6 +69,21 @@ tag = "PUMP2_RUN"
 value = true
 
 [[timeline]]
+at = "42s"
+action = "stop"
+process = "IO2"
+
+[[timeline]]
+at = "44s"
+action = "hang"
+process = "TREND2"
+
+[[timeline]]
+at = "45s"
+action = "clear_fault"
+fault = "slow-ctapi"
+
+[[timeline]]
 at = "50s"
 action = "shift_clock"
 seconds = -30.0
@@ -117,10 +132,27 @@ async def test_the_timeline_crashes_and_restores_and_adds_faults(plant: RunningP
     assert [s.name for s in plant.manager.faults.active.values()] == ["slow-ctapi"]
     await plant.advance(10)
     assert plant.tag("PUMP2_RUN") is True
-    await plant.advance(10)
+    await plant.advance(5)
+    views = {v.process: v for v in plant.manager.processes()}
+    assert (views["IO2"].state, views["IO2"].intended) == ("stopped", "stopped")
+    assert views["TREND2"].hung
+    assert [s.name for s in plant.manager.faults.active.values()] == ["hang SCADA-B/TREND2"]
+    await plant.advance(5)
     assert plant.manager.context.time_offsets == {"SCADA-B": -30.0}
+    await plant.advance(5)
     actions = [e["action"] for e in plant.events.since(0, "scenario.event")]
-    assert actions == ["crash", "start", "add_fault", "set_tag", "shift_clock"]
+    assert actions == [
+        "crash",
+        "start",
+        "add_fault",
+        "set_tag",
+        "stop",
+        "hang",
+        "clear_fault",
+        "shift_clock",
+        "run_report",
+    ]
+    assert plant.events.since(0, "report.run")[0]["report"] == "DAILY"
 
 
 async def test_an_event_that_cannot_be_carried_out_is_logged_not_raised(
