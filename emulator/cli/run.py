@@ -206,6 +206,7 @@ def _announce(supervisor: Supervisor, ready_file: Path | None, control: str | No
     print(_table(rows))
     if control is not None:
         print(f"control {control}")
+        print(f"dashboard {control}/")  # docs/dashboard.md; with a token: /?token=TOKEN
     if ready_file is not None:
         _write_ready_file(
             ready_file,
