@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from emulator.ports import CTAPI_PLAIN_PORT, CTAPI_TLS_PORT
-from emulator.runtime.certs import CertificateAuthority, default_state_dir
+from emulator.runtime.certs import CertificateAuthority, CertificateError, default_state_dir
 from emulator.runtime.limits import Limits
 from emulator.runtime.supervisor import Supervisor
 from emulator.runtime.tls import server_context
@@ -159,3 +159,27 @@ def test_the_default_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_state_dir() == tmp_path / ".local" / "state" / "plant-scada-emulator"
+
+
+async def test_an_unusable_certificate_is_refused_before_anything_binds(tmp_path: Path) -> None:
+    files = 'certificate = "/nonexistent/server.pem"\nprivate_key = "/nonexistent/server.key"'
+    text = computers_toml(("HALF", "127.0.73.7", "mixed")).replace(
+        'ctapi = "mixed"', f'ctapi = "mixed"\n{files}'
+    )
+    sup = Supervisor(topology(text), state_dir=tmp_path)
+    with pytest.raises(CertificateError, match="cannot load the certificate"):
+        async with sup:
+            pass
+    client = None
+    with pytest.raises(OSError):
+        client = await anyio.connect_tcp("127.0.73.7", CTAPI_PLAIN_PORT)
+    assert client is None
+
+
+async def test_ipv6_loopback_works_too(state_dir: Path) -> None:
+    text = computers_toml(("SIX", "::1", "mixed"))
+    async with Supervisor(topology(text), ephemeral=True, state_dir=state_dir) as sup:
+        tls = listener(sup, "CtAPI", tls=True)
+        client = await Client.connect("::1", tls.port, ca=sup.ca_certificate, hostname="SIX")
+        assert (await client.frame())["computer"] == "SIX"
+        await client.aclose()
