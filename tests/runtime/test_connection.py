@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import msgspec
@@ -211,3 +212,26 @@ def test_any_bytes_give_only_whole_json_frames_and_never_raise(chunks: list[byte
             assert isinstance(frame, dict)
             assert "ok" in frame
         closed = conn.should_close
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"id": st.integers(-(2**63) + 1, 2**63 - 1), "op": st.sampled_from(["ping", "x"])}
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.integers(0, 400), max_size=10),
+)
+def test_replies_do_not_depend_on_how_the_bytes_are_split(
+    requests: list[dict[str, Any]], cuts: list[int]
+) -> None:
+    stream = b"".join(encode(r) for r in requests)
+    whole = ServerConnection(Scripted(), PEER).receive_data(stream, 1.0)
+    conn = ServerConnection(Scripted(), PEER)
+    points = sorted({min(c, len(stream)) for c in cuts} | {0, len(stream)})
+    pieces = [stream[a:b] for a, b in itertools.pairwise(points) if b > a]
+    assert b"".join(conn.receive_data(piece, 1.0) for piece in pieces) == whole
+    assert [f["id"] for f in frames(whole)] == [r["id"] for r in requests]
