@@ -6,16 +6,13 @@ import httpx
 import pytest
 
 from emulator.control.api import build_app
-from emulator.testing.plant import RunningPlant, start_in_background
+from emulator.testing.plant import RunningPlant
 
 
 @pytest.fixture
-async def plant() -> AsyncIterator[RunningPlant]:
-    running, stop = await start_in_background(clock="virtual", grace=0.1)
-    try:
-        yield running
-    finally:
-        await stop()
+def plant(scada_plant: RunningPlant) -> RunningPlant:
+    """The plugin's plant: the demo plant on a virtual clock."""
+    return scada_plant
 
 
 @pytest.fixture

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 
 import anyio
 import pytest
 from anyio.abc import SocketStream
 
-from emulator.testing.plant import RunningPlant, start_in_background
+from emulator.testing.plant import RunningPlant
 
 #: Bound for "nothing arrives": the only waits here that expect silence.
 SILENCE = 0.2
 
 
 @pytest.fixture
-async def plant() -> AsyncIterator[RunningPlant]:
-    running, stop = await start_in_background(clock="virtual", grace=0.1)
-    try:
-        yield running
-    finally:
-        await stop()
+def plant(scada_plant: RunningPlant) -> RunningPlant:
+    """The plugin's plant: the demo plant on a virtual clock."""
+    return scada_plant
 
 
 async def line(stream: SocketStream, buffer: bytearray) -> dict[str, object]:
