@@ -134,7 +134,9 @@ class Session:
             tls_version = stream.extra(TLSAttribute.tls_version)  # noqa: S610
         if self.refuse is not None:
             self._log.warning("connection.refused", error=self.refuse.name)
-            await self._send(encode(failed(None, self.refuse, f"{self.endpoint.process}")))
+            limit = self.limits.connections_for(self.endpoint.type)
+            detail = f"{self.endpoint.process} of {self.endpoint.computer} serves {limit} at most"
+            await self._send(encode(failed(None, self.refuse, detail)))
             await self._linger()
             return
         peer = Peer(self.peer_host, self.peer_port, self.endpoint, tls_version)
@@ -155,7 +157,8 @@ class Session:
         finally:
             connection.close()
             self.context.metrics.connection_closed(self.endpoint, self.port)
-            self._log.info("connection.close", reason=self._close_reason or "peer")
+            ended = "peer" if self._peer_closed else "server"
+            self._log.info("connection.close", reason=self._close_reason or ended)
 
     async def _handshake(self, context: ssl.SSLContext) -> TLSStream | None:
         try:
