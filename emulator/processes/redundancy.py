@@ -73,6 +73,21 @@ def choose(current: str | None, servers: Sequence[Candidate]) -> str | None:
     return min(running, key=lambda s: s.priority).name
 
 
+def choose_alarm(current: str | None, servers: Sequence[Candidate]) -> str | None:
+    """The alarm server a client uses (reference section 3); None when none runs.
+
+    The best priority (lowest number) available; with equal priorities a client moves only
+    when it loses its current server. Ties go to the primary.
+    """
+    running = {s.name: s for s in servers if s.running}
+    if not running:
+        return None
+    best = min(running.values(), key=lambda s: (s.priority, not s.primary))
+    if current in running and running[current].priority <= best.priority:
+        return current
+    return best.name
+
+
 def _cluster_key(cluster: str | None) -> str:
     return (cluster or "").casefold()
 
