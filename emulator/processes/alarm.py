@@ -153,10 +153,13 @@ class AlarmProcess:
         )
 
     def _recorded(self, events: list[AlarmEvent]) -> None:
-        """Every event this engine commits: to subscribers, and to the standby when main."""
+        """Every event this engine commits: to subscribers, and mirrored to its running peer.
+
+        Events come from the main (its scan, the operator actions routed to it); one logged by
+        a standby's engine directly (a caller holding `alarms`) reaches the main the same way,
+        so the pair never diverges.
+        """
         self.feed.add(events)
-        if self.pairs.main(self.endpoint.cluster, AlarmProcess) is not self:
-            return
         for peer in self.pairs.peers(self, AlarmProcess):
             peer.mirror(events)
 

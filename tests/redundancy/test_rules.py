@@ -164,3 +164,12 @@ def test_the_client_rule_always_picks_a_running_server(
     assert chosen is None or chosen in running
     if current in running and (current == "P" or priorities[0] >= priorities[1]):
         assert chosen == current
+
+
+async def test_an_event_logged_on_the_standby_engine_directly_reaches_the_main() -> None:
+    async with plantwide() as w:
+        await fault_on(w)
+        standby = w.engine("ALARM2").alarms
+        standby.acknowledge("FAULT_ALM", "control", w.clock.now())  # as the control API may
+        assert w.engine("ALARM1").alarms.status("FAULT_ALM").acked
+        assert uids(w, "ALARM1") == uids(w, "ALARM2")
