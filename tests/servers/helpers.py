@@ -16,7 +16,7 @@ from emulator.plant.state import Plant, plant_of
 from emulator.processes.context import Context
 from emulator.protocol.framing import FrameDecoder, encode
 from emulator.runtime.supervisor import Supervisor
-from emulator.topology.load import load_text
+from emulator.topology.load import LoadedTopology, load_text
 
 #: Every wait in these tests is bounded by this.
 TIMEOUT = 5.0
@@ -235,9 +235,17 @@ class Plantwide:
 
 @asynccontextmanager
 async def plantwide(
-    text: str | None = None, *, state_dir: Path | None = None, p1: int = 1, p2: int = 1
+    topology: str | LoadedTopology | None = None,
+    *,
+    state_dir: Path | None = None,
+    p1: int = 1,
+    p2: int = 1,
 ) -> AsyncIterator[Plantwide]:
-    loaded = load_text(text or plant_text(p1, p2), "<servers test>")
+    """The plant of `plant_text` (or `topology`) on a virtual clock, on ephemeral ports."""
+    if isinstance(topology, LoadedTopology):
+        loaded = topology
+    else:
+        loaded = load_text(topology or plant_text(p1, p2), "<servers test>")
     clock = VirtualClock(START)
     context = Context(loaded.model, clock=clock, state_dir=state_dir)
     async with Supervisor(
