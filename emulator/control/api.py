@@ -50,9 +50,11 @@ def _problem(status: int, message: str) -> JSONResponse:
 
 
 async def _body(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ControlError(f"the body is larger than {MAX_BODY} bytes", 413)
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise ControlError(f"the body is larger than {MAX_BODY} bytes", 413)
     if not raw:
         return {}
     try:

@@ -7,6 +7,7 @@ before the supervisor starts its tasks, so several plants in one process keep th
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import deque
@@ -15,7 +16,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-import anyio
 import structlog
 
 #: Events kept per runtime; older ones are dropped (GET /events says how many were).
@@ -37,7 +37,8 @@ class EventLog:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.events: deque[dict[str, Any]] = deque(maxlen=capacity)
         self.sequence = 0
-        self._changed = anyio.Event()
+        #: Who waits for the next event: its loop and event (events may come from any thread).
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
     def record(
         self, name: str, level: str = "info", fields: Mapping[str, Any] | None = None
@@ -51,9 +52,19 @@ class EventLog:
             **{k: _plain(v) for k, v in (fields or {}).items() if k not in _SKIP},
         }
         self.events.append(entry)
-        self._changed.set()
-        self._changed = anyio.Event()
+        self._wake()
         return entry
+
+    def _wake(self) -> None:
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for loop, event in list(self._waiters):
+            if loop is running:
+                event.set()
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
 
     def since(self, seq: int = 0, prefix: str | None = None) -> list[dict[str, Any]]:
         """Events after `seq`, optionally only those whose name starts with `prefix`."""
@@ -70,12 +81,17 @@ class EventLog:
     async def wait_for(self, name: str, after: int = 0, **fields: Any) -> dict[str, Any]:
         """The first event named `name` (with those field values) after `after`; bound it
         with a timeout (anyio.fail_after)."""
-        while True:
-            changed = self._changed
-            for entry in self.since(after):
-                if entry["event"] == name and all(entry.get(k) == v for k, v in fields.items()):
-                    return entry
-            await changed.wait()
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        self._waiters.append(waiter)
+        try:
+            while True:
+                waiter[1].clear()
+                for entry in self.since(after):
+                    if entry["event"] == name and all(entry.get(k) == v for k, v in fields.items()):
+                        return entry
+                await waiter[1].wait()
+        finally:
+            self._waiters.remove(waiter)
 
     @contextmanager
     def active(self) -> Iterator[EventLog]:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 #: Latency buckets in seconds: handlers answer in microseconds, faults add up to seconds.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: Longest op kept as a label value.
+MAX_OP = 40
 
 
 class Metrics:
@@ -73,6 +75,8 @@ class Metrics:
     def request(
         self, endpoint: Endpoint, port: int, op: str, error: str | None, seconds: float
     ) -> None:
+        if error == "unknown_request" or len(op) > MAX_OP:
+            op = "unknown"  # a client's made-up ops must not grow the label set
         labels = self._labels(endpoint, port)
         self.requests.labels(*labels, op).inc()
         self.latency.labels(*labels, op).observe(seconds)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import anyio
 import httpx
 import pytest
 
@@ -205,3 +206,27 @@ async def test_openapi_lists_every_route(api: httpx.AsyncClient) -> None:
     assert {"/health", "/faults", "/tags/{name}", "/metrics", "/events"} <= set(document["paths"])
     fault = document["paths"]["/faults"]["post"]["requestBody"]
     assert fault["content"]["application/json"]["schema"]["$ref"].endswith("/Fault")
+
+
+async def test_big_bodies_bad_values_and_made_up_ops(
+    api: httpx.AsyncClient, plant: RunningPlant
+) -> None:
+    big = await api.post("/faults", content=b"x" * (70 * 1024))
+    assert big.status_code == 413
+    text = await api.put("/tags/TANK1_LEVEL", json={"value": "lots"})
+    assert text.status_code == 400 and "TANK1_LEVEL" in text.json()["error"]
+    async with plant.client("SCADA-A") as session:
+        for n in range(3):
+            with pytest.raises(Exception, match="unknown_request"):
+                await session.request(f"made.up.{n}")
+    metrics = (await api.get("/metrics")).text
+    assert "made.up" not in metrics
+    assert 'op="unknown"' in metrics
+
+
+async def test_wait_for_an_event(plant: RunningPlant) -> None:
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(plant.crash, "IO2")
+        with anyio.fail_after(5):
+            event = await plant.events.wait_for("process.state", process="IO2", state="failed")
+    assert event["reason"] == "crashed"
