@@ -13,6 +13,7 @@ import msgspec
 
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.plant.alarms import ALL_AREAS, QUERY_ACTIVE, AlarmServer
+from emulator.plant.clock import VirtualClock
 from emulator.plant.state import QUAL_BAD, QUAL_GOOD, QUAL_UNCR, TagState
 from emulator.plant.trends import GOOD, TrendServer
 from emulator.processes.context import ProcessState
@@ -74,7 +75,7 @@ def layout(manager: RuntimeManager) -> dict[str, Any]:
         ],
         "clusters": [{"name": c.name, "description": c.description} for c in model.clusters],
         "fault_kinds": list(FAULT_KINDS),
-        "clock": "virtual" if model.scenario.clock == "virtual" else "real",
+        "clock": "virtual" if isinstance(manager.context.clock, VirtualClock) else "real",
     }
 
 

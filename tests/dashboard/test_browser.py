@@ -144,8 +144,10 @@ async def test_the_demo_plant_lives_in_the_page() -> None:
             await expect(fault).to_have_attribute("data-active", "false")
 
             # the primary alarm server crashes: the standby becomes main and serves the list
+            await expect(alarm1.get_by_role("button", name="Start")).to_be_disabled()
             await alarm1.get_by_role("button", name="Crash").click()
             await expect(alarm1).to_have_attribute("data-state", "failed")
+            await expect(alarm1.get_by_role("button", name="Start")).to_be_enabled()
             await expect(alarm2).to_have_attribute("data-role", "main")
             await expect(page.locator("#alarm-server")).to_have_text("from ALARM2")
             await expect(row).to_have_attribute("data-state", "ON acknowledged")

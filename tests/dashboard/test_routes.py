@@ -60,6 +60,7 @@ async def test_the_snapshot_shows_topology_tags_alarms_trends(api: httpx.AsyncCl
     assert "TANK1_LEVEL" in {t["name"] for t in body["trends"]}
     assert body["samples"]["server"] == "TREND1"
     assert body["health"] == "healthy" and "down" in body["fault_kinds"]
+    assert body["clock"] == "virtual"
 
 
 async def test_listeners_count_open_connections(

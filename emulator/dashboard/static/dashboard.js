@@ -111,7 +111,8 @@ function setHealth(health) {
 }
 
 function setClock(now) {
-  byId("clock").textContent = `plant time ${dateTimeOf(now)} UTC`;
+  const virtual = view.layout && view.layout.clock === "virtual" ? " (virtual clock)" : "";
+  byId("clock").textContent = `plant time ${dateTimeOf(now)} UTC${virtual}`;
 }
 
 // ---- topology ------------------------------------------------------------------------------
@@ -141,9 +142,12 @@ function processRow(proc, showComputer) {
     proc.mode ? h("span", { class: "muted" }, proc.mode) : null,
     showComputer ? h("span", { class: "muted" }, `on ${proc.computer}`) : null),
   h("div", { class: "actions" },
-    h("button", { type: "button", onclick: () => processAction(proc, "stop") }, "Stop"),
-    h("button", { type: "button", onclick: () => processAction(proc, "start") }, "Start"),
-    h("button", { type: "button", class: "danger", onclick: () => processAction(proc, "crash") }, "Crash")),
+    h("button", { type: "button", disabled: proc.state === "stopped",
+      onclick: () => processAction(proc, "stop") }, "Stop"),
+    h("button", { type: "button", disabled: proc.state === "running" && !proc.hung,
+      onclick: () => processAction(proc, "start") }, "Start"),
+    h("button", { type: "button", class: "danger", disabled: proc.state !== "running",
+      onclick: () => processAction(proc, "crash") }, "Crash")),
   listeners.length ? h("div", { class: "listeners" }, listeners) : null,
   proc.reason && proc.state !== "running" ? h("div", { class: "reason" }, proc.reason) : null);
 }
