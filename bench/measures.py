@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,7 @@ class Profile:
     large_listeners: int
 
 
-QUICK = Profile("quick", 1, 0.5, 2.0, 1, 3.0, 1000, 1000, 3, 1, 1000)
+QUICK = Profile("quick", 1, 0.5, 2.0, 1, 2.0, 1000, 1000, 3, 1, 1000)
 FULL = Profile("full", 5, 1.0, 5.0, 3, 10.0, 10_000, 1000, 5, 3, 1000)
 
 
@@ -65,15 +67,29 @@ class Bench:
     def state_dir(self) -> Path:
         return self.workdir / "state"
 
-    def emulator(self, name: str, topology: Path | None = None) -> Emulator:
+    def emulator(
+        self, name: str, topology: Path | None = None, *, on_uvloop: bool = False
+    ) -> Emulator:
         return servers.start_emulator(
             self.workdir,
             self.server_cpu,
             topology=topology,
-            state_dir=self.state_dir,
+            # Its own state directory: two emulators never share history databases.
+            state_dir=self.state_dir if not on_uvloop else self.workdir / "state-uvloop",
             name=name,
             niceness=self.niceness,
+            on_uvloop=on_uvloop,
         )
+
+    @contextmanager
+    def running(self, name: str, *, on_uvloop: bool = False) -> Iterator[Emulator]:
+        """The demo plant for one measure: an idle emulator still scans its plant (a few % of
+        a CPU), so none is left running while another server is measured."""
+        emulator = self.emulator(name, on_uvloop=on_uvloop)
+        try:
+            yield emulator
+        finally:
+            emulator.server.stop()
 
     def say(self, text: str) -> None:
         line = f"[bench {time.strftime('%H:%M:%S')}] {text}"
@@ -115,61 +131,82 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 4)
 
 
-def tag_read(bench: Bench, emulator: Emulator | None, echo: Server, modbus: Server | None) -> None:
-    """Closed loop, interleaved repetitions: emulator plain, TLS, echo, pymodbus."""
+def _closed_runs(
+    bench: Bench, attempts: list[tuple[str, str, Target, Server]], measured: dict[str, float]
+) -> None:
+    """One closed-loop run per (name, key, target, server); rps and CPU cost into the runs."""
     runs = bench.runs
-    plain = tls = None
-    if emulator is not None:
-        plain = emulator.plain()
+    for name, key, target, server in attempts:
         try:
-            tls = emulator.tls(plain_computer(emulator))
+            result = bench.closed(target, server)
         except BenchError as exc:
-            runs.missing("tls.ratio_vs_plain", str(exc))
+            runs.missing(key, str(exc))
+            bench.say(f"  {name}: {exc}")
+            continue
+        assert result.rps is not None
+        measured[name] = result.rps
+        runs.add(key, result.rps)
+        runs.add(key.replace("_rps", "_server_cpu"), result.server_cpu)
+        runs.add(key.replace("_rps", "_generator_cpu"), result.generator_cpu)
+        runs.add(key.replace("_rps", "_other_cpu"), result.other_cpu)
+        if result.server_cpu and result.rps:
+            cost = round(result.server_cpu / result.rps * 1e6, 3)
+            measured[f"{name}_us"] = cost
+            runs.add(key.replace("_rps", "_us_per_request"), cost)
+        bench.say(
+            f"  {name}: {result.rps:,.0f} rps (CPU: server {result.server_cpu}, "
+            f"generator {result.generator_cpu}, everything else {result.other_cpu})"
+        )
+
+
+def _emulator_runs(bench: Bench, measured: dict[str, float], *, on_uvloop: bool) -> None:
+    name = "emulator_uvloop" if on_uvloop else "emulator"
+    try:
+        with bench.running(name, on_uvloop=on_uvloop) as emulator:
+            if on_uvloop:
+                attempts = [(name, "tag_read.emulator_uvloop_rps", emulator.plain())]
+            else:
+                computer = plain_computer(emulator)
+                attempts = [
+                    (name, "tag_read.emulator_rps", emulator.plain(computer)),
+                    ("tls", "tls.emulator_rps", emulator.tls(computer)),
+                ]
+            _closed_runs(bench, [(n, k, t, emulator.server) for n, k, t in attempts], measured)
+    except BenchError as exc:
+        bench.runs.missing(f"tag_read.{name}_rps", str(exc))
+        bench.say(f"  {name}: {exc}")
+
+
+def tag_read(bench: Bench, echo: Server, modbus: Server | None, *, what_if_uvloop: bool) -> None:
+    """Closed loop, interleaved repetitions: emulator plain and TLS, echo, pymodbus.
+
+    With `what_if_uvloop`, also the emulator started on uvloop (not how `scada-emu run` starts
+    it today: the size of that lever, tag_read.emulator_uvloop_*).
+    """
+    runs = bench.runs
     for rep in range(bench.profile.reps):
         bench.say(f"tag_read repetition {rep + 1}/{bench.profile.reps}")
-        measured: dict[str, float | None] = {}
-        attempts: list[tuple[str, Target | None, Server | None]] = [
-            ("emulator", plain, emulator.server if emulator else None),
-            ("tls", tls, emulator.server if emulator else None),
-            ("echo", echo.target, echo),
-            ("pymodbus", modbus.target if modbus else None, modbus),
-        ]
-        for name, target, server in attempts:
-            if target is None or server is None:
-                continue
-            key = "tls.emulator_rps" if name == "tls" else f"tag_read.{name}_rps"
-            try:
-                result = bench.closed(target, server)
-            except BenchError as exc:
-                runs.missing(key, str(exc))
-                bench.say(f"  {name}: {exc}")
-                continue
-            measured[name] = result.rps
-            runs.add(key, result.rps)
-            runs.add(key.replace("_rps", "_server_cpu"), result.server_cpu)
-            runs.add(key.replace("_rps", "_generator_cpu"), result.generator_cpu)
-            runs.add(key.replace("_rps", "_other_cpu"), result.other_cpu)
-            if result.server_cpu and result.rps:
-                cost = round(result.server_cpu / result.rps * 1e6, 3)
-                measured[f"{name}_us"] = cost
-                runs.add(key.replace("_rps", "_us_per_request"), cost)
-            bench.say(
-                f"  {name}: {result.rps:,.0f} rps (CPU: server {result.server_cpu}, "
-                f"generator {result.generator_cpu}, everything else {result.other_cpu})"
-            )
-        emu = measured.get("emulator")
+        measured: dict[str, float] = {}
+        _emulator_runs(bench, measured, on_uvloop=False)
+        if what_if_uvloop:
+            _emulator_runs(bench, measured, on_uvloop=True)
+        peers = [("echo", "tag_read.echo_rps", echo.target, echo)]
+        if modbus is not None:
+            peers.append(("pymodbus", "tag_read.pymodbus_rps", modbus.target, modbus))
+        _closed_runs(bench, peers, measured)
+        emu, emu_us = measured.get("emulator"), measured.get("emulator_us")
         runs.add("tag_read.ratio_vs_echo", _ratio(emu, measured.get("echo")))
         runs.add("tag_read.ratio_vs_pymodbus", _ratio(emu, measured.get("pymodbus")))
         runs.add("tls.ratio_vs_plain", _ratio(measured.get("tls"), emu))
         # The same comparisons in server CPU per request: what noise on a shared machine
         # disturbs least (a ratio above 1 means the emulator costs more).
-        emu_us = measured.get("emulator_us")
         runs.add("tag_read.cost_vs_echo", _ratio(emu_us, measured.get("echo_us")))
         runs.add("tag_read.cost_vs_pymodbus", _ratio(emu_us, measured.get("pymodbus_us")))
         runs.add("tls.cost_vs_plain", _ratio(measured.get("tls_us"), emu_us))
-    if emulator is None:
-        for key in ("tag_read.ratio_vs_echo", "tag_read.ratio_vs_pymodbus", "tls.ratio_vs_plain"):
-            runs.missing(key, "the emulator did not start")
+        runs.add("tag_read.uvloop_vs_asyncio", _ratio(measured.get("emulator_uvloop"), emu))
+    for key in ("tag_read.ratio_vs_echo", "tag_read.ratio_vs_pymodbus", "tls.ratio_vs_plain"):
+        if key not in runs.values:
+            runs.missing(key, runs.notes.get("tag_read.emulator_rps", "not measured"))
     if modbus is None:
         runs.missing("tag_read.ratio_vs_pymodbus", "pymodbus is not installed (bench extra)")
 
@@ -195,35 +232,39 @@ def generator_ceiling(bench: Bench, ceiling: Server) -> None:
     bench.say(f"generator ceiling: {result.rps:,.0f} rps (generator CPU {result.generator_cpu})")
 
 
-def latency(bench: Bench, emulator: Emulator | None, echo: Server) -> None:
+def latency(bench: Bench, echo: Server) -> None:
     """Open loop at 2,000 req/s: percentiles from each request's write to its reply.
 
     Not pymodbus: it handles one request per read, so requests that arrive together wait for
     the next read, and the last ones of a run are never answered (docs/performance.md).
     """
-    targets: list[tuple[str, Target, Server]] = [("echo_", echo.target, echo)]
-    if emulator is not None:
-        targets.insert(0, ("", emulator.plain(), emulator.server))
-    else:
+    try:
+        with bench.running("emulator-latency") as emulator:
+            _latency_runs(bench, "", emulator.plain(), emulator.server)
+    except BenchError as exc:
         for key in ("tag_read.p50_ms", "tag_read.p99_ms"):
-            bench.runs.missing(key, "the emulator did not start")
+            bench.runs.missing(key, str(exc))
+        bench.say(f"latency emulator: {exc}")
+    _latency_runs(bench, "echo_", echo.target, echo)
+
+
+def _latency_runs(bench: Bench, prefix: str, target: Target, server: Server) -> None:
+    name = prefix.rstrip("_") or "emulator"
     for rep in range(bench.profile.latency_reps):
-        for prefix, target, server in targets:
-            name = prefix.rstrip("_") or "emulator"
-            try:
-                result = bench.open(target, server)
-            except BenchError as exc:
-                bench.runs.missing(f"tag_read.{prefix}p99_ms", str(exc))
-                bench.say(f"latency {name}: {exc}")
-                continue
-            for pct in ("p50", "p90", "p99", "p999", "max"):
-                bench.runs.add(f"tag_read.{prefix}{pct}_ms", getattr(result, f"{pct}_ms"))
-            bench.runs.add(f"tag_read.{prefix}open_loop_rate", result.rate)
-            bench.runs.add(f"tag_read.{prefix}open_loop_other_cpu", result.other_cpu)
-            bench.say(
-                f"latency {name} rep {rep + 1}: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms "
-                f"at {result.rate:,.0f} req/s (CPU used by everything else {result.other_cpu})"
-            )
+        try:
+            result = bench.open(target, server)
+        except BenchError as exc:
+            bench.runs.missing(f"tag_read.{prefix}p99_ms", str(exc))
+            bench.say(f"latency {name}: {exc}")
+            return
+        for pct in ("p50", "p90", "p99", "p999", "max"):
+            bench.runs.add(f"tag_read.{prefix}{pct}_ms", getattr(result, f"{pct}_ms"))
+        bench.runs.add(f"tag_read.{prefix}open_loop_rate", result.rate)
+        bench.runs.add(f"tag_read.{prefix}open_loop_other_cpu", result.other_cpu)
+        bench.say(
+            f"latency {name} rep {rep + 1}: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms "
+            f"at {result.rate:,.0f} req/s (CPU used by everything else {result.other_cpu})"
+        )
 
 
 def connection_limit() -> int | None:
@@ -324,14 +365,12 @@ def startup(bench: Bench) -> None:
     )
 
 
-def failover(bench: Bench, emulator: Emulator | None) -> None:
+def failover(bench: Bench) -> None:
     """A client on the primary alarm server follows the failover to the standby (bench.failover)."""
-    if emulator is None:
-        bench.runs.missing("failover.reconnect_ms", "the emulator did not start")
-        return
     reps = max(3, bench.profile.reps)
     try:
-        results = loop.run(failover_measure(emulator.server.ready, reps))
+        with bench.running("emulator-failover") as emulator:
+            results = loop.run(failover_measure(emulator.server.ready, reps))
     except (BenchError, OSError) as exc:
         bench.runs.missing("failover.reconnect_ms", str(exc))
         bench.say(f"failover: {exc}")
@@ -345,11 +384,16 @@ def failover(bench: Bench, emulator: Emulator | None) -> None:
     )
 
 
-def slowloris(bench: Bench, emulator: Emulator | None) -> None:
+def slowloris(bench: Bench) -> None:
     """A well-behaved client's p99 with 1,000 half-open clients attached vs without them."""
-    if emulator is None:
-        bench.runs.missing("slowloris.p99_ratio", "the emulator did not start")
-        return
+    try:
+        with bench.running("emulator-slowloris") as emulator:
+            _slowloris(bench, emulator)
+    except BenchError as exc:
+        bench.runs.missing("slowloris.p99_ratio", str(exc))
+
+
+def _slowloris(bench: Bench, emulator: Emulator) -> None:
     target = emulator.plain()
     server = emulator.server
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from bench import loop, measures, procs, report, servers
 from bench.measures import FULL, QUICK, Bench
-from bench.servers import BenchError, Emulator, Server
+from bench.servers import BenchError, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -111,21 +111,16 @@ def _servers_table(bench: Bench) -> str:
     return "\n".join(rows)
 
 
-def _start_targets(
-    bench: Bench,
-) -> tuple[Emulator | None, str, list[Server]]:
-    """The demo emulator (first: it also makes the CA), then the echo limit on its loop."""
-    emulator: Emulator | None = None
+def _start_targets(bench: Bench) -> tuple[str, list[Server]]:
+    """A first emulator start (it makes the CA, and says which loop the emulator runs on),
+    then the echo limit on that loop, the generator-ceiling echo and pymodbus."""
     emulator_loop = "asyncio"
     try:
-        emulator = bench.emulator("emulator")
-        emulator_loop = "uvloop" if servers.uses_uvloop(emulator.server.pid) else "asyncio"
-        bench.say(f"emulator ready on the {emulator_loop} loop: {emulator.listeners} listeners")
+        with bench.running("emulator-first") as emulator:
+            emulator_loop = "uvloop" if servers.uses_uvloop(emulator.server.pid) else "asyncio"
+            bench.say(f"emulator ready on the {emulator_loop} loop: {emulator.listeners} listeners")
     except BenchError as exc:
         bench.say(f"emulator: {exc}")
-        for key in KEYS:
-            if key.startswith(("tag_read.emulator", "tag_read.ratio", "tag_read.p", "tls.")):
-                bench.runs.missing(key, f"the emulator did not start: {exc}")
     started = [
         servers.start_echo(
             bench.workdir, bench.server_cpu, loop=emulator_loop, niceness=bench.niceness
@@ -144,7 +139,7 @@ def _start_targets(
         )
     else:
         bench.runs.missing("tag_read.pymodbus_rps", "pymodbus is not installed (bench extra)")
-    return emulator, emulator_loop, started
+    return emulator_loop, started
 
 
 def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
@@ -152,22 +147,23 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         return only is None or name in only
 
     load_at_start = procs.load_average()
-    emulator, emulator_loop, others = _start_targets(bench)
+    emulator_loop, others = _start_targets(bench)
     echo, ceiling = others[0], others[1]
     modbus = others[2] if len(others) > 2 else None
+    what_if = bench.profile is FULL and emulator_loop == "asyncio" and loop.name() == "uvloop"
     try:
         if wanted("tag_read"):
-            measures.tag_read(bench, emulator, echo, modbus)
+            measures.tag_read(bench, echo, modbus, what_if_uvloop=what_if)
             measures.generator_ceiling(bench, ceiling)
         if wanted("latency"):
-            measures.latency(bench, emulator, echo)
-        if wanted("slowloris"):
-            measures.slowloris(bench, emulator)
-        if wanted("failover"):
-            measures.failover(bench, emulator)
+            measures.latency(bench, echo)
     finally:
-        for server in [*others, *([emulator.server] if emulator else [])]:
+        for server in others:
             server.stop()
+    if wanted("slowloris"):
+        measures.slowloris(bench)
+    if wanted("failover"):
+        measures.failover(bench)
     if wanted("connections"):
         measures.connections(bench)
     if wanted("startup"):

@@ -23,6 +23,13 @@ from typing import Any, Literal
 from bench import procs
 from bench.spec import Target
 
+#: `scada-emu` with uvloop's event-loop policy installed first (what-if: the uvloop lever).
+ON_UVLOOP = [
+    "-c",
+    "import asyncio, sys, uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy()); "
+    "from emulator.cli import main; sys.exit(main(sys.argv[1:]))",
+]
+
 #: How often a start is checked for its ready or port file.
 POLL_S = 0.002
 
@@ -197,12 +204,13 @@ def start_emulator(
     name: str = "emulator",
     deadline_s: float = 60.0,
     niceness: int = 0,
+    on_uvloop: bool = False,
 ) -> Emulator:
     """Spawn the emulator and wait for its ready file; startup_s is spawn to ready file."""
     ready_file = workdir / f"{name}.ready.json"
     log = workdir / f"{name}.log"
     ready_file.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "emulator", "run", "--ephemeral"]
+    argv = [sys.executable, *(ON_UVLOOP if on_uvloop else ["-m", "emulator"]), "run", "--ephemeral"]
     argv += ["--ready-file", str(ready_file), "--state-dir", str(state_dir)]
     argv += ["--log-level", "warning", "--log-format", "json"]
     if topology is not None:
