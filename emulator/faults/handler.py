@@ -48,7 +48,7 @@ class FaultyHandler:
         except Exception:
             self.observe(op, "internal_error", time.perf_counter() - started)
             raise
-        error = next((r["error"].get("name") for r in replies if r.get("ok") is False), None)
+        error = next((_error_name(r) for r in replies if r.get("ok") is False), None)
         self.observe(op, error, time.perf_counter() - started)
         return replies
 
@@ -60,3 +60,8 @@ class FaultyHandler:
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _error_name(reply: Message) -> str:
+    error = reply.get("error")
+    return str(error.get("name")) if isinstance(error, dict) else "error"

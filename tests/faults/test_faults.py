@@ -202,3 +202,20 @@ def test_toxics_only_delay_cut_or_drop_never_reorder(
     assert all(delay >= 0 for delay, _ in result.pieces)
     if result.data != data:
         assert result.then != "keep" or any(s.kind == "timeout" for s in specs)
+
+
+def test_the_faulty_handler_reports_each_request() -> None:
+    from emulator.faults.handler import FaultyHandler
+    from emulator.processes.registry import GenericHandler
+
+    seen: list[tuple[str, str | None]] = []
+    faults = Faults()
+    handler = FaultyHandler(
+        GenericHandler(ProcessType.IO), faults.link(IO1), lambda op, e, s: seen.append((op, e))
+    )
+    with pytest.raises(Exception, match="answers only 'ping'"):
+        handler.handle({"id": 1, "op": "tag.read"}, 0.0)
+    faults.add(fault("hang", process="IO1"))
+    assert handler.handle({"id": 2, "op": "tag.read"}, 0.0) == []
+    assert handler.poll(0.0) == []
+    assert seen == [("tag.read", "unknown_request"), ("tag.read", "hang")]
