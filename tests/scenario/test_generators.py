@@ -174,3 +174,35 @@ def test_coerce_always_gives_the_tag_type(value: float, tag_type: TagType) -> No
     result = coerce(value, tag_type)
     expected = {"digital": bool, "int": int, "long": int, "real": float, "string": str}[tag_type]
     assert type(result) is expected
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+valid_specs = st.builds(
+    Generator,
+    tag=st.sampled_from(["A", "B", "C"]),
+    kind=st.sampled_from(["constant", "sine", "ramp", "square", "random_walk", "steps"]),
+    value=st.one_of(st.none(), finite, st.booleans()),
+    offset=finite,
+    amplitude=finite,
+    period=st.floats(0.5, 1e5),
+    phase=st.floats(0, 1e5),
+    duty=st.floats(0, 1),
+    start=finite,
+    end=st.one_of(st.none(), finite),
+    rate=finite,
+    hold=st.booleans(),
+    step=st.floats(0, 100),
+    steps=st.lists(st.builds(Step, at=st.floats(0, 100), value=finite), max_size=4),
+    repeat=st.booleans(),
+    noise=st.floats(0, 10),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(valid_specs, max_size=4), st.floats(0.1, 10), st.floats(0, 500))
+def test_valid_generators_never_fail(specs: list[Generator], tick: float, seconds: float) -> None:
+    engine = Generators(specs, seed=1, tick=tick, start=START, types={"C": "int"})
+    result = engine.advance(START + seconds, {"a": 1.0, "b": True, "c": 3})
+    assert result.errors == {}
+    for value in result.values.values():
+        assert isinstance(value, bool | int | float | str)
