@@ -184,6 +184,8 @@ class AlarmProcess:
                 self.synchronise(main)
             return False
         self.synchronised = True
+        if not self.configured:
+            return False
         due = self._last_scan is None or now >= self._last_scan + SCAN_TIME
         if not due and self._plant.revision == self._revision:
             return False
@@ -191,6 +193,8 @@ class AlarmProcess:
         return bool(self.alarms.evaluate(now))
 
     def next_scan(self, now: float) -> float | None:
+        if not self.configured:
+            return None  # nothing to evaluate: a large plant's empty servers cost nothing
         if self._last_scan is None:
             return now
         return self._last_scan + SCAN_TIME

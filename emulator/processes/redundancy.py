@@ -98,6 +98,8 @@ class Pairs:
     def __init__(self, context: Context) -> None:
         self.context = context
         self._members: dict[tuple[str, str], object] = {}
+        #: The members of each (type, cluster), so a lookup costs the pair, not the runtime.
+        self._groups: dict[tuple[ProcessType, str], dict[tuple[str, str], object]] = {}
         self._order: dict[tuple[str, str], int] = {}
         self._sequence = itertools.count()
         self._mains: dict[str, tuple[str, str]] = {}
@@ -110,8 +112,10 @@ class Pairs:
 
     def join(self, member: Member) -> None:
         """A server process was made (first start or restart): it replaces its old self."""
-        key = member.endpoint.key
+        endpoint = member.endpoint
+        key = endpoint.key
         self._members[key] = member
+        self._groups.setdefault((endpoint.type, _cluster_key(endpoint.cluster)), {})[key] = member
         self._order[key] = next(self._sequence)
 
     def running(self, member: Member) -> bool:
@@ -124,13 +128,8 @@ class Pairs:
 
     def members(self, kind: ProcessType, cluster: str | None, cls: type[M]) -> list[M]:
         """The current members of a type in a cluster (running or not), in start order."""
-        found = [
-            m
-            for m in self._members.values()
-            if isinstance(m, cls)
-            and m.endpoint.type is kind
-            and _cluster_key(m.endpoint.cluster) == _cluster_key(cluster)
-        ]
+        group = self._groups.get((kind, _cluster_key(cluster)), {})
+        found = [m for m in group.values() if isinstance(m, cls)]
         return sorted(found, key=lambda m: self._order[m.endpoint.key])
 
     def on_computer(self, kind: ProcessType, computer: str, cls: type[M]) -> list[M]:

@@ -65,7 +65,7 @@ class ReportsProcess:
         return chosen is self
 
     def scan(self, now: float) -> bool:
-        if not self.active:
+        if not self.reports.names or not self.active:
             return False
         for run in self.reports.step(now):
             _log.info(
