@@ -10,7 +10,7 @@ process is not scanned: that is the gap a returning trends server fills from its
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 import anyio
 import structlog
@@ -45,14 +45,27 @@ class Closing(Protocol):
         ...
 
 
+_SCANNED: dict[type, bool] = {}
+
+
+def is_scanned(engine: object) -> bool:
+    """isinstance(engine, Scanned), cached per class (a Protocol check is slow, and runs per
+    process per scan)."""
+    kind = type(engine)
+    known = _SCANNED.get(kind)
+    if known is None:
+        known = _SCANNED[kind] = isinstance(engine, Scanned)
+    return known
+
+
 def scan_once(processes: Iterable[ProcessRuntime], now: float) -> tuple[bool, float | None]:
     """Scan every running Scanned process once: (anything to tell, the next due time)."""
     changed = False
     dues: list[float] = []
     for proc in processes:
-        engine = proc.process
-        if proc.state is not ProcessState.RUNNING or not isinstance(engine, Scanned):
+        if proc.state is not ProcessState.RUNNING or not is_scanned(proc.process):
             continue
+        engine = cast(Scanned, proc.process)
         try:
             changed |= engine.scan(now)
             due = engine.next_scan(now)
