@@ -187,10 +187,6 @@ class Client(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(view)
 
-
-class ClosedLoopClient(Client):
-    """Sends one request for each reply, keeping `depth` in flight."""
-
     def data_received(self, data: bytes) -> None:
         if not self.running:
             if not self.ready.done():
@@ -198,8 +194,19 @@ class ClosedLoopClient(Client):
             return
         n = self.count(data)
         if n:
-            self.tally.completed += n
-            self.send(n)
+            self.replied(n)
+
+    def replied(self, n: int) -> None:
+        """`n` more whole replies arrived while running."""
+        self.tally.completed += n
+
+
+class ClosedLoopClient(Client):
+    """Sends one request for each reply, keeping `depth` in flight."""
+
+    def replied(self, n: int) -> None:
+        self.tally.completed += n
+        self.send(n)
 
 
 class OpenLoopClient(Client):
@@ -213,14 +220,7 @@ class OpenLoopClient(Client):
         self.sent_at.append(time.perf_counter_ns())
         self.send(1)
 
-    def data_received(self, data: bytes) -> None:
-        if not self.running:
-            if not self.ready.done():
-                self._setup_received(data)
-            return
-        n = self.count(data)
-        if not n:
-            return
+    def replied(self, n: int) -> None:
         now = time.perf_counter_ns()
         tally = self.tally
         tally.completed += n
@@ -347,17 +347,25 @@ def _close_all(clients: Sequence[Client]) -> None:
             client.transport.close()
 
 
-async def closed_loop(load: Load) -> Result:
-    tally = Tally()
-    ring = ring_for(load.target)
-    clients, _ = await connect_many(
+async def _sessions(
+    load: Load, kind: type[C], *, keep_going: bool = False
+) -> tuple[Tally, list[C], list[str]]:
+    """The load's connections as clients of `kind`, sharing one tally and one frame ring."""
+    tally, ring = Tally(), ring_for(load.target)
+    clients, failures = await connect_many(
         load.targets,
-        lambda target: ClosedLoopClient(target, tally, ring),
+        lambda target: kind(target, tally, ring),
         load.connections,
         load.connect_concurrency,
+        keep_going=keep_going,
     )
+    return tally, clients, failures
+
+
+async def closed_loop(load: Load) -> Result:
+    tally, clients, _ = await _sessions(load, ClosedLoopClient)
     for i, client in enumerate(clients):
-        client.position = (i * 97) % ring.count
+        client.position = (i * 97) % client.ring.count
         client.running = True
         client.send(load.depth)
     await asyncio.sleep(load.warmup_s)
@@ -382,14 +390,7 @@ def percentile(ordered: Sequence[int], fraction: float) -> float:
 
 
 async def open_loop(load: Load) -> Result:
-    tally = Tally()
-    ring = ring_for(load.target)
-    clients, _ = await connect_many(
-        load.targets,
-        lambda target: OpenLoopClient(target, tally, ring),
-        load.connections,
-        load.connect_concurrency,
-    )
+    tally, clients, _ = await _sessions(load, OpenLoopClient)
     for client in clients:
         client.running = True
     running = asyncio.get_running_loop()
@@ -450,52 +451,39 @@ def _announce(**fields: object) -> None:
     sys.stdout.flush()
 
 
-async def hold(load: Load) -> Result:
-    tally = Tally()
-    ring = ring_for(load.target)
+async def _held(load: Load, kind: type[C], keep_alive: Callable[[list[C]], None]) -> Result:
+    """Open the connections, announce them, call `keep_alive` every drip_s until released."""
     started = time.perf_counter()
-    clients, failures = await connect_many(
-        load.targets,
-        lambda target: ClosedLoopClient(target, tally, ring),
-        load.connections,
-        load.connect_concurrency,
-        keep_going=True,
-    )
+    _, clients, failures = await _sessions(load, kind, keep_going=True)
     connect_s = round(time.perf_counter() - started, 3)
     _announce(held=len(clients), failed=len(failures), connect_s=connect_s)
-    await _wait_for_release()
-    result = Result(mode="hold", connections=len(clients), connect_s=connect_s)
+    release = asyncio.ensure_future(_wait_for_release())
+    while not release.done():
+        keep_alive(clients)
+        await asyncio.wait([release], timeout=load.drip_s)
+    result = Result(mode=load.mode, connections=len(clients), connect_s=connect_s)
     result.still_open = sum(c.open for c in clients)
     result.errors = len(failures)
     result.first_error = failures[0] if failures else None
     _close_all(clients)
     return result
+
+
+async def hold(load: Load) -> Result:
+    return await _held(load, ClosedLoopClient, _idle)
 
 
 async def half_open(load: Load) -> Result:
-    tally = Tally()
-    ring = ring_for(load.target)
-    started = time.perf_counter()
-    clients, failures = await connect_many(
-        load.targets,
-        lambda target: HalfOpenClient(target, tally, ring),
-        load.connections,
-        load.connect_concurrency,
-        keep_going=True,
-    )
-    connect_s = round(time.perf_counter() - started, 3)
-    _announce(attached=len(clients), failed=len(failures), connect_s=connect_s)
-    release = asyncio.ensure_future(_wait_for_release())
-    while not release.done():
-        for client in clients:
-            client.drip()
-        await asyncio.wait([release], timeout=load.drip_s)
-    result = Result(mode="half_open", connections=len(clients), connect_s=connect_s)
-    result.still_open = sum(c.open for c in clients)
-    result.errors = len(failures)
-    result.first_error = failures[0] if failures else None
-    _close_all(clients)
-    return result
+    return await _held(load, HalfOpenClient, _drip)
+
+
+def _idle(clients: list[ClosedLoopClient]) -> None:
+    return None
+
+
+def _drip(clients: list[HalfOpenClient]) -> None:
+    for client in clients:
+        client.drip()
 
 
 MODES = {"closed": closed_loop, "open": open_loop, "hold": hold, "half_open": half_open}

@@ -406,7 +406,10 @@ def _slowloris(bench: Bench, emulator: Emulator) -> None:
     load = bench.load("half_open", target, server, connections=clients, drip_s=1.0)
     try:
         with drive.holding(load) as hold:
-            bench.say(f"slowloris: {hold.announced} half-open clients attached")
+            bench.say(
+                f"slowloris: {hold.announced.get('held')} half-open clients attached in "
+                f"{hold.announced.get('connect_s')} s"
+            )
             try:
                 loaded = bench.open(target, server)
             except BenchError as exc:
