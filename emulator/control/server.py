@@ -68,15 +68,13 @@ class _Server(uvicorn.Server):
 
 async def serve(
     app: ASGIApp,
-    host: str,
-    port: int,
+    sock: socket.socket,
     token: str | None = None,
     *,
     task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `app` until cancelled; `task_status.started(url)` once it accepts connections."""
-    check_bind(host, token)
-    sock = bind(host, port)
+    """Serve `app` on a socket from `bind` until cancelled; `task_status.started(url)` at once
+    (the socket already listens). The socket is closed on the way out."""
     config = uvicorn.Config(
         app,
         log_config=None,

@@ -59,12 +59,18 @@ async def run_beside(
     *,
     task_status: TaskStatus[str | None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Drive the scenario and serve the control API until cancelled; started(url or None)."""
+    """Drive the scenario and serve the control API until cancelled; started(url or None).
+
+    Raises ControlError (before starting anything) when the control API cannot bind."""
+    sock = None
+    if settings is not None:
+        server.check_bind(settings.host, settings.token)
+        sock = server.bind(settings.host, settings.port)
     async with anyio.create_task_group() as tg:
         url = None
-        if settings is not None:
+        if settings is not None and sock is not None:
             app = build_app(manager, settings.token)
-            url = await tg.start(server.serve, app, settings.host, settings.port, settings.token)
+            url = await tg.start(server.serve, app, sock, settings.token)
         manager.control_url = url
         tg.start_soon(manager.drive)
         task_status.started(url)
