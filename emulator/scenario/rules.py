@@ -157,6 +157,14 @@ def _expression(
             )
 
 
+def _reference(
+    name: str | None, noun: str, known: Sequence[str], table: str, *, where: Location, rule: str
+) -> Iterator[Problem]:
+    """An error when `name` is given and is none of `known` (case-insensitive)."""
+    if name is not None and not any(k.casefold() == name.casefold() for k in known):
+        yield error(f"unknown {noun} {name!r}", where, _hint(name, known, table), rule)
+
+
 def _process_names(model: Topology) -> list[str]:
     return [p.name for p in model.server_processes] + list(COMPUTER_PROCESS_NAMES.values())
 
@@ -196,41 +204,20 @@ def timeline(loaded: LoadedTopology) -> Iterator[Problem]:
                 _hint(event.tag, tags.names(), "tags"),
                 "timeline-tag",
             )
-        if event.process is not None and not any(
-            p.casefold() == event.process.casefold() for p in processes
-        ):
-            yield error(
-                f"unknown server process {event.process!r}",
-                where("process"),
-                _hint(event.process, processes, "server_processes"),
-                "timeline-process",
-            )
-        if event.computer is not None and not any(
-            c.casefold() == event.computer.casefold() for c in computers
-        ):
-            yield error(
-                f"unknown computer {event.computer!r}",
-                where("computer"),
-                _hint(event.computer, computers, "computers"),
-                "timeline-computer",
-            )
-        if event.fault is not None and not any(
-            f.casefold() == event.fault.casefold() for f in faults
-        ):
-            yield error(
-                f"unknown fault {event.fault!r}",
-                where("fault"),
-                _hint(event.fault, faults, "faults"),
-                "timeline-fault",
-            )
-        if event.report is not None and not any(
-            r.casefold() == event.report.casefold() for r in reports
-        ):
-            yield error(
-                f"unknown report {event.report!r}",
-                where("report"),
-                _hint(event.report, reports, "reports"),
-                "timeline-report",
+        references = (
+            ("process", "server process", processes, "server_processes"),
+            ("computer", "computer", computers, "computers"),
+            ("fault", "fault", faults, "faults"),
+            ("report", "report", reports, "reports"),
+        )
+        for field, noun, known, table in references:
+            yield from _reference(
+                getattr(event, field),
+                noun,
+                known,
+                table,
+                where=where(field),
+                rule=f"timeline-{field}",
             )
 
 
@@ -254,24 +241,22 @@ def faults(loaded: LoadedTopology) -> Iterator[Problem]:
                 "give each fault its own name",
                 "fault-duplicate",
             )
-        if spec.process is not None and not any(
-            p.casefold() == spec.process.casefold() for p in processes
-        ):
-            yield error(
-                f"unknown server process {spec.process!r}",
-                where("process"),
-                _hint(spec.process, processes, "server_processes"),
-                "fault-target",
-            )
-        if spec.computer is not None and not any(
-            c.casefold() == spec.computer.casefold() for c in computers
-        ):
-            yield error(
-                f"unknown computer {spec.computer!r}",
-                where("computer"),
-                _hint(spec.computer, computers, "computers"),
-                "fault-target",
-            )
+        yield from _reference(
+            spec.process,
+            "server process",
+            processes,
+            "server_processes",
+            where=where("process"),
+            rule="fault-target",
+        )
+        yield from _reference(
+            spec.computer,
+            "computer",
+            computers,
+            "computers",
+            where=where("computer"),
+            rule="fault-target",
+        )
 
 
 def control(loaded: LoadedTopology) -> Iterator[Problem]:
