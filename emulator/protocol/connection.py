@@ -45,6 +45,8 @@ class ServerConnection:
         self._decoder = FrameDecoder(max_frame_size)
         self._should_close = False
         self._closed = False
+        #: Whole frames received so far (the runtime's request timeout watches it move).
+        self.frames = 0
         self._log = _log.bind(
             computer=peer.endpoint.computer,
             process=peer.endpoint.process,
@@ -55,6 +57,11 @@ class ServerConnection:
     def should_close(self) -> bool:
         """True once the connection must close after the bytes already returned are written."""
         return self._should_close
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of a frame begun but not yet whole."""
+        return self._decoder.buffered
 
     def hello(self) -> bytes:
         """The first frame, sent on connect: who this process is, then the handler's own fields."""
@@ -98,6 +105,7 @@ class ServerConnection:
                 break
             if frame is None:
                 break
+            self.frames += 1
             out.append(self._request(frame, now))
         return b"".join(out)
 

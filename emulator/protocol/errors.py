@@ -78,6 +78,12 @@ TOO_MANY_CONNECTIONS = ErrorCode(
 IDLE_TIMEOUT = ErrorCode(
     1460, "idle_timeout", "The connection was idle too long", f"{_WINERROR} ERROR_TIMEOUT"
 )
+REQUEST_TIMEOUT = ErrorCode(
+    1460,
+    "request_timeout",
+    "The request did not arrive whole in time",
+    f"{_WINERROR} ERROR_TIMEOUT; {_OURS} (a half-open client cannot hold a connection)",
+)
 
 # --- CtAPI (Win32 codes the reference names) ---------------------------------------------------
 BUFFER_TOO_SMALL = ErrorCode(

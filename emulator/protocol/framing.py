@@ -19,6 +19,9 @@ MAX_FRAME_SIZE = 64 * 1024
 
 PROTOCOL_VERSION = 1
 
+#: The first byte of a TLS record carrying a handshake (a ClientHello): never the start of JSON.
+TLS_HANDSHAKE = 0x16
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
 
@@ -62,13 +65,14 @@ class FrameDecoder:
     into `nc` or `openssl s_client`.
     """
 
-    __slots__ = ("_buffer", "_failed", "_scanned", "max_frame_size")
+    __slots__ = ("_begun", "_buffer", "_failed", "_scanned", "max_frame_size")
 
     def __init__(self, max_frame_size: int = MAX_FRAME_SIZE) -> None:
         self.max_frame_size = max_frame_size
         self._buffer = bytearray()
         self._scanned = 0
         self._failed = False
+        self._begun = False
 
     def feed(self, data: bytes) -> None:
         self._buffer += data
@@ -82,6 +86,15 @@ class FrameDecoder:
         """The next whole frame, or None until more bytes arrive. Raises FrameError."""
         if self._failed:
             raise FrameError(BAD_FRAME, "the decoder already failed")
+        if not self._begun and self._buffer:
+            self._begun = True
+            if self._buffer[0] == TLS_HANDSHAKE:
+                self._failed = True
+                raise FrameError(
+                    BAD_FRAME,
+                    "a TLS handshake on a plain port: connect without TLS here, or use the "
+                    "encrypted CtAPI port (3073)",
+                )
         while True:
             end = self._buffer.find(b"\n", self._scanned)
             if end < 0:

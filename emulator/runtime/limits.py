@@ -9,10 +9,18 @@ import structlog
 
 from emulator.ports import ProcessType
 from emulator.protocol.framing import MAX_FRAME_SIZE
+from emulator.runtime.logins import LoginPolicy
 from emulator.runtime.tls import HANDSHAKE_TIMEOUT
 
 #: Below this many open files a plant with many listeners and clients may run short.
 LOW_OPEN_FILES = 4096
+
+#: A connection's first request, and any frame once begun, must be whole within this many
+#: seconds (ours): a half-open client (slowloris) cannot hold a connection slot for long.
+REQUEST_TIMEOUT = 10.0
+#: A peer that takes nothing of what it is sent for this many seconds is closed (ours): one
+#: that sends without reading cannot make the emulator buffer without bound.
+WRITE_TIMEOUT = 10.0
 
 #: [CtAPI]MaxConnections defaults to 20 (reference §4); other types: ours to decide.
 DEFAULT_MAX_CONNECTIONS = 256
@@ -26,6 +34,12 @@ class Limits:
     handshake_timeout: float = HANDSHAKE_TIMEOUT
     #: Seconds without a request before the connection is closed; None: never.
     idle_timeout: float | None = None
+    #: Seconds for the first request and for the rest of a frame once begun; None: no limit.
+    request_timeout: float | None = REQUEST_TIMEOUT
+    #: Seconds a write may wait for the peer to read; None: no limit.
+    write_timeout: float | None = WRITE_TIMEOUT
+    #: How failed logins from one peer host slow its next ones down (emulator.runtime.logins).
+    logins: LoginPolicy = field(default_factory=LoginPolicy)
     max_frame_size: int = MAX_FRAME_SIZE
     max_connections: dict[ProcessType, int] = field(default_factory=lambda: dict(MAX_CONNECTIONS))
 

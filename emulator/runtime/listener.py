@@ -1,11 +1,13 @@
 """One listener per endpoint: accepts connections and runs a Session for each.
 
 An accept loop that fails (an unexpected exception) is logged, marks its process failed, and is
-bound again on the same port with backoff; the other listeners never notice.
+bound again on the same port with backoff; the other listeners never notice. Running out of file
+descriptors is not a failure: the socket stays open, and accepting waits with the same backoff.
 """
 
 from __future__ import annotations
 
+import errno
 import socket
 import ssl
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from emulator.runtime.process import ProcessRuntime
 
 _log = structlog.get_logger("emulator.listener")
+
+#: accept() errors that mean "out of descriptors or memory for now", not a broken socket.
+EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,8 @@ class Listener:
         self.backoff = backoff
         self.failures = 0
         self.failed: str | None = None
+        #: accept() calls in a row that found no file descriptor (or memory) free.
+        self.exhausted = 0
         self.finished = anyio.Event()
         self._sock: socket.socket | None = sock
         self._listener: SocketListener | None = None
@@ -109,10 +116,19 @@ class Listener:
             assert self._listener is not None
             try:
                 stream = await self._accept(self._listener)
+            except OSError as exc:
+                if exc.errno in EXHAUSTED:
+                    await self._wait_for_files(exc)
+                else:
+                    await self._recover(exc)
+                continue
             except Exception as exc:
                 await self._recover(exc)
                 continue
             self.failures = 0
+            if self.exhausted:
+                self._log.info("listener.accepting_again", waited=self.exhausted)
+                self.exhausted = 0
             try:
                 session = self._session(stream)
             except Exception as exc:
@@ -138,6 +154,7 @@ class Listener:
             limits=self.limits,
             tls=self.tls,
             refuse=TOO_MANY_CONNECTIONS if full else None,
+            logins=self.owner.logins,
         )
 
     async def _run(self, session: Session) -> None:
@@ -148,6 +165,20 @@ class Listener:
             self._log.exception("connection.failed", peer=session.peer_host, error=repr(exc))
         finally:
             self.owner.sessions.discard(session)
+
+    async def _wait_for_files(self, exc: OSError) -> None:
+        """Keep the socket (pending clients stay queued), log, wait with backoff: never spin."""
+        self.exhausted += 1
+        delay = self.backoff.delay(self.exhausted)
+        self._log.warning(
+            "listener.out_of_files",
+            error=exc.strerror or repr(exc),
+            attempts=self.exhausted,
+            delay=delay,
+            connections=len(self.owner.sessions),
+            hint="raise the open-file limit (ulimit -n) or close idle clients",
+        )
+        await anyio.sleep(delay)
 
     async def _recover(self, exc: Exception) -> None:
         """Close the failed socket and bind it again, with backoff, until it listens."""

@@ -12,6 +12,7 @@ import structlog
 from emulator.processes.base import Process
 from emulator.processes.context import Context, ProcessState, ProcessStatus
 from emulator.runtime.listener import Listener
+from emulator.runtime.logins import LoginThrottle
 from emulator.runtime.session import Session
 from emulator.topology.plan import Endpoint
 
@@ -19,7 +20,9 @@ _log = structlog.get_logger("emulator.process")
 
 
 class ProcessRuntime:
-    def __init__(self, endpoints: list[Endpoint], context: Context) -> None:
+    def __init__(
+        self, endpoints: list[Endpoint], context: Context, logins: LoginThrottle | None = None
+    ) -> None:
         first = endpoints[0]
         self.computer = first.computer
         self.name = first.process
@@ -34,6 +37,8 @@ class ProcessRuntime:
         self.process: Process | None = None
         self.listeners: list[Listener] = []
         self.sessions: set[Session] = set()
+        #: Failed logins per peer host, across all of the process's listeners (2073 and 3073).
+        self.logins = logins or LoginThrottle()
         #: Serialises the control operations (stop, start, crash) of this process.
         self.control = anyio.Lock()
         self._changed = anyio.Event()

@@ -4,6 +4,11 @@ requests and the pushes, then a clean close.
 Two tasks share the socket: one reads requests, one wakes on plant changes and on the handler's
 next wakeup. Each turns its ServerConnection output into one write under one lock, so frames
 never interleave and replies keep the order in which they were made.
+
+Slow or hostile peers are bounded (docs/security.md): the first request and any frame once begun
+must be whole within `request_timeout`; a write the peer does not take within `write_timeout`
+closes the connection (so one that sends without reading cannot grow our buffers); a failed
+login is answered only after the delay the process's LoginThrottle decides.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import math
 import socket
 import ssl
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,11 +31,12 @@ from emulator.faults.handler import FaultyHandler
 from emulator.processes.base import Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.connection import ServerConnection
-from emulator.protocol.errors import IDLE_TIMEOUT, ErrorCode
+from emulator.protocol.errors import IDLE_TIMEOUT, LOGIN_FAILED, REQUEST_TIMEOUT, ErrorCode
 from emulator.protocol.framing import encode
 from emulator.protocol.messages import failed
 from emulator.runtime import faults
 from emulator.runtime.limits import Limits
+from emulator.runtime.logins import LoginThrottle
 from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import Endpoint
 
@@ -64,6 +71,7 @@ class Session:
         limits: Limits,
         tls: ssl.SSLContext | None = None,
         refuse: ErrorCode | None = None,
+        logins: LoginThrottle | None = None,
     ) -> None:
         self.raw = stream
         self.endpoint = endpoint
@@ -72,6 +80,7 @@ class Session:
         self.limits = limits
         self.tls = tls
         self.refuse = refuse
+        self.logins = logins or LoginThrottle(limits.logins)
         remote = stream.extra(SocketAttribute.remote_address)  # noqa: S610
         self.peer_host: str = str(remote[0]) if isinstance(remote, tuple) else remote
         self.peer_port: int = int(remote[1]) if isinstance(remote, tuple) else 0
@@ -84,6 +93,8 @@ class Session:
         self._close_reason: str | None = None
         self._peer_closed = False
         self._serving = False
+        #: Seconds to hold the next reply: the throttle's answer to a failed login.
+        self._hold = 0.0
         self.port: int = stream.extra(SocketAttribute.local_port)  # noqa: S610
         self._log = _log.bind(
             computer=endpoint.computer,
@@ -99,6 +110,12 @@ class Session:
 
     def _observe(self, op: str, error: str | None, seconds: float) -> None:
         self.context.metrics.request(self.endpoint, self.port, op, error, seconds)
+        if op != "open":
+            return
+        if error == LOGIN_FAILED.name:
+            self._hold = self.logins.failed(self.peer_host, time.monotonic())
+        elif error is None:
+            self.logins.succeeded(self.peer_host)
 
     def request_close(self, reason: str) -> None:
         """Send a `closing` event and close, as soon as the current write is done."""
@@ -191,19 +208,25 @@ class Session:
         self._wake.set()
 
     async def _read(self, connection: ServerConnection) -> None:
-        idle = self.limits.idle_timeout
+        idle = math.inf if self.limits.idle_timeout is None else self.limits.idle_timeout
+        patience = self.limits.request_timeout
+        #: When the awaited frame began (the connection's open, for the first request); None:
+        #: between frames, where only the idle timeout applies.
+        begun: float | None = anyio.current_time()
+        frames = connection.frames
         while not connection.should_close:
             data = b""
-            with anyio.move_on_after(math.inf if idle is None else idle) as timer:
+            due = math.inf if begun is None or patience is None else begun + patience
+            remaining = due - anyio.current_time()
+            wait, too_slow = min(idle, remaining), remaining <= idle
+            with anyio.move_on_after(wait) as timer:
                 try:
                     data = await self._stream.receive(READ_SIZE)
                 except _CLOSED:
                     data = b""
                 self._peer_closed = not data
             if timer.cancelled_caught:
-                async with self._lock:
-                    await self._send(encode(failed(None, IDLE_TIMEOUT, f"{idle} s")))
-                self._log.info("connection.idle_timeout", timeout=idle)
+                await self._timed_out(None if too_slow else idle)
                 break
             received: list[bytes] = []
             if not await faults.through(
@@ -219,9 +242,31 @@ class Session:
                 out = b"".join(
                     connection.receive_data(piece, self.context.clock.now()) for piece in received
                 )
+                if self._hold > 0:
+                    hold, self._hold = self._hold, 0.0
+                    self._log.warning("connection.login_delayed", delay=hold)
+                    await anyio.sleep(hold)
                 if out and not await self._send(out):
                     break
+            if connection.frames != frames:
+                frames = connection.frames
+                begun = anyio.current_time() if connection.buffered else None
+            elif begun is None and connection.buffered:
+                begun = anyio.current_time()
         self._done.set()
+
+    async def _timed_out(self, idle: float | None) -> None:
+        """Tell the peer which timeout ended it: idle (between requests) or a request too slow."""
+        if idle is not None:
+            error, detail, event = IDLE_TIMEOUT, f"{idle} s", "connection.idle_timeout"
+            timeout = idle
+        else:
+            timeout = self.limits.request_timeout or 0.0
+            error, event = REQUEST_TIMEOUT, "connection.request_timeout"
+            detail = f"send a whole request (JSON and newline) within {timeout} s"
+        async with self._lock:
+            await self._send(encode(failed(None, error, detail)))
+        self._log.info(event, timeout=timeout)
 
     async def _push(self, connection: ServerConnection) -> None:
         while not connection.should_close:
@@ -244,7 +289,7 @@ class Session:
                 self.link,
                 data,
                 "downstream",
-                self._stream.send,
+                self._write,
                 close=self.scope.cancel,
                 reset=self.abort,
             )
@@ -252,6 +297,15 @@ class Session:
             self._log.debug("connection.write_failed", reason=_reason(exc))
             self._done.set()
             return False
+
+    async def _write(self, data: bytes) -> None:
+        """One write, which the peer must take within `write_timeout` (its reading is our bound)."""
+        timeout = self.limits.write_timeout
+        with anyio.move_on_after(math.inf if timeout is None else timeout) as timer:
+            await self._stream.send(data)
+        if timer.cancelled_caught:
+            self._log.warning("connection.write_timeout", timeout=timeout, unsent=len(data))
+            raise anyio.BrokenResourceError("the peer took nothing within the write timeout")
 
     async def _linger(self) -> None:
         """Half-close, then drain the peer for a moment, so our last frame reaches it."""

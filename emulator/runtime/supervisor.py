@@ -31,6 +31,7 @@ from emulator.runtime.bind import bind_all
 from emulator.runtime.certs import CertificateAuthority
 from emulator.runtime.limits import Limits
 from emulator.runtime.listener import Backoff, Listener
+from emulator.runtime.logins import LoginThrottle
 from emulator.runtime.process import ProcessRuntime
 from emulator.runtime.scan import Closing, run_scans
 from emulator.runtime.tls import contexts_for
@@ -110,7 +111,9 @@ class Supervisor:
         for endpoint in self.endpoints:
             if endpoint.key not in self.processes:
                 endpoints = [e for e in self.endpoints if e.key == endpoint.key]
-                self.processes[endpoint.key] = ProcessRuntime(endpoints, self.context)
+                self.processes[endpoint.key] = ProcessRuntime(
+                    endpoints, self.context, LoginThrottle(self.limits.logins)
+                )
 
     # ---- what code can see ------------------------------------------------------------------
 
