@@ -383,8 +383,7 @@ class RuntimeManager:
     # ---- life ---------------------------------------------------------------------------------
 
     async def drive(self) -> None:
-        """Apply the initial faults, then run the scenario until cancelled."""
-        await self.apply_initial_faults()
+        """Run the scenario until cancelled (call apply_initial_faults first)."""
         await self.runner.run()
         await anyio.sleep_forever()
 

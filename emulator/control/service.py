@@ -72,5 +72,6 @@ async def run_beside(
             app = build_app(manager, settings.token)
             url = await tg.start(server.serve, app, sock, settings.token)
         manager.control_url = url
+        await manager.apply_initial_faults()
         tg.start_soon(manager.drive)
         task_status.started(url)

@@ -188,3 +188,31 @@ def test_make_clock() -> None:
     virtual = load_text(PLANT + '\n[scenario]\nclock = "virtual"\n').model
     assert isinstance(make_clock(virtual), VirtualClock)
     assert isinstance(make_clock(virtual, 2.0), ScaledClock)
+
+
+async def test_faults_active_from_the_start() -> None:
+    text = (
+        PLANT
+        + """
+[[faults]]
+name = "io2-down"
+kind = "down"
+process = "IO2"
+active = true
+
+[[faults]]
+name = "slow"
+kind = "latency"
+latency = 10.0
+active = true
+"""
+    )
+    plant, stop = await start_in_background(load_text(text), grace=0.1)
+    try:
+        assert str(plant.supervisor.process("IO2").state) == "stopped"
+        assert sorted(plant.manager.faults.active) == ["io2-down", "slow"]
+        assert not plant.healthy()
+        await plant.clear_fault("io2-down")
+        assert plant.healthy()
+    finally:
+        await stop()
