@@ -91,7 +91,6 @@ class Faults:
     seed: int = 0
     defined: dict[str, FaultSpec] = field(default_factory=dict)
     active: dict[str, FaultSpec] = field(default_factory=dict)
-    version: int = 0
     connections: dict[tuple[str, str, int, bool], int] = field(default_factory=dict)
 
     @classmethod
@@ -118,16 +117,13 @@ class Faults:
     def activate(self, name: str) -> FaultSpec:
         spec = self._find(name)
         self.active[name.casefold()] = spec
-        self.version += 1
         return spec
 
     def deactivate(self, name: str) -> FaultSpec:
         if name.casefold() not in self.active:
             self._find(name)
             raise FaultError(f"fault {name!r} is not active")
-        spec = self.active.pop(name.casefold())
-        self.version += 1
-        return spec
+        return self.active.pop(name.casefold())
 
     def clear(self) -> list[FaultSpec]:
         """Deactivate every fault; returns those that were active."""
