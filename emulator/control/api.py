@@ -226,8 +226,12 @@ OPERATIONS: tuple[Operation, ...] = (
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of OPERATIONS."""
+    (fault,), components = msgspec.json.schema_components(
+        [FaultSpec], ref_template="#/components/schemas/{name}"
+    )
     schemas: dict[str, Any] = {
-        "Fault": msgspec.json.schema(FaultSpec),
+        **components,
+        "Fault": fault,
         "TagValue": {
             "type": "object",
             "required": ["value"],

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import anyio
 import httpx
 import pytest
@@ -230,3 +232,11 @@ async def test_wait_for_an_event(plant: RunningPlant) -> None:
         with anyio.fail_after(5):
             event = await plant.events.wait_for("process.state", process="IO2", state="failed")
     assert event["reason"] == "crashed"
+
+
+async def test_every_openapi_reference_resolves(api: httpx.AsyncClient) -> None:
+    document = (await api.get("/openapi.json")).json()
+    text = str(document)
+    refs = set(re.findall(r"'\$ref': '#/components/schemas/([A-Za-z]+)'", text))
+    assert refs and refs <= set(document["components"]["schemas"])
+    assert "$defs" not in text
