@@ -1,7 +1,8 @@
 """`python -m bench.profile`: where the emulator's time goes per tag read, sampled with py-spy.
 
 Starts the demo plant on the server CPU, drives the closed loop (16 x 8) from the generator CPU,
-records the emulator with `py-spy record --format raw` meanwhile, and prints the functions with
+records the emulator with `py-spy record --format raw` meanwhile (pausing it for each sample:
+without that a third of the stacks come back cut short), and prints the functions with
 the most samples (self and inclusive) as a share of the samples and as microseconds per request
 (server CPU seconds / requests). Needs the `bench` extra (py-spy) and ptrace rights (root, or
 kernel.yama.ptrace_scope=0).
@@ -96,7 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "record",
                 *("--pid", str(emulator.server.pid), "--duration", str(args.duration)),
                 *("--rate", str(args.rate), "--format", "raw", "--output", str(raw)),
-                "--nonblocking",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
