@@ -90,7 +90,7 @@ def _reference(tag: Value, offset: Value | None, cluster: Value | None) -> str:
 def tag_read(ctx: CallContext, args: list[Value]) -> Value:
     offset = args[1] if len(args) > 1 else None
     cluster = args[2] if len(args) > 2 else None
-    return ctx.plant.read(_reference(args[0], offset, cluster)).value
+    return ctx.read(_reference(args[0], offset, cluster)).value
 
 
 @register(

@@ -23,8 +23,9 @@ from emulator.plant.format import plain
 from emulator.protocol.errors import INVALID_ARGUMENT, OUT_OF_RANGE, ProtocolError
 
 if TYPE_CHECKING:
-    from emulator.plant.state import Plant
+    from emulator.plant.state import Plant, Reading
     from emulator.processes.context import Context
+    from emulator.processes.references import References
 
 Value = int | float | str
 
@@ -42,6 +43,14 @@ class CallContext:
     user: User | None = None
     #: The runtime's shared context (None in pure tests): engines reach their state from it.
     context: Context | None = None
+    #: How the CtAPI session resolves tag references (alarm properties too); None: tags only.
+    references: References | None = None
+
+    def read(self, reference: str) -> Reading:
+        """A reference read as ctTagRead reads it on the caller's session."""
+        if self.references is not None:
+            return self.references.read(reference, self.now)
+        return self.plant.read(reference)
 
 
 Implementation = Callable[[CallContext, list[Value]], Value]

@@ -36,6 +36,8 @@ class ChangeFeed:
     def __init__(self) -> None:
         self._subscribers: dict[int, Callable[[], None]] = {}
         self._next = 0
+        #: Counts notifications: a reader that saw this number has seen every change since.
+        self.revision = 0
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Register `callback`; returns the function that unsubscribes it."""
@@ -49,6 +51,7 @@ class ChangeFeed:
         return unsubscribe
 
     def notify(self) -> None:
+        self.revision += 1
         for callback in list(self._subscribers.values()):
             callback()
 

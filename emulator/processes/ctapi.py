@@ -14,12 +14,13 @@ import structlog
 
 from emulator.cicode import BUILTINS, CallContext, Functions, run
 from emulator.plant.config import User
-from emulator.plant.state import Plant, Quality, Reading, plant_of
+from emulator.plant.state import Plant, plant_of
 from emulator.plant.users import authenticate
 from emulator.processes import ctapi_find
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
+from emulator.processes.references import References
 from emulator.processes.taglists import DEFAULT_POLL_PERIOD_MS, Failure, TagList, TagLists
 from emulator.protocol.ctapi_flags import (
     CT_OPEN_BATCH,
@@ -72,6 +73,8 @@ class CtapiProcess:
         self.users = users
         self.functions = functions
         self.context = context
+        #: What tag.read, tag lists and Cicode's TagRead resolve names with (alarm properties too).
+        self.references = References(plant, context)
 
     def connect(self, peer: Peer) -> CtapiHandler:
         return CtapiHandler(self, peer)
@@ -114,7 +117,7 @@ class CtapiHandler:
             return []
         replies = []
         for tag_list in self.lists.lists.values():
-            if tag_list.pending is not None and self.lists.ready(tag_list, self.plant, now):
+            if tag_list.pending is not None and self.lists.ready(tag_list, self.references, now):
                 replies.append(self._complete(tag_list, now))
         return replies
 
@@ -137,6 +140,10 @@ class CtapiHandler:
     def plant(self) -> Plant:
         return self.process.plant
 
+    @property
+    def references(self) -> References:
+        return self.process.references
+
     def _may_write(self, what: str) -> None:
         if self.read_only:
             raise ProtocolError(ACCESS_DENIED, f"{what}: the session is read-only")
@@ -152,7 +159,7 @@ class CtapiHandler:
 
     def _complete(self, tag_list: TagList, now: float) -> Message:
         rid, tag_list.pending = tag_list.pending, None
-        return ok(rid, failed=_failures(self.lists.commit(tag_list, self.plant, now)))
+        return ok(rid, failed=_failures(self.lists.commit(tag_list, self.references, now)))
 
     # --- requests -------------------------------------------------------------------------------
     def _open(self, rid: RequestId, request: Message, now: float) -> list[Message]:
@@ -187,20 +194,11 @@ class CtapiHandler:
         return [*replies, ok(rid)]
 
     def _tag_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        tag = field(request, "tag", str)
-        try:
-            reading = self.plant.read(tag)
-        except ProtocolError as exc:
-            return [ok(rid, value=ctapi_find.reading_fallback(self, tag, exc))]
+        reading = self.process.references.read(field(request, "tag", str), now)
         return [ok(rid, value=reading.value)]
 
     def _tag_read_ex(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        tag = field(request, "tag", str)
-        try:
-            reading = self.plant.read(tag)
-        except ProtocolError as exc:
-            value = ctapi_find.reading_fallback(self, tag, exc)
-            reading = Reading(value, Quality(), now, now, now)
+        reading = self.process.references.read(field(request, "tag", str), now)
         return [
             ok(
                 rid,
@@ -224,7 +222,7 @@ class CtapiHandler:
         field(request, "window", int, 0)
         field(request, "mode", int, 0)
         self._may_write("Cicode")
-        ctx = CallContext(self.plant, now, self.user, self.process.context)
+        ctx = CallContext(self.plant, now, self.user, self.process.context, self.process.references)
         result = run(command, ctx, self.process.functions)
         self._log.info("ctapi.cicode", user=self._user_name(), command=command[:200])
         return [ok(rid, result=result)]
@@ -252,9 +250,9 @@ class CtapiHandler:
         if tag_list.pending is not None:
             raise ProtocolError(LIST_BUSY, f"list {tag_list.id} has a read pending")
         if not wait:
-            return [ok(rid, failed=_failures(self.lists.commit(tag_list, self.plant, now)))]
+            return [ok(rid, failed=_failures(self.lists.commit(tag_list, self.references, now)))]
         tag_list.pending = rid
-        if self.lists.ready(tag_list, self.plant, now):
+        if self.lists.ready(tag_list, self.references, now):
             return [self._complete(tag_list, now)]
         return []
 

@@ -5,8 +5,7 @@
 the table. The records are taken once, at `find.first` (a snapshot, as a cursor over a result
 set), and every move returns the record it lands on, so `ctGetProperty` needs no request.
 Alarm and trend records come from the cluster's active server (emulator.processes.active);
-with none running the search fails with `server_unavailable`. Also: alarm properties
-(`ALARMTAG.On`, ...) readable with tag.read. Documented in docs/ctapi.md ("Find").
+with none running the search fails with `server_unavailable`. Documented in docs/ctapi.md ("Find").
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from emulator.plant import almquery, trnquery
-from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError, UnknownAlarmPropertyError
+from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError
 from emulator.plant.config import TagValue
 from emulator.processes import active
 from emulator.processes.base import Message
@@ -32,7 +31,6 @@ from emulator.protocol.errors import (
     INVALID_ARGUMENT,
     INVALID_HANDLE,
     NO_MORE_RECORDS,
-    TAG_NOT_FOUND,
     ProtocolError,
 )
 from emulator.protocol.messages import RequestId, ok
@@ -333,39 +331,4 @@ OPS: dict[str, Callable[..., list[Message]]] = {
 }
 
 
-# ---- alarm properties as tag elements ------------------------------------------------------
-
-
-def alarm_property(context: Context | None, reference: str) -> str | None:
-    """`ALARMTAG.Prop` (or `Cluster.ALARMTAG.Prop`) as text; None when it names no alarm.
-
-    Raises server_unavailable when the alarm's cluster has no alarm server running.
-    """
-    if context is None or "." not in reference:
-        return None
-    head, prop = reference.strip().rsplit(".", 1)
-    tag = head.rsplit(".", 1)[-1] if head.count(".") == 1 else head
-    try:
-        server = active.alarm_server_of(context, tag)
-    except UnknownAlarmError:
-        return None
-    try:
-        value = server.alarm_property(tag, prop)
-    except UnknownAlarmPropertyError as exc:
-        raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def reading_fallback(handler: CtapiHandler, reference: str, error: ProtocolError) -> str:
-    """A tag read that found no tag: an alarm property, or the original error."""
-    if error.error is not TAG_NOT_FOUND:
-        raise error
-    text = alarm_property(handler.process.context, reference)
-    if text is None:
-        raise error
-    return text
-
-
-__all__ = ["OPS", "Searches", "alarm_property", "parse_filter", "reading_fallback"]
+__all__ = ["OPS", "Searches", "parse_filter"]

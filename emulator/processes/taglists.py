@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from emulator.plant.state import Plant, Reading
+from emulator.plant.state import Reading
 from emulator.protocol.ctapi_flags import (
     CT_LIST_EVENT,
     CT_LIST_EVENT_NEW,
@@ -25,6 +26,9 @@ from emulator.protocol.errors import (
     ProtocolError,
 )
 from emulator.protocol.messages import RequestId
+
+if TYPE_CHECKING:
+    from emulator.processes.references import References
 
 LIST_MODES = int(CT_LIST_EVENT | CT_LIST_LIGHTWEIGHT_MODE)
 EVENT_MODES = int(CT_LIST_EVENT_NEW | CT_LIST_EVENT_STATUS)
@@ -88,7 +92,7 @@ class TagList:
     #: Handles with events not yet taken, oldest first, with what happened to each.
     events: dict[int, int] = field(default_factory=dict)
     last_read: float | None = None
-    #: The plant's revision at the last read: nothing can have changed while it is the same.
+    #: The references' revision at the last read: nothing changed while it is the same.
     revision: int = -1
     pending: RequestId | None = None
 
@@ -102,10 +106,12 @@ class TagList:
         return (self.last_read or 0.0) + self.poll_period
 
 
-def _sample(plant: Plant, tag: ListTag) -> Sample:
+def _sample(references: References, tag: ListTag, now: float) -> Sample:
+    """Read the tag as tag.read would (an alarm property too: emulator.processes.references)."""
     try:
-        reading = plant.read(tag.reference, suggest=False)
-        return Sample(reading, plant.read(tag.reference, raw=True, suggest=False).value)
+        reading = references.read(tag.reference, now, suggest=False)
+        raw = references.read(tag.reference, now, raw=True, suggest=False)
+        return Sample(reading, raw.value)
     except ProtocolError as exc:
         return Sample(error=exc)
 
@@ -195,14 +201,14 @@ class TagLists:
         self.tags[tag.handle] = tag
         return tag.handle
 
-    def read(self, list_id: int, plant: Plant, now: float) -> list[Failure]:
+    def read(self, list_id: int, references: References, now: float) -> list[Failure]:
         """Read every tag now; the handles that failed, with their error."""
-        return self.commit(self.get_list(list_id), plant, now)
+        return self.commit(self.get_list(list_id), references, now)
 
-    def commit(self, tag_list: TagList, plant: Plant, now: float) -> list[Failure]:
+    def commit(self, tag_list: TagList, references: References, now: float) -> list[Failure]:
         failed: list[Failure] = []
         for tag in tag_list.tags.values():
-            sample = _sample(plant, tag)
+            sample = _sample(references, tag, now)
             kinds = _event_kinds(tag, sample)
             if kinds & (_VALUE_CHANGED | CT_LIST_EVENT_NEW) and sample.reading:
                 tag.reported = sample.reading.number
@@ -212,16 +218,18 @@ class TagLists:
             if sample.error:
                 failed.append((tag.handle, sample.error.error))
         tag_list.last_read = now
-        tag_list.revision = plant.revision
+        tag_list.revision = references.revision
         return failed
 
-    def ready(self, tag_list: TagList, plant: Plant, now: float) -> bool:
+    def ready(self, tag_list: TagList, references: References, now: float) -> bool:
         """A waiting read may complete: the poll period passed and something worth it changed."""
         if tag_list.last_read is None:
             return True
-        if now < tag_list.due() or plant.revision == tag_list.revision:
+        if now < tag_list.due() or references.revision == tag_list.revision:
             return False
-        return any(_event_kinds(tag, _sample(plant, tag)) for tag in tag_list.tags.values())
+        return any(
+            _event_kinds(tag, _sample(references, tag, now)) for tag in tag_list.tags.values()
+        )
 
     def data(self, handle: int, *, raw: bool | None = None, item: str = "value") -> str:
         tag = self.get_tag(handle)

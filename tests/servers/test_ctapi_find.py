@@ -106,3 +106,41 @@ async def test_alarm_properties_read_as_tag_elements_and_cicode_acknowledges() -
             wrong["error"]["name"] == "invalid_argument" and ".OnTime" in wrong["error"]["message"]
         )
         assert (await c.call("tag.read", tag="NOPE.On"))["error"]["name"] == "tag_not_found"
+
+
+async def test_tag_lists_and_cicode_resolve_alarm_properties_as_tag_read_does() -> None:
+    async with plantwide() as w:
+        c = await w.ctapi("PC-B")
+        tag_list = (await c.ok("list.new", mode=1))["list"]  # CT_LIST_EVENT
+        on = (await c.ok("list.add", list=tag_list, tag="FAULT_ALM.On"))["handle"]
+        state = (await c.ok("list.add", list=tag_list, tag="C1.FAULT_ALM.State"))["handle"]
+        colour = (await c.ok("list.add", list=tag_list, tag="FAULT_ALM.Colour"))["handle"]
+        first = await c.ok("list.read", list=tag_list)
+        assert [f["handle"] for f in first["failed"]] == [colour]  # the error shows at read
+        assert (await c.ok("list.data", handle=on))["value"] == "0"
+        bad = await c.call("list.data", handle=colour)
+        assert bad["error"]["name"] == "invalid_argument" and ".OnTime" in bad["error"]["message"]
+        while (await c.ok("list.event", list=tag_list, mode=1))["handle"] is not None:
+            pass  # the NEW events of the first read
+        pending = await c.ok("list.read", list=tag_list)  # nothing moved: no events
+        assert pending["failed"] and (await c.ok("list.event", list=tag_list))["handle"] is None
+        w.set("FAULT", True)
+        w.advance(1.0)  # past the list's poll period (500 ms) on the virtual clock
+        # A waiting read completes on the alarm's change (no tag of the list moved).
+        await c.ok("list.read", list=tag_list, wait=True)
+        assert (await c.ok("list.data", handle=on))["value"] == "1"
+        assert (await c.ok("list.data", handle=state))["value"] == "ON unacknowledged"
+        changed = {(await c.ok("list.event", list=tag_list))["handle"] for _ in range(2)}
+        assert changed == {on, state}
+        read = await c.ok("cicode", command='TagRead("FAULT_ALM.Ack")')
+        assert read["result"] == "0"
+        await c.ok("cicode", command='AlarmAckTag("FAULT_ALM")')
+        w.advance(1.0)
+        await c.ok("list.read", list=tag_list, wait=True)
+        assert (await c.ok("list.data", handle=state))["value"] == "ON acknowledged"
+        await w.sup.crash("ALARM1")
+        await w.sup.crash("ALARM2")
+        down = await c.ok("list.read", list=tag_list)
+        assert {f["handle"] for f in down["failed"]} == {on, state, colour}
+        com = await c.call("list.data", handle=on)
+        assert com["error"]["name"] == "server_unavailable"
