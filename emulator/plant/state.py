@@ -488,9 +488,5 @@ def _initial(spec: TagSpec, initial: TagValue | None) -> TagValue:
 
 
 def plant_of(context: Context) -> Plant:
-    """The one Plant of a runtime, made on first use from its topology and change feed."""
-    plant = getattr(context, "_plant", None)
-    if not isinstance(plant, Plant):
-        plant = Plant(context.topology, changes=context.changes, now=context.clock.now())
-        setattr(context, "_plant", plant)  # noqa: B010 -- Context has no field for it yet
-    return plant
+    """The one Plant of a runtime (`Context.plant`, built with the context)."""
+    return context.plant

@@ -25,7 +25,6 @@ from emulator.plant.alarms import (
 )
 from emulator.plant.config import Alarm
 from emulator.plant.readers import cicode_expressions, plant_values
-from emulator.plant.state import plant_of
 from emulator.plant.storage import Store
 from emulator.ports import ProcessType
 from emulator.processes.base import Message, Peer
@@ -105,7 +104,7 @@ class AlarmProcess:
     def __init__(self, endpoint: Endpoint, context: Context) -> None:
         self.endpoint = endpoint
         self.context = context
-        plant = plant_of(context)
+        plant = context.plant
         clusters = cluster_names(context)
         self.configured: list[Alarm] = [
             a

@@ -10,7 +10,7 @@ from pathlib import Path
 from emulator.control.metrics import Metrics
 from emulator.faults.registry import Faults
 from emulator.plant.clock import Clock, SystemClock
-from emulator.plant.state import ChangeFeed
+from emulator.plant.state import ChangeFeed, Plant
 from emulator.ports import ProcessType
 from emulator.topology.model import Topology
 
@@ -65,3 +65,8 @@ class Context:
     metrics: Metrics = field(default_factory=Metrics)
     #: Seconds each computer's time server is off the plant clock (the shift_clock event).
     time_offsets: dict[str, float] = field(default_factory=dict)
+    #: The one Plant of the runtime (every tag's live value), built from the topology at once.
+    plant: Plant = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())

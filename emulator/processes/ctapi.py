@@ -14,7 +14,7 @@ import structlog
 
 from emulator.cicode import BUILTINS, CallContext, Functions, run
 from emulator.plant.config import User
-from emulator.plant.state import Plant, plant_of
+from emulator.plant.state import Plant
 from emulator.plant.users import authenticate
 from emulator.processes import ctapi_find
 from emulator.processes.base import Message, Peer
@@ -82,7 +82,7 @@ class CtapiProcess:
 
 def create(endpoint: Endpoint, context: Context) -> CtapiProcess:
     """The factory the runtime registers for ProcessType.CTAPI (one per computer, both ports)."""
-    return CtapiProcess(plant_of(context), context.topology.users, context=context)
+    return CtapiProcess(context.plant, context.topology.users, context=context)
 
 
 class CtapiHandler:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.plant.state import Plant, Reading, TagState, plant_of
+from emulator.plant.state import Plant, Reading, TagState
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.serving import Requests, user_of
@@ -46,7 +46,7 @@ class IoProcess:
     def __init__(self, endpoint: Endpoint, context: Context) -> None:
         self.endpoint = endpoint
         self.context = context
-        self.plant = plant_of(context)
+        self.plant = context.plant
         self.tags = owned_tags(context, endpoint, self.plant)
 
     def connect(self, peer: Peer) -> IoHandler:

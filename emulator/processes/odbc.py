@@ -14,7 +14,6 @@ from typing import Any
 
 import structlog
 
-from emulator.plant.state import plant_of
 from emulator.processes.active import alarm_clusters
 from emulator.processes.alarm import AlarmProcess
 from emulator.processes.base import Message, Peer
@@ -63,7 +62,7 @@ class OdbcProcess:
         """A fresh in-memory copy of the plant's tags and alarms, open for reading only."""
         db = sqlite3.connect(":memory:")
         db.executescript(_SCHEMA)
-        plant = plant_of(self.context)
+        plant = self.context.plant
         db.executemany(
             "INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_tag_row(plant, s.spec.name) for s in plant.tags],

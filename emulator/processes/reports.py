@@ -15,7 +15,6 @@ import structlog
 
 from emulator.plant.readers import plant_values
 from emulator.plant.reports import ReportRun, ReportServer
-from emulator.plant.state import plant_of
 from emulator.ports import ProcessType
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
@@ -51,7 +50,7 @@ class ReportsProcess:
         ]
         self.reports = ReportServer(
             mine,
-            plant_values(plant_of(context)),
+            plant_values(context.plant),
             start=context.clock.now(),
             server=endpoint.process,
         )

@@ -13,7 +13,6 @@ import structlog
 
 from emulator.plant import trnquery
 from emulator.plant.readers import plant_values
-from emulator.plant.state import plant_of
 from emulator.plant.trends import TrendSample, TrendServer
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
@@ -47,7 +46,7 @@ class TrendsProcess:
         ]
         self.store = history_store(context, endpoint)
         self.trends = TrendServer(
-            mine, plant_values(plant_of(context)), self.store, server=endpoint.process
+            mine, plant_values(context.plant), self.store, server=endpoint.process
         )
         self.pairs = pairs_of(context)
         self.pairs.join(self)
