@@ -26,6 +26,8 @@ from emulator.plant.config import Report, TagValue
 log = structlog.get_logger(__name__)
 
 ValueReader = Callable[[str], TagValue | None]
+#: Told of every run this server makes (the reports process mirrors it to its peer).
+RunHook = Callable[["ReportRun"], None]
 Reason = Literal["schedule", "trigger", "demand"]
 
 DAY = 86_400.0
@@ -142,10 +144,12 @@ class ReportServer:
         start: float | None = None,
         server: str = "",
         keep: int = KEEP_RUNS,
+        on_run: RunHook | None = None,
     ) -> None:
         """`start`: when the server started; grid times at or before it do not run."""
         self._values = values
         self._server = server
+        self._on_run = on_run
         self._runs: deque[ReportRun] = deque(maxlen=max(keep, 1))
         self._number = 0
         self._reports: dict[str, _Scheduled] = {}
@@ -197,6 +201,24 @@ class ReportServer:
     def get_run(self, number: int) -> ReportRun | None:
         return next((r for r in self._runs if r.number == number), None)
 
+    def adopt(self, run: ReportRun) -> bool:
+        """Take a run the peer of a redundant pair made: listed here under its number, and its
+        grid time (or trigger edge) counted as done, so a takeover does not run it again.
+        False when this server already has it."""
+        if self.get_run(run.number) is not None:
+            return False
+        self._runs.append(run)
+        self._number = max(self._number, run.number)
+        entry = self._reports.get(run.report.casefold())
+        if entry is not None:
+            if run.scheduled is not None and (
+                entry.last_slot is None or run.scheduled > entry.last_slot
+            ):
+                entry.last_slot = run.scheduled
+            if run.reason == "trigger":
+                entry.trigger_was = True
+        return True
+
     def _reasons(
         self, entry: _Scheduled, now: float, *, peek: bool
     ) -> list[tuple[Reason, float | None]]:
@@ -239,6 +261,8 @@ class ReportServer:
             problems=problems,
         )
         self._runs.append(run)
+        if self._on_run is not None:
+            self._on_run(run)
         log.info(
             "report ran",
             server=self._server,

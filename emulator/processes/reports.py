@@ -2,8 +2,10 @@
 
 Only the server a client of the cluster would use (the primary first; reference section 3,
 emulator.processes.redundancy.choose) runs scheduled and triggered reports, so a pair does not
-write every report twice; either runs a report on demand. Requests: docs/protocol.md
-("Reports server").
+write every report twice; either runs a report on demand. Every run is mirrored at once to the
+running peer (as alarm events are), and a server that starts while its peer runs copies the
+peer's runs: so both list the same runs, and a standby that takes over does not run the newest
+slot again. Requests: docs/protocol.md ("Reports server").
 """
 
 from __future__ import annotations
@@ -53,9 +55,27 @@ class ReportsProcess:
             plant_values(context.plant),
             start=context.clock.now(),
             server=endpoint.process,
+            on_run=self._ran,
         )
         self.pairs = pairs_of(context)
         self.pairs.join(self)
+        for peer in self.pairs.peers(self, ReportsProcess):
+            self.synchronise(peer)
+
+    def synchronise(self, peer: ReportsProcess) -> None:
+        """Copy the runs of a running peer (a returning server, a new standby)."""
+        added = sum(self.reports.adopt(run) for run in peer.reports.runs())
+        _log.info(
+            "report.synchronised",
+            server=self.endpoint.process,
+            peer=peer.endpoint.process,
+            runs_added=added,
+        )
+
+    def _ran(self, run: ReportRun) -> None:
+        """Every run this engine makes (scheduled, triggered, on demand): to the running peer."""
+        for peer in self.pairs.peers(self, ReportsProcess):
+            peer.reports.adopt(run)
 
     @property
     def active(self) -> bool:

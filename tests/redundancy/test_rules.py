@@ -134,6 +134,31 @@ async def test_clients_of_trends_follow_failover_within_a_bounded_time() -> None
         assert rows["TREND2"]["role"] == "active"
 
 
+async def test_report_runs_are_mirrored_so_a_standby_taking_over_does_not_run_them_again() -> None:
+    async with plantwide() as w:
+        primary, standby = w.engine("REPORT1"), w.engine("REPORT2")
+        w.advance(3600.0)
+        await w.until(lambda: bool(primary.reports.runs()))
+        assert [(r.number, r.reason) for r in standby.reports.runs()] == [(1, "schedule")]
+        await w.sup.crash("REPORT1")
+        assert standby.active
+        standby.scan(w.clock.now())  # the plant scan on takeover, within the same hour
+        assert len(standby.reports.runs()) == 1  # the slot the primary ran is not run again
+        w.advance(3600.0)
+        await w.until(lambda: len(standby.reports.runs()) == 2)
+        assert [(r.number, r.reason) for r in standby.reports.runs()] == [
+            (1, "schedule"),
+            (2, "schedule"),
+        ]
+        await w.sup.start("REPORT1")  # returns with no runs of its own: copies its peer's
+        returned = w.engine("REPORT1")
+        assert [r.number for r in returned.reports.runs()] == [1, 2]
+        assert standby.active and not returned.active  # equal priorities: clients stay
+        r1 = await w.client("REPORT1")
+        run = (await r1.ok("report.run", report="HOURLY"))["run"]  # on demand, either server
+        assert run["number"] == 3 and standby.reports.get_run(3) is not None
+
+
 def test_the_client_rule_primary_first_then_sticky_unless_the_primary_is_preferred() -> None:
     def pair(p_run: bool, s_run: bool, p_pri: int = 1, s_pri: int = 1) -> list[Candidate]:
         return [Candidate("P", True, p_pri, p_run), Candidate("S", False, s_pri, s_run)]
