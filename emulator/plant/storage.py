@@ -10,6 +10,7 @@ Documented in docs/plant.md ("Persistence").
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -57,6 +58,15 @@ CREATE TABLE IF NOT EXISTS trend_samples (
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def _private(path: Path) -> None:
+    """The database's missing folders 0700 and the file 0600: the alarm log names who
+    acknowledged what (docs/security.md)."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 class Store:
     """The SQLite history of one server process."""
 
@@ -76,7 +86,7 @@ class Store:
             return cls.memory()
         path = Path(state_dir) / f"{_SAFE_NAME.sub('_', name)}.sqlite3"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private(path)
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")

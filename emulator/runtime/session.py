@@ -7,8 +7,8 @@ never interleave and replies keep the order in which they were made.
 
 Slow or hostile peers are bounded (docs/security.md): the first request and any frame once begun
 must be whole within `request_timeout`; a write the peer does not take within `write_timeout`
-closes the connection (so one that sends without reading cannot grow our buffers); a failed
-login is answered only after the delay the process's LoginThrottle decides.
+closes the connection (so one that sends without reading cannot grow our buffers); a login is
+answered only when the process's LoginThrottle says its peer host's turn has come.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Session:
         self._close_reason: str | None = None
         self._peer_closed = False
         self._serving = False
-        #: Seconds to hold the next reply: the throttle's answer to a failed login.
+        #: Seconds to hold the next reply: the login throttle's turn for this peer host.
         self._hold = 0.0
         self.port: int = stream.extra(SocketAttribute.local_port)  # noqa: S610
         self._log = _log.bind(
@@ -110,12 +110,9 @@ class Session:
 
     def _observe(self, op: str, error: str | None, seconds: float) -> None:
         self.context.metrics.request(self.endpoint, self.port, op, error, seconds)
-        if op != "open":
-            return
-        if error == LOGIN_FAILED.name:
-            self._hold = self.logins.failed(self.peer_host, time.monotonic())
-        elif error is None:
-            self.logins.succeeded(self.peer_host)
+        if op == "open" and error in (None, LOGIN_FAILED.name):
+            failed = error is not None
+            self._hold = self.logins.answer(self.peer_host, time.monotonic(), failed=failed)
 
     def request_close(self, reason: str) -> None:
         """Send a `closing` event and close, as soon as the current write is done."""

@@ -1,0 +1,282 @@
+"""Nobody gets in who should not (docs/security.md, "Nobody gets in"): open before anything,
+one answer for every bad login, failed logins slowed down per peer host, read-only sessions
+that never write, TLS only and TLS 1.2 at least on 3073, no secret in a log, private files."""
+
+from __future__ import annotations
+
+import ssl
+import stat
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from anyio.abc import SocketAttribute
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emulator.control.manager import ControlError
+from emulator.control.server import check_bind
+from emulator.plant.storage import Store
+from emulator.protocol.ctapi_flags import CT_OPEN_READ_ONLY
+from emulator.runtime.certs import CertificateAuthority
+from emulator.runtime.limits import Limits
+from emulator.runtime.logins import LoginPolicy, LoginThrottle
+from emulator.runtime.supervisor import Supervisor
+from emulator.topology.load import load_demo, load_text
+from emulator.topology.plan import is_loopback, plan
+from tests.hardening.helpers import TIMEOUT, Client, connect, demo, kinds, logged
+
+WRONG = "hunter2-not-the-password"
+
+
+async def test_nothing_but_open_before_a_successful_open_on_both_ports(state_dir: Path) -> None:
+    async with demo(state_dir) as sup:
+        for kind in ("ctapi", "ctapi-tls"):
+            client = await connect(sup, kinds(sup)[kind])
+            hello = await client.request("ping")
+            assert hello["ok"]
+            ops = [op for op in (await _hello(sup, kind))["requests"] if op not in ("ping", "open")]
+            assert len(ops) > 15
+            for op in ops:
+                reply = await client.request(op, tag="PUMP1_SPEED", value="1", list=1, handle=1)
+                assert reply["error"]["name"] == "not_connected", (kind, op, reply)
+            assert (await client.request("open", user="engineer", password=WRONG))["ok"] is False
+            assert (await client.request("tag.read", tag="PUMP1_SPEED"))["error"][
+                "name"
+            ] == "not_connected"
+            assert (await client.request("open", user="engineer", password="control"))["ok"]
+            assert (await client.request("tag.read", tag="PUMP1_SPEED"))["ok"]
+            await client.aclose()
+
+
+async def _hello(sup: Supervisor, kind: str) -> dict[str, Any]:
+    client = await connect(sup, kinds(sup)[kind], hello=False)
+    frame = await client.frame()
+    await client.aclose()
+    return frame
+
+
+async def test_a_bad_login_gets_one_answer_whether_or_not_the_user_exists(
+    state_dir: Path,
+) -> None:
+    async with demo(state_dir) as sup:
+        client = await connect(sup, kinds(sup)["ctapi"])
+        answers = []
+        with logged() as events:
+            for user, password in (
+                ("engineer", WRONG),
+                ("nobody-at-all", WRONG),
+                ("engineer", ""),
+                ("ENGINEER", "CONTROL"),
+                ("engineer", "control "),
+            ):
+                reply = await client.request("open", user=user, password=password)
+                assert reply["ok"] is False
+                answers.append(reply["error"])
+        assert all(a == answers[0] for a in answers)
+        assert answers[0]["name"] == "login_failed"
+        assert answers[0]["code"] == 0x10000000 + 274
+        failed = [e for e in events if e["event"] == "ctapi.login_failed"]
+        assert len(failed) == 5
+        assert WRONG not in repr(events) and "CONTROL" not in repr(events)
+        await client.aclose()
+
+
+async def test_repeated_failed_logins_from_one_host_are_slowed_down(state_dir: Path) -> None:
+    """Lower bounds only: a loaded machine can make a reply late, never early."""
+    policy = LoginPolicy(free=2, delay=0.2, maximum=0.8)
+    async with demo(state_dir, limits=Limits(logins=policy)) as sup:
+        attacker = await connect(sup, kinds(sup)["ctapi"])
+        spent = []
+        for _ in range(4):
+            started = time.monotonic()
+            assert not (await attacker.request("open", user="engineer", password=WRONG))["ok"]
+            spent.append(time.monotonic() - started)
+        # The third failure pushed the fourth answer out by 0.2 s, the fourth the next by 0.4 s:
+        # even the right password, on another connection and the other port, waits its turn.
+        assert spent[3] >= 0.2 - 0.02, spent
+        started = time.monotonic()
+        other = await connect(sup, kinds(sup)["ctapi-tls"])
+        assert (await other.request("open", user="engineer", password="control"))["ok"]
+        assert time.monotonic() - started >= 0.4 - 0.02
+        logins = sup.process("CtAPI", "SCADA-A").logins
+        host = attacker.stream.extra(SocketAttribute.local_address)[0]
+        assert logins.failures(host, time.monotonic()) == 4
+        assert logins.failures("127.0.0.99", time.monotonic()) == 0
+        await attacker.aclose()
+        await other.aclose()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["10.0.0.1", "10.0.0.2"]), st.booleans(), st.floats(0, 5)),
+        max_size=30,
+    )
+)
+def test_the_throttle_never_answers_a_host_early_and_forgets_others(
+    logins: list[tuple[str, bool, float]],
+) -> None:
+    policy = LoginPolicy(free=2, delay=0.5, maximum=4.0, forget=60.0, hosts=1)
+    throttle = LoginThrottle(policy)
+    now = 0.0
+    answered: dict[str, float] = {}
+    failures: dict[str, int] = {}
+    for host, failed, step in logins:
+        now += step
+        wait = throttle.answer(host, now, failed=failed)
+        assert 0 <= wait <= policy.maximum * len(logins)
+        if host in answered and failures.get(host, 0) > policy.free:
+            assert now + wait >= answered[host]  # one answer at a time, in turn
+        answered[host] = now + wait
+        if failed:
+            failures[host] = throttle.failures(host, now)
+            assert failures[host] >= 1
+    assert len(throttle._hosts) <= policy.hosts
+
+
+def test_the_delay_grows_and_is_capped() -> None:
+    policy = LoginPolicy(free=3, delay=0.5, maximum=8.0)
+    assert [policy.delay_after(n) for n in range(1, 10)] == [
+        0.0, 0.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0,
+    ]  # fmt: skip
+    assert policy.delay_after(10**6) == 8.0
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "mode"),
+    [("operator", "view", 0), ("engineer", "control", int(CT_OPEN_READ_ONLY))],
+)
+async def test_read_only_never_writes_nor_runs_cicode_on_any_path_or_port(
+    state_dir: Path, user: str, password: str, mode: int
+) -> None:
+    async with demo(state_dir) as sup:
+        for kind in ("ctapi", "ctapi-tls"):
+            client = await connect(sup, kinds(sup)[kind])
+            assert (await client.request("open", user=user, password=password, mode=mode))[
+                "read_only"
+            ]
+            before = (await client.request("tag.read", tag="PUMP1_CMD"))["value"]
+            attempts: list[dict[str, Any]] = [
+                {"op": "tag.write", "tag": "PUMP1_CMD", "value": "0"},
+                {"op": "cicode", "command": 'TagWrite("PUMP1_CMD", 0)'},
+                {"op": "cicode", "command": "PUMP1_CMD = 0"},
+                {"op": "cicode", "command": "Version(3)"},
+                {"op": "cicode", "command": 'AlarmAckTag("PUMP1_FAULT")'},
+            ]
+            list_id = (await client.request("list.new"))["list"]
+            handle = (await client.request("list.add", list=list_id, tag="PUMP1_CMD"))["handle"]
+            attempts.append({"op": "list.write", "handle": handle, "value": "0"})
+            for attempt in attempts:
+                reply = await client.request(**attempt)
+                assert reply["error"]["name"] == "access_denied", (kind, attempt, reply)
+            assert (await client.request("tag.read", tag="PUMP1_CMD"))["value"] == before
+            await client.aclose()
+
+
+async def test_encrypted_mode_has_no_plaintext_ctapi_port(state_dir: Path) -> None:
+    text = """
+[[computers]]
+name = "SAFE"
+ctapi = "encrypted"
+[[network_addresses]]
+name = "SAFE_NET"
+computer = "SAFE"
+address = "127.0.81.2"
+"""
+    loaded = load_text(text, "<encrypted>")
+    limits = Limits(handshake_timeout=0.3)
+    async with Supervisor(loaded, ephemeral=True, state_dir=state_dir, limits=limits) as sup:
+        ctapi = [item for item in sup.listeners if item.endpoint.type == "ctapi"]
+        assert ctapi and all(item.endpoint.tls for item in ctapi)
+        for item in ctapi:
+            for data in (b'{"id":1,"op":"open","user":"engineer","password":"x"}\n', b"\n"):
+                raw = await Client.connect(item.endpoint.address, item.port)
+                await raw.stream.send(data)
+                assert await raw.rest() == b""
+        with pytest.raises(OSError):
+            await anyio.connect_tcp("127.0.81.2", 2073)
+
+
+def _old_tls_context(ca: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(ca)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # deprecated is the point
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.maximum_version = ssl.TLSVersion.TLSv1_1
+    context.set_ciphers("DEFAULT@SECLEVEL=0")
+    return context
+
+
+async def test_tls_below_1_2_is_refused(state_dir: Path) -> None:
+    async with demo(state_dir) as sup:
+        tls = kinds(sup)["ctapi-tls"]
+        assert sup.ca_certificate is not None
+        try:
+            context = _old_tls_context(sup.ca_certificate)
+        except (ssl.SSLError, ValueError) as exc:
+            pytest.skip(f"this OpenSSL cannot make a TLS 1.0/1.1 client: {exc}")
+        with logged() as events:
+            with pytest.raises((ssl.SSLError, anyio.BrokenResourceError, OSError)):
+                with anyio.fail_after(TIMEOUT):
+                    await anyio.connect_tcp(
+                        tls.endpoint.address, tls.port, tls=True, ssl_context=context,
+                        tls_hostname="SCADA-A",
+                    )  # fmt: skip
+            with anyio.fail_after(TIMEOUT):
+                while not any(e["event"] == "connection.tls_failed" for e in events):
+                    good = await connect(sup, tls)  # a round trip lets the server log
+                    await good.aclose()
+        refused = [e for e in events if e["event"] == "connection.tls_failed"]
+        reason = str(refused[0]["reason"]).lower()
+        if "version" not in reason and "protocol" not in reason:
+            pytest.skip(f"the client gave up before offering TLS 1.0/1.1 ({reason})")
+        modern = await connect(sup, tls)
+        assert (await modern.request("ping"))["ok"]
+        await modern.aclose()
+
+
+def test_the_alarm_database_only_ever_listens_on_loopback() -> None:
+    """Reference §1: 5482 needs no external access. Also: tests/runtime/test_supervisor.py
+    ::test_the_alarm_database_is_never_on_a_non_loopback_address (the bind refuses) and
+    tests/servers/test_computer_processes.py::test_alarm_database_serves_its_computer_only."""
+    text = load_demo().model
+    endpoints = [e for e in plan(text) if str(e.type) == "alarm_db"]
+    assert endpoints and all(is_loopback(e.address) for e in endpoints)
+
+
+def test_the_control_api_needs_a_token_off_loopback() -> None:
+    for host in ("0.0.0.0", "::", "192.0.2.7"):
+        with pytest.raises(ControlError, match="token"):
+            check_bind(host, None)
+        check_bind(host, "a-token")
+    check_bind("127.0.0.1", None)
+    check_bind("localhost", None)
+
+
+def test_private_keys_are_0600_and_their_directories_0700(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    ca = CertificateAuthority(state).ensure()
+    ca.server_certificate("SCADA-A", ["127.0.10.1"])
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for sub in ("ca", "certs"):
+        assert stat.S_IMODE((state / sub).stat().st_mode) == 0o700
+    keys = list(state.rglob("*.key"))
+    assert len(keys) == 2
+    for key in keys:
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_history_is_private_too(tmp_path: Path) -> None:
+    """The alarm log names who acknowledged what: its folders 0700, its database 0600."""
+    state = tmp_path / "state"
+    store = Store.open(state / "history" / "Demo", "ALARM1")
+    store.close()
+    for folder in (state, state / "history", state / "history" / "Demo"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    for database in (state / "history" / "Demo").iterdir():
+        assert stat.S_IMODE(database.stat().st_mode) & 0o077 == 0, database
