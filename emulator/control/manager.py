@@ -24,6 +24,7 @@ from emulator.plant.config import TagValue
 from emulator.plant.reports import ReportServer
 from emulator.plant.state import Plant, plant_of
 from emulator.plant.tags import TagValueError
+from emulator.processes.active import alarm_clusters, alarm_server, alarm_server_of
 from emulator.processes.context import ProcessState
 from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
 from emulator.runtime.bind import BindError
@@ -346,8 +347,21 @@ class RuntimeManager:
                 return engine
         raise ControlError(f"no running {kind} server process in this runtime", 409)
 
+    def _alarm_main(self, tag: str | None = None) -> AlarmServer:
+        """The alarm main's engine, as CtAPI finds it (emulator.processes.active): of the
+        alarm `tag`'s cluster, else of the first cluster with alarms."""
+        clusters = alarm_clusters(self.context)
+        try:
+            if tag is not None:
+                return alarm_server_of(self.context, tag)
+            return alarm_server(self.context, clusters[0] if clusters else None)
+        except AlarmError as exc:
+            raise ControlError(str(exc), 404) from None
+        except ProtocolError:
+            raise ControlError("no running alarm server process in this runtime", 409) from None
+
     def alarms(self) -> list[dict[str, Any]]:
-        server: AlarmServer = self._engine("alarm", "alarms", AlarmServer)
+        server = self._alarm_main()
         return [
             {
                 "tag": config.tag,
@@ -360,7 +374,7 @@ class RuntimeManager:
         ]
 
     def acknowledge(self, name: str) -> dict[str, Any]:
-        server: AlarmServer = self._engine("alarm", "alarms", AlarmServer)
+        server = self._alarm_main(name)
         try:
             server.acknowledge(name, "control", self.context.clock.now())
             status = server.status(name)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from emulator.control.manager import ControlError, RuntimeManager
 from emulator.processes.alarm import AlarmProcess
 from emulator.processes.redundancy import Candidate, choose
 from tests.servers.helpers import Plantwide, plantwide
@@ -157,6 +159,24 @@ async def test_report_runs_are_mirrored_so_a_standby_taking_over_does_not_run_th
         r1 = await w.client("REPORT1")
         run = (await r1.ok("report.run", report="HOURLY"))["run"]  # on demand, either server
         assert run["number"] == 3 and standby.reports.get_run(3) is not None
+
+
+async def test_the_control_api_acts_on_the_alarm_main_as_ctapi_does() -> None:
+    async with plantwide(p1=5, p2=2) as w:  # the standby has the better priority: it is main
+        await w.until(lambda: role(w, "ALARM2") == "main")
+        manager = RuntimeManager(w.sup)
+        assert manager._alarm_main() is w.engine("ALARM2").alarms
+        await fault_on(w)
+        assert manager.acknowledge("FAULT_ALM")["state"] == "ON acknowledged"
+        assert [e.kind for e in w.engine("ALARM2").alarms.events()] == ["on", "ack"]
+        with pytest.raises(ControlError) as unknown:
+            manager.acknowledge("NOPE")
+        assert unknown.value.status == 404
+        await w.sup.crash("ALARM1")
+        await w.sup.crash("ALARM2")
+        with pytest.raises(ControlError) as gone:
+            manager.alarms()
+        assert gone.value.status == 409
 
 
 def test_the_client_rule_primary_first_then_sticky_unless_the_primary_is_preferred() -> None:
