@@ -15,6 +15,7 @@ const AMOUNTS = {
   error_reply: ["error", "Error name", String],
 };
 const TYPE_ORDER = ["alarm", "trends", "reports", "io"];
+const FLASH = [{ backgroundColor: "#fff3b0" }, { backgroundColor: "transparent" }];
 
 const view = {
   layout: null,
@@ -223,10 +224,8 @@ function fillTag(entry, tag, flash) {
   entry.quality.textContent = tag.quality;
   entry.quality.className = `quality q-${tag.quality}`;
   entry.time.textContent = timeOf(tag.time);
-  if (flash) {
-    entry.value.classList.remove("changed");
-    void entry.value.offsetWidth; // restart the animation
-    entry.value.classList.add("changed");
+  if (flash && !entry.row.hidden) {
+    entry.value.animate(FLASH, { duration: 800, easing: "ease-out" }); // no layout to restart
   }
 }
 
