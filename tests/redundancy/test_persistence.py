@@ -3,48 +3,14 @@ about a second of trend samples, and the acknowledgement holds after the restart
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import anyio
-import pytest
 
-from tests.servers.helpers import TIMEOUT, Client, plant_text
-
-
-def start(topology: Path, state: Path, ready: Path) -> tuple[subprocess.Popen[bytes], Any]:
-    ready.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            "run",
-            str(topology),
-            "--ephemeral",
-            "--no-control",
-            "--ready-file",
-            str(ready),
-            "--state-dir",
-            str(state),
-            "--log-format",
-            "json",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 3 * TIMEOUT
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("scada-emu run did not get ready")
-        time.sleep(0.02)
-    return proc, json.loads(ready.read_text())
+from tests.servers.helpers import TIMEOUT, Client, plant_text, scada_emu_run
 
 
 async def ctapi(content: dict[str, Any]) -> Client:
@@ -74,7 +40,7 @@ async def test_kill_9_loses_no_acknowledged_event_and_at_most_a_second_of_sample
     topology, state, ready = tmp_path / "plant.toml", tmp_path / "state", tmp_path / "ready.json"
     topology.write_text(plant_text())
     history = state / "history" / "Plant_SCADA_project"
-    proc, content = start(topology, state, ready)
+    proc, content = scada_emu_run(topology, state, ready)
     try:
         client = await ctapi(content)
         await client.ok("tag.write", tag="FAULT", value="1")
@@ -93,7 +59,7 @@ async def test_kill_9_loses_no_acknowledged_event_and_at_most_a_second_of_sample
     assert kinds == ["on", "ack"]
     newest = newest_sample(history / "TREND1.sqlite3")
     assert newest is not None and newest >= killed_at - 2.5  # 1 s period + 1 s flush deadline
-    proc, content = start(topology, state, ready)
+    proc, content = scada_emu_run(topology, state, ready)
     try:
         client = await ctapi(content)
         assert (await client.ok("tag.read", tag="FAULT_ALM.Ack"))["value"] == "1"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from anyio.abc import ByteStream
 
 from emulator.plant.clock import VirtualClock
@@ -257,3 +262,39 @@ async def plantwide(
         finally:
             for client in world.clients:
                 await client.aclose()
+
+
+def scada_emu_run(
+    topology: Path | None, state: Path, ready: Path, *options: str
+) -> tuple[subprocess.Popen[bytes], Any]:
+    """`scada-emu run` (the demo plant when `topology` is None) as a process of its own, on
+    ephemeral ports with no control API; once its ready file is written: (process, content)."""
+    ready.unlink(missing_ok=True)
+    files = [] if topology is None else [str(topology)]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "run",
+            *files,
+            "--ephemeral",
+            "--no-control",
+            "--ready-file",
+            str(ready),
+            "--state-dir",
+            str(state),
+            "--log-format",
+            "json",
+            *options,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 3 * TIMEOUT
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("scada-emu run did not get ready")
+        time.sleep(0.02)  # a file another process writes: no event to await
+    return proc, json.loads(ready.read_text())

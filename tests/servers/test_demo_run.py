@@ -1,0 +1,99 @@
+"""Issue 5's "done when", as a person sees it: `scada-emu run` serving the demo plant, its
+scenario moving the tags. Its alarms go on and off by themselves, are acknowledged through
+CtAPI (the Python client and the ctypes shim), and its trends answer TRNQUERY (through find)
+and the trends server's own requests."""
+
+from __future__ import annotations
+
+import time
+from ctypes import byref, create_string_buffer, sizeof
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from emulator.client import Session, connect
+from emulator.compat import installed
+from emulator.protocol.ctapi_flags import ListMode
+from tests.servers.helpers import TIMEOUT, Client, scada_emu_run
+
+#: Plant seconds per real second: pump 1 trips at 5 min (1 s) and recovers at 8 min (1.6 s).
+SPEED = "300"
+
+
+async def alarm_goes_on_and_off(session: Session, reference: str) -> list[str]:
+    """The values a CT_LIST_EVENT list sees of `reference` until it has gone "1" then "0"."""
+    tag_list = await session.list_new(ListMode.EVENT)
+    handle = await session.list_add(tag_list, reference)
+    seen: list[str] = []
+    with anyio.fail_after(3 * TIMEOUT):
+        while "1" not in seen or seen[-1] != "0":
+            await session.list_read(tag_list, wait=True)  # completes on a change
+            value = await session.list_data(handle)
+            if not seen or seen[-1] != value:
+                seen.append(value)
+    await session.list_free(tag_list)
+    return seen
+
+
+def acknowledge_with_the_shim(ready: Path, alarm: str) -> tuple[str, str]:
+    """What a program written for CtApi.dll does: (.Ack before, .Ack after AlarmAckTag)."""
+    with installed(ready_file=ready, encryption="unencrypted"):
+        from ctypes import GetLastError, windll  # type: ignore[attr-defined]
+
+        def read(handle: int, tag: str) -> str:
+            buffer = create_string_buffer(16)
+            status = windll.CtApi.ctTagRead(handle, tag.encode(), byref(buffer), sizeof(buffer))
+            assert status, GetLastError()
+            return str(buffer.value.decode("ascii"))
+
+        handle = windll.CtApi.ctOpen(b"SCADA-A", b"engineer", b"control", 0)
+        assert handle, GetLastError()
+        before = read(handle, f"{alarm}.Ack")
+        command = f'AlarmAckTag("{alarm}")'.encode()
+        result = create_string_buffer(16)
+        assert windll.CtApi.ctCicode(handle, command, 0, 0, byref(result), sizeof(result), None)
+        after = read(handle, f"{alarm}.Ack")
+        windll.CtApi.ctClose(handle)
+    return before, after
+
+
+async def trends_server(content: dict[str, Any]) -> Client:
+    row = next(r for r in content["listeners"] if r["process"] == "TREND1" and not r["tls"])
+    return await Client.connect(row["port"], row["address"])
+
+
+async def test_scada_emu_run_demo_alarms_move_are_acknowledged_and_trends_answer(
+    tmp_path: Path,
+) -> None:
+    ready = tmp_path / "ready.json"
+    proc, content = scada_emu_run(None, tmp_path / "state", ready, "--speed", SPEED)
+    try:
+        async with connect("SCADA-A", user="engineer", password="control", ready=ready) as ct:
+            assert ct.encrypted  # "mixed": 3073 first, with the CA of the ready file
+            seen = await alarm_goes_on_and_off(ct, "PUMP1_FAULT_ALM.On")
+            assert seen[0] == "0" and seen[-2:] == ["1", "0"]
+            assert await ct.tag_read("PUMP1_FAULT_ALM.State") == "OFF unacknowledged"
+            assert await ct.cicode('AlarmAckTag("PUMP1_FAULT_ALM")') == "0"
+            assert await ct.tag_read("PUMP1_FAULT_ALM.Ack") == "1"
+            before, after = await anyio.to_thread.run_sync(
+                acknowledge_with_the_shim, ready, "PUMP1_FAIL_TO_RUN"
+            )
+            assert (before, after) == ("0", "1")
+
+            now = int(float(await ct.cicode("TimeCurrent()")))  # the plant clock, UTC seconds
+            query = f"TRNQUERY,{now},0,1,10,TANK1_LEVEL,0,1"
+            records = await ct.find_all(query)
+            assert 10 <= len(records) <= 12  # n samples, up to n+2 (reference section 5)
+            assert all(0.0 <= r["VALUE"] <= 100.0 for r in records)  # a level in %
+        trends = await trends_server(content)
+        raw = (await trends.ok("trend.raw", trend="TANK1_LEVEL", count=5))["samples"]
+        assert len(raw) == 5
+        answered = (await trends.ok("trend.query", query=query))["records"]
+        assert len(answered) >= 10
+        await trends.aclose()
+    finally:
+        started = time.monotonic()
+        proc.terminate()
+        proc.wait(TIMEOUT)
+        assert time.monotonic() - started < TIMEOUT
