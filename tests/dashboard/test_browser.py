@@ -163,7 +163,7 @@ async def guarded_control(plant: RunningPlant, token: str) -> AsyncIterator[str]
     """A second control API on the same plant, with a token: its URL."""
     app = build_app(plant.manager, token)
     async with anyio.create_task_group() as tg:
-        url = await tg.start(server.serve, app, "127.0.0.1", 0, token)
+        url = await tg.start(server.serve, app, server.bind("127.0.0.1", 0), token)
         yield url
         tg.cancel_scope.cancel()
 
