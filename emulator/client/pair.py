@@ -6,9 +6,12 @@ they lose their server; trends and reports clients try the primary first and sta
 standby once there unless the primary has the better priority (emulator.processes.redundancy).
 When the link to its server drops, the client connects to the other at once, without waiting
 for a request; `failovers` holds each failover's time (link lost → the other server's first
-answer, milliseconds), which the benchmark reports as `failover.reconnect_ms`. A server counts
-as available when it accepts a connection: the client re-applies the rule on each (re)connect
-and does not probe the other server while it is connected **(ours)**.
+answer to a request of its kind, milliseconds), which the benchmark reports as
+`failover.reconnect_ms`. That request is `alarm.role` for an alarm pair (answered by a server
+that serves as main or as a synchronised standby, so a failover is not counted done on a mere
+ping) and `ping` for trends and reports servers (which serve every request once running). A
+server counts as available when it answers it: the client re-applies the rule on each
+(re)connect and does not probe the other server while it is connected **(ours)**.
 
     async with PairClient(servers_from_ready("ready.json", "alarm")) as pair:
         alarms = await pair.request("alarm.list")
@@ -41,6 +44,8 @@ _log = structlog.get_logger("emulator.client.pair")
 Kind = Literal["alarm", "trends", "reports"]
 #: Seconds between two rounds of connection attempts while no server answers.
 RETRY = 0.05
+#: The request that proves a server of the pair serves: the first answer a failover waits for.
+PROBE: dict[str, str] = {"alarm": "alarm.role", "trends": "ping", "reports": "ping"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +232,7 @@ class PairClient:
         )
         await self._group.start(connection.run)
         try:
-            await connection.request("ping")
+            await connection.request(PROBE[self.kind])
         except CtApiError:
             await connection.aclose()
             return None

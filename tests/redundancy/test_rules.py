@@ -128,7 +128,7 @@ async def test_clients_of_trends_follow_failover_within_a_bounded_time() -> None
         started = time.perf_counter()
         found = await c.ok("find.first", table="Trend")
         failover = time.perf_counter() - started
-        assert found["count"] == 2 and failover < 1.0
+        assert found["count"] == 2 and failover < 5.0  # generous: milliseconds on loopback
         rows = {r["process"]: r for r in (await systems.ok("system.processes"))["processes"]}
         assert rows["TREND2"]["role"] == "active"
         await w.sup.start("TREND1")  # equal priorities: the client stays on the standby
