@@ -1,12 +1,12 @@
 """Issue 5's "done when", as a person sees it: `scada-emu run` serving the demo plant, its
 scenario moving the tags. Its alarms go on and off by themselves, are acknowledged through
-CtAPI (the Python client and the ctypes shim), and its trends answer TRNQUERY (through find)
-and the trends server's own requests."""
+CtAPI (the Python client and the ctypes shim), and its trends answer TRNQUERY (through find, in
+the client and the shim) and the trends server's own requests."""
 
 from __future__ import annotations
 
 import time
-from ctypes import byref, create_string_buffer, sizeof
+from ctypes import byref, c_double, c_ulong, c_void_p, create_string_buffer, sizeof
 from pathlib import Path
 from typing import Any
 
@@ -36,26 +36,63 @@ async def alarm_goes_on_and_off(session: Session, reference: str) -> list[str]:
     return seen
 
 
-def acknowledge_with_the_shim(ready: Path, alarm: str) -> tuple[str, str]:
-    """What a program written for CtApi.dll does: (.Ack before, .Ack after AlarmAckTag)."""
+#: ctGetProperty's result types (oledb.h DBTYPE_*), and ctFindNext's "no more" error.
+DBTYPE_R8 = 5
+DBTYPE_STR = 129
+ERROR_NO_MORE_FILES = 18
+
+
+def shim_program(ready: Path, alarm: str) -> dict[str, Any]:
+    """What a program written for CtApi.dll does: acknowledge `alarm` (its .Ack before and
+    after), then ask ALMQUERY for its events and TRNQUERY for ten seconds of tank 1's level."""
     with installed(ready_file=ready, encryption="unencrypted"):
         from ctypes import GetLastError, windll  # type: ignore[attr-defined]
 
+        dll = windll.CtApi
+
         def read(handle: int, tag: str) -> str:
             buffer = create_string_buffer(16)
-            status = windll.CtApi.ctTagRead(handle, tag.encode(), byref(buffer), sizeof(buffer))
-            assert status, GetLastError()
+            assert dll.ctTagRead(handle, tag.encode(), byref(buffer), sizeof(buffer)), (
+                GetLastError()
+            )
             return str(buffer.value.decode("ascii"))
 
-        handle = windll.CtApi.ctOpen(b"SCADA-A", b"engineer", b"control", 0)
+        def cicode(handle: int, command: str) -> str:
+            result = create_string_buffer(32)
+            status = dll.ctCicode(
+                handle, command.encode(), 0, 0, byref(result), sizeof(result), None
+            )
+            assert status, GetLastError()
+            return str(result.value.decode("ascii"))
+
+        def find(handle: int, query: str, field: bytes, kind: int) -> list[Any]:
+            record, length = c_void_p(), c_ulong()
+            search = dll.ctFindFirst(handle, query.encode(), b"", byref(record), 0)
+            assert search, GetLastError()
+            values: list[Any] = []
+            while True:
+                value: Any = create_string_buffer(32) if kind == DBTYPE_STR else c_double()
+                assert dll.ctGetProperty(
+                    record, field, byref(value), sizeof(value), byref(length), kind
+                )
+                values.append(value.value.decode() if kind == DBTYPE_STR else value.value)
+                if not dll.ctFindNext(search, byref(record)):
+                    assert GetLastError() == ERROR_NO_MORE_FILES
+                    break
+            assert dll.ctFindNumRecords(search) == len(values)
+            dll.ctFindClose(search)
+            return values
+
+        handle = dll.ctOpen(b"SCADA-A", b"engineer", b"control", 0)
         assert handle, GetLastError()
         before = read(handle, f"{alarm}.Ack")
-        command = f'AlarmAckTag("{alarm}")'.encode()
-        result = create_string_buffer(16)
-        assert windll.CtApi.ctCicode(handle, command, 0, 0, byref(result), sizeof(result), None)
+        cicode(handle, f'AlarmAckTag("{alarm}")')
         after = read(handle, f"{alarm}.Ack")
-        windll.CtApi.ctClose(handle)
-    return before, after
+        now = int(float(cicode(handle, "TimeCurrent()")))
+        events = find(handle, f"ALMQUERY,DigAlm,{alarm},0,0,{now + 1},0,0", b"COMMENT", DBTYPE_STR)
+        levels = find(handle, f"TRNQUERY,{now},0,1,10,TANK1_LEVEL,0,1", b"VALUE", DBTYPE_R8)
+        dll.ctClose(handle)
+    return {"ack": (before, after), "events": events, "levels": levels}
 
 
 async def trends_server(content: dict[str, Any]) -> Client:
@@ -76,16 +113,17 @@ async def test_scada_emu_run_demo_alarms_move_are_acknowledged_and_trends_answer
             assert await ct.tag_read("PUMP1_FAULT_ALM.State") == "OFF unacknowledged"
             assert await ct.cicode('AlarmAckTag("PUMP1_FAULT_ALM")') == "0"
             assert await ct.tag_read("PUMP1_FAULT_ALM.Ack") == "1"
-            before, after = await anyio.to_thread.run_sync(
-                acknowledge_with_the_shim, ready, "PUMP1_FAIL_TO_RUN"
-            )
-            assert (before, after) == ("0", "1")
+            shim = await anyio.to_thread.run_sync(shim_program, ready, "PUMP1_FAIL_TO_RUN")
+            assert shim["ack"] == ("0", "1")
+            assert shim["events"][-3:] == ["on", "off", "ack"]
+            assert 10 <= len(shim["levels"]) <= 12
+            assert all(0.0 <= level <= 100.0 for level in shim["levels"])
 
             now = int(float(await ct.cicode("TimeCurrent()")))  # the plant clock, UTC seconds
             query = f"TRNQUERY,{now},0,1,10,TANK1_LEVEL,0,1"
             records = await ct.find_all(query)
             assert 10 <= len(records) <= 12  # n samples, up to n+2 (reference section 5)
-            assert all(0.0 <= r["VALUE"] <= 100.0 for r in records)  # a level in %
+            assert all(0.0 <= float(r["VALUE"]) <= 100.0 for r in records)  # a level in %
         trends = await trends_server(content)
         raw = (await trends.ok("trend.raw", trend="TANK1_LEVEL", count=5))["samples"]
         assert len(raw) == 5
