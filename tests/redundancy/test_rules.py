@@ -120,6 +120,26 @@ async def test_ctapi_says_com_while_no_alarm_server_runs_and_resumes_by_itself()
         assert (await c.ok("find.first", table="DigAlm"))["record"]["TAG"] == "FAULT_ALM"
 
 
+async def test_ctapi_says_com_while_no_trends_or_reports_server_runs_and_resumes() -> None:
+    async with plantwide() as w:
+        c = await w.ctapi()
+        query = f"TRNQUERY,{int(w.clock.now())},0,1,2,LEVEL_TR,0,1"
+        for name in ("TREND1", "TREND2", "REPORT1", "REPORT2"):
+            await w.sup.crash(name)
+        for op, fields in (
+            ("find.first", {"table": query}),
+            ("find.first", {"table": "Trend"}),
+            ("cicode", {"command": 'Report("HOURLY")'}),
+        ):
+            down = await c.call(op, **fields)
+            assert down["error"]["name"] == "server_unavailable", (op, fields)
+        await w.sup.start("TREND2")  # the standby alone: served by it
+        await w.sup.start("REPORT2")
+        assert (await c.ok("find.first", table=query))["count"] >= 2
+        assert (await c.ok("cicode", command='Report("HOURLY")'))["result"] == "0"
+        assert [r.reason for r in w.engine("REPORT2").reports.runs()] == ["demand"]
+
+
 async def test_clients_of_trends_follow_failover_within_a_bounded_time() -> None:
     async with plantwide() as w:
         c = await w.ctapi()
