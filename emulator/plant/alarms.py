@@ -29,6 +29,8 @@ log = structlog.get_logger(__name__)
 ValueReader = Callable[[str], TagValue | None]
 #: Evaluates an advanced alarm's Cicode expression at `now`; None when it cannot be evaluated.
 ExpressionEvaluator = Callable[[str, float], TagValue | None]
+#: Told of the events this engine logs, once they are committed (the alarm process mirrors them).
+EventHook = Callable[[list["AlarmEvent"]], None]
 
 EventKind = Literal["on", "off", "ack", "disable", "enable"]
 
@@ -176,10 +178,12 @@ class AlarmServer:
         *,
         expressions: ExpressionEvaluator | None = None,
         server: str = "",
+        on_record: EventHook | None = None,
     ) -> None:
         self._values = values
         self._expressions = expressions
         self._log = log
+        self._on_record = on_record
         self._server = server
         self._categories = {c.number: c for c in categories}
         restored = {_key(tag): s for tag, s in log.alarm_statuses().items()}
@@ -516,6 +520,8 @@ class AlarmServer:
                     state=event.state,
                     user=event.user or None,
                 )
+            if self._on_record is not None:
+                self._on_record(events)
         return events
 
 

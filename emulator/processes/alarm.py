@@ -25,17 +25,15 @@ from emulator.plant.alarms import (
 )
 from emulator.plant.config import Alarm
 from emulator.plant.readers import cicode_expressions, plant_values
-from emulator.plant.storage import Store
 from emulator.ports import ProcessType
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.redundancy import Pairs, pairs_of, unavailable
 from emulator.processes.serving import (
     Requests,
-    cluster_names,
     history_store,
+    of_cluster,
     optional,
-    same_cluster,
     user_of,
 )
 from emulator.protocol.errors import BAD_REQUEST, ProtocolError
@@ -50,36 +48,6 @@ SCAN_TIME = 0.5
 FEED_SIZE = 1000
 #: Most events one `alarm.events` or `alarm.summary` reply carries.
 MAX_EVENTS = 5000
-
-
-class _MirroredLog:
-    """The engine's log: the store, plus a hook that sees every event the engine commits."""
-
-    def __init__(self, store: Store, on_record: Any) -> None:
-        self.store = store
-        self._on_record = on_record
-
-    def record_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
-        self.store.record_alarm_events(events)
-        self._on_record(list(events))
-
-    def alarm_statuses(self) -> dict[str, AlarmStatus]:
-        return self.store.alarm_statuses()
-
-    def alarm_events(
-        self,
-        start: float | None = None,
-        end: float | None = None,
-        tag: str | None = None,
-        limit: int | None = None,
-    ) -> list[AlarmEvent]:
-        return self.store.alarm_events(start, end, tag, limit)
-
-    def merge_alarm_events(self, events: Sequence[AlarmEvent]) -> int:
-        return self.store.merge_alarm_events(events)
-
-    def replace_alarm_statuses(self, statuses: Sequence[AlarmStatus]) -> None:
-        self.store.replace_alarm_statuses(statuses)
 
 
 class EventFeed:
@@ -105,21 +73,17 @@ class AlarmProcess:
         self.endpoint = endpoint
         self.context = context
         plant = context.plant
-        clusters = cluster_names(context)
-        self.configured: list[Alarm] = [
-            a
-            for a in context.topology.alarms
-            if same_cluster(a.cluster, endpoint.cluster, clusters)
-        ]
+        self.configured: list[Alarm] = of_cluster(context.topology.alarms, endpoint, context)
         self.store = history_store(context, endpoint)
         self.feed = EventFeed()
         self.alarms = AlarmServer(
             self.configured,
             context.topology.alarm_categories,
             plant_values(plant),
-            _MirroredLog(self.store, self._recorded),
+            self.store,
             expressions=cicode_expressions(plant),
             server=endpoint.process,
+            on_record=self._recorded,
         )
         self.synchronised = False
         self._last_scan: float | None = None

@@ -6,8 +6,11 @@ the active server of the record's cluster (emulator.processes.active), so ctCico
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from emulator.cicode import BUILTINS, CallContext, Value
 from emulator.cicode.functions import to_text
+from emulator.plant.alarms import AlarmEvent, AlarmServer
 from emulator.processes import active
 from emulator.processes.context import Context
 from emulator.processes.serving import engine_errors
@@ -24,31 +27,31 @@ def _user(ctx: CallContext) -> str:
     return ctx.user.name if ctx.user else ""
 
 
-@BUILTINS.register("AlarmAckTag", min_args=1, max_args=2, summary="(Tag [, Cluster]) 0")
-def alarm_ack_tag(ctx: CallContext, args: list[Value]) -> Value:
+Action = Callable[[AlarmServer, str, str, float], list[AlarmEvent]]
+
+
+def _alarm_action(ctx: CallContext, args: list[Value], action: Action) -> Value:
+    """Acknowledge, disable or enable one alarm on its cluster's main; 0 when done."""
     tag = to_text(args[0]).strip()
     with engine_errors():
-        active.alarm_server_of(_context(ctx), tag).acknowledge(tag, _user(ctx), ctx.now)
+        action(active.alarm_server_of(_context(ctx), tag), tag, _user(ctx), ctx.now)
     _context(ctx).changes.notify()
     return 0
+
+
+@BUILTINS.register("AlarmAckTag", min_args=1, max_args=2, summary="(Tag [, Cluster]) 0")
+def alarm_ack_tag(ctx: CallContext, args: list[Value]) -> Value:
+    return _alarm_action(ctx, args, AlarmServer.acknowledge)
 
 
 @BUILTINS.register("AlarmDisableTag", min_args=1, max_args=2, summary="(Tag [, Cluster]) 0")
 def alarm_disable_tag(ctx: CallContext, args: list[Value]) -> Value:
-    tag = to_text(args[0]).strip()
-    with engine_errors():
-        active.alarm_server_of(_context(ctx), tag).disable(tag, _user(ctx), ctx.now)
-    _context(ctx).changes.notify()
-    return 0
+    return _alarm_action(ctx, args, AlarmServer.disable)
 
 
 @BUILTINS.register("AlarmEnableTag", min_args=1, max_args=2, summary="(Tag [, Cluster]) 0")
 def alarm_enable_tag(ctx: CallContext, args: list[Value]) -> Value:
-    tag = to_text(args[0]).strip()
-    with engine_errors():
-        active.alarm_server_of(_context(ctx), tag).enable(tag, _user(ctx), ctx.now)
-    _context(ctx).changes.notify()
-    return 0
+    return _alarm_action(ctx, args, AlarmServer.enable)
 
 
 @BUILTINS.register("Report", min_args=1, max_args=1, summary="(Name) 0; runs the report now")

@@ -24,9 +24,8 @@ from emulator.processes.redundancy import pairs_of
 from emulator.processes.serving import (
     Quiet,
     Requests,
-    cluster_names,
+    of_cluster,
     optional,
-    same_cluster,
     user_of,
 )
 from emulator.protocol.errors import BAD_REQUEST, REPORT_NOT_FOUND, ProtocolError
@@ -44,12 +43,7 @@ class ReportsProcess:
     def __init__(self, endpoint: Endpoint, context: Context) -> None:
         self.endpoint = endpoint
         self.context = context
-        clusters = cluster_names(context)
-        mine = [
-            r
-            for r in context.topology.reports
-            if same_cluster(r.cluster, endpoint.cluster, clusters)
-        ]
+        mine = of_cluster(context.topology.reports, endpoint, context)
         self.reports = ReportServer(
             mine,
             plant_values(context.plant),

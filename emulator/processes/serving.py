@@ -6,9 +6,9 @@ lives, and which records belong to a server's cluster. Sans-IO.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from emulator.plant.alarms import UnknownAlarmError, UnknownAlarmPropertyError
 from emulator.plant.almquery import AlmQueryError
@@ -98,6 +98,20 @@ def same_cluster(record: str | None, server: str | None, clusters: list[str]) ->
     if record is None:
         return len(clusters) <= 1 or server is None
     return server is not None and record.casefold() == server.casefold()
+
+
+class Clustered(Protocol):
+    @property
+    def cluster(self) -> str | None: ...
+
+
+C = TypeVar("C", bound=Clustered)
+
+
+def of_cluster(records: Iterable[C], endpoint: Endpoint, context: Context) -> list[C]:
+    """The records (alarms, trends or reports) the server at `endpoint` serves: its cluster's."""
+    clusters = cluster_names(context)
+    return [r for r in records if same_cluster(r.cluster, endpoint.cluster, clusters)]
 
 
 def cluster_names(context: Context) -> list[str]:

@@ -20,11 +20,10 @@ from emulator.processes.redundancy import pairs_of
 from emulator.processes.serving import (
     Quiet,
     Requests,
-    cluster_names,
     history_store,
     number,
+    of_cluster,
     optional,
-    same_cluster,
 )
 from emulator.protocol.messages import RequestId, field, ok
 from emulator.topology.plan import Endpoint
@@ -38,12 +37,7 @@ class TrendsProcess:
     def __init__(self, endpoint: Endpoint, context: Context) -> None:
         self.endpoint = endpoint
         self.context = context
-        clusters = cluster_names(context)
-        mine = [
-            t
-            for t in context.topology.trends
-            if same_cluster(t.cluster, endpoint.cluster, clusters)
-        ]
+        mine = of_cluster(context.topology.trends, endpoint, context)
         self.store = history_store(context, endpoint)
         self.trends = TrendServer(
             mine, plant_values(context.plant), self.store, server=endpoint.process
