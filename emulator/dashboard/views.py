@@ -15,9 +15,10 @@ from emulator.control.manager import ControlError, RuntimeManager
 from emulator.plant.alarms import ALL_AREAS, QUERY_ACTIVE, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.state import QUAL_BAD, QUAL_GOOD, QUAL_UNCR, TagState
-from emulator.plant.trends import GOOD, TrendServer
-from emulator.processes.context import ProcessState
-from emulator.runtime.process import ProcessRuntime
+from emulator.plant.trends import GOOD, TrendSample, TrendServer
+from emulator.processes.active import alarm_clusters, alarm_server, trend_server_of
+from emulator.processes.system_services import role_of
+from emulator.protocol.errors import ProtocolError
 from emulator.scenario.config import FaultKind
 
 #: Newest trend samples a snapshot carries per trend, and alarm log lines and events it shows.
@@ -29,10 +30,13 @@ QUALITY_NAMES = {QUAL_GOOD: "Good", QUAL_UNCR: "Uncertain", QUAL_BAD: "Bad"}
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
-def _role(proc: ProcessRuntime) -> str | None:
-    """The role a server process reports (an alarm server's "main" or "standby"), if any."""
-    role = getattr(proc.process, "role", None)
-    return role if isinstance(role, str) and proc.state is ProcessState.RUNNING else None
+def _owners(manager: RuntimeManager, attribute: str) -> dict[int, str]:
+    """Which server process owns each engine (`alarms`, `trends`): id(engine) -> its name."""
+    return {
+        id(getattr(proc.process, attribute)): proc.name
+        for proc in manager.supervisor.processes.values()
+        if hasattr(proc.process, attribute)
+    }
 
 
 def processes(manager: RuntimeManager) -> list[dict[str, Any]]:
@@ -42,7 +46,7 @@ def processes(manager: RuntimeManager) -> list[dict[str, Any]]:
         proc = manager.supervisor.processes[(view.computer, view.process)]
         row = view.to_json()
         row["id"] = f"{view.computer}/{view.process}"
-        row["role"] = _role(proc)
+        row["role"] = role_of(manager.context, proc.status())
         row["listeners"] = [
             {
                 "address": listener.endpoint.address,
@@ -97,28 +101,24 @@ def tag_row(manager: RuntimeManager, state: TagState) -> dict[str, Any]:
     }
 
 
-def _main_alarms(manager: RuntimeManager) -> tuple[str, AlarmServer]:
-    """The engine of the cluster's main alarm server (where acknowledgements go)."""
-    found: list[tuple[bool, bool, str, AlarmServer]] = []
-    for proc in manager.supervisor.processes.values():
-        engine = getattr(proc.process, "alarms", None)
-        running = proc.state is ProcessState.RUNNING
-        if str(proc.type) == "alarm" and running and isinstance(engine, AlarmServer):
-            found.append((_role(proc) != "main", proc.mode != "primary", proc.name, engine))
-    if not found:
-        raise ControlError("no alarm server process is running", 409)
-    _, _, name, engine = min(found, key=lambda row: row[:3])
-    return name, engine
+def _main_alarms(manager: RuntimeManager) -> tuple[list[AlarmServer], list[str]]:
+    """The engine of each cluster's main alarm server (reference section 3), and why a cluster
+    with alarms has none."""
+    engines, missing = [], []
+    for cluster in alarm_clusters(manager.context):
+        try:
+            engines.append(alarm_server(manager.context, cluster))
+        except ProtocolError as exc:
+            missing.append(exc.detail or exc.error.message)
+    return engines, missing
 
 
 def alarms(manager: RuntimeManager) -> dict[str, Any]:
-    """The active alarm list and the newest lines of the alarm log, from the main server."""
-    try:
-        server, engine = _main_alarms(manager)
-    except ControlError as exc:
-        return {"server": None, "error": exc.message, "active": [], "log": []}
+    """The active alarm list and the newest lines of the alarm log, from each cluster's main."""
+    engines, missing = _main_alarms(manager)
+    owners = _owners(manager, "alarms")
     categories = {c.number: c.name for c in manager.topology.alarm_categories}
-    active = [
+    active: list[dict[str, Any]] = [
         {
             "time": status.on_time if status.on_time is not None else status.off_time,
             "tag": config.tag,
@@ -132,8 +132,14 @@ def alarms(manager: RuntimeManager) -> dict[str, Any]:
             "acked": status.acked,
             "condition": status.condition,
         }
+        for engine in engines
         for config, status in engine.query(QUERY_ACTIVE)
     ]
+    active.sort(key=lambda row: -(row["time"] or 0.0))
+    events = sorted(
+        (e for engine in engines for e in reversed(engine.events(limit=ALARM_LOG))),
+        key=lambda e: -e.time,
+    )[:ALARM_LOG]
     log = [
         {
             "time": e.time,
@@ -143,40 +149,40 @@ def alarms(manager: RuntimeManager) -> dict[str, Any]:
             "condition": e.condition,
             "state": e.state,
         }
-        for e in reversed(engine.events(limit=ALARM_LOG))
+        for e in events
     ]
-    return {"server": server, "error": None, "active": active, "log": log}
+    return {
+        "server": ", ".join(owners.get(id(e), "?") for e in engines) or None,
+        "error": "; ".join(missing) or None,
+        "active": active,
+        "log": log,
+    }
 
 
 def acknowledge_all(manager: RuntimeManager, user: str) -> int:
-    """Acknowledge every alarm of every area on the main server; how many events that made."""
-    _, engine = _main_alarms(manager)
-    events = engine.acknowledge_area(ALL_AREAS, user, manager.context.clock.now())
+    """Acknowledge every alarm of every area on each main server; how many events that made."""
+    engines, missing = _main_alarms(manager)
+    if not engines:
+        raise ControlError("; ".join(missing) or "this plant has no alarms", 409)
+    now = manager.context.clock.now()
+    count = sum(len(e.acknowledge_area(ALL_AREAS, user, now)) for e in engines)
     manager.context.changes.notify()
-    return len(events)
+    return count
 
 
-def _trend_engine(manager: RuntimeManager) -> tuple[str, TrendServer] | None:
-    for proc in sorted(
-        manager.supervisor.processes.values(),
-        key=lambda p: (p.state is not ProcessState.RUNNING, p.mode != "primary"),
-    ):
-        engine = getattr(proc.process, "trends", None)
-        running = proc.state is ProcessState.RUNNING
-        if str(proc.type) == "trends" and running and isinstance(engine, TrendServer):
-            return proc.name, engine
-    return None
+def _trend_engine(manager: RuntimeManager, name: str) -> TrendServer | None:
+    """The engine of the trends server a client would read `name` from; None if none runs."""
+    try:
+        return trend_server_of(manager.context, name)
+    except ProtocolError:
+        return None
 
 
-def _points(engine: TrendServer, name: str, after: float | None) -> list[list[float | None]]:
-    samples = (
-        engine.raw(name, count=TREND_POINTS) if after is None else engine.raw(name, start=after)
-    )
-    return [
-        [s.time, s.value if s.quality == GOOD else None]
-        for s in samples
-        if after is None or s.time > after
-    ]
+def _points(engine: TrendServer, name: str, after: float | None) -> list[TrendSample]:
+    """The newest TREND_POINTS samples, or those after `after`."""
+    if after is None:
+        return engine.raw(name, count=TREND_POINTS)
+    return [s for s in engine.raw(name, start=after) if s.time > after]
 
 
 def trend_list(manager: RuntimeManager) -> list[dict[str, Any]]:
@@ -202,8 +208,8 @@ class Watch:
         self._versions: dict[int, int] = {}
         self._sections: dict[str, Any] = {}
         self._event_seq = 0
-        self._trend_after: dict[str, float | None] = {}
-        self._trend_server: str | None = None
+        self._trend_after: dict[str, float] = {}
+        self._trend_servers: dict[str, str | None] = {}
 
     def snapshot(self) -> dict[str, Any]:
         m = self.manager
@@ -212,7 +218,7 @@ class Watch:
         self._sections = self._current()
         events = m.events.since(max(m.events.sequence - EVENTS, 0))
         self._event_seq = m.events.sequence
-        self._trend_after = {}
+        self._trend_after, self._trend_servers = {}, {}
         return {
             **layout(m),
             **self._sections,
@@ -242,7 +248,7 @@ class Watch:
             frame["events"] = m.events.since(self._event_seq)
             self._event_seq = m.events.sequence
         samples = self._samples()
-        if samples["changed"] or any(samples["points"].values()):
+        if samples["reset"] or samples["points"]:
             frame["samples"] = samples
         if frame:
             frame["now"] = m.context.clock.now()
@@ -259,21 +265,28 @@ class Watch:
         }
 
     def _samples(self) -> dict[str, Any]:
-        """New trend samples per trend, from the running trends server (primary first)."""
-        found = _trend_engine(self.manager)
-        server = found[0] if found else None
-        changed = server != self._trend_server
-        self._trend_server = server
+        """Per trend: its server, and its samples since the last call (all of them again when
+        the server changed: `reset`)."""
+        owners = _owners(self.manager, "trends")
+        servers: dict[str, str | None] = {}
+        reset: list[str] = []
         points: dict[str, list[list[float | None]]] = {}
-        if found is not None:
-            engine = found[1]
-            for name in engine.names:
-                after = None if changed else self._trend_after.get(name)
-                fresh = _points(engine, name, after)
+        for trend in self.manager.topology.trends:
+            engine = _trend_engine(self.manager, trend.name)
+            server = None if engine is None else owners.get(id(engine))
+            servers[trend.name] = server
+            if server != self._trend_servers.get(trend.name, ""):
+                reset.append(trend.name)
+                self._trend_after.pop(trend.name, None)
+            self._trend_servers[trend.name] = server
+            if engine is not None:
+                fresh = _points(engine, trend.name, self._trend_after.get(trend.name))
                 if fresh:
-                    self._trend_after[name] = fresh[-1][0]
-                points[name] = fresh
-        return {"server": server, "changed": changed, "points": points}
+                    self._trend_after[trend.name] = fresh[-1].time
+                    points[trend.name] = [
+                        [s.time, s.value if s.quality == GOOD else None] for s in fresh
+                    ]
+        return {"servers": servers, "reset": reset, "points": points}
 
 
 def encode(value: Any) -> bytes:

@@ -21,28 +21,33 @@ from emulator.protocol.messages import RequestId, ok
 from emulator.topology.plan import Endpoint
 
 
+def role_of(context: Context, status: ProcessStatus) -> str | None:
+    """main/standby (alarm), active/standby (trends, reports); None for the others and for a
+    process that is not running. The dashboard shows the same (emulator.dashboard.views)."""
+    if status.state is not ProcessState.RUNNING:
+        return None
+    pairs = pairs_of(context)
+    if status.type is ProcessType.ALARM:
+        main = pairs.main(status.cluster, AlarmProcess)
+        return "main" if main and main.endpoint.process == status.process else "standby"
+    kinds: dict[ProcessType, type[TrendsProcess] | type[ReportsProcess]] = {
+        ProcessType.TRENDS: TrendsProcess,
+        ProcessType.REPORTS: ReportsProcess,
+    }
+    cls = kinds.get(status.type)
+    if cls is None:
+        return None
+    chosen = pairs.active(status.type, status.cluster, cls)
+    return "active" if chosen and chosen.endpoint.process == status.process else "standby"
+
+
 class SystemServicesProcess:
     def __init__(self, endpoint: Endpoint, context: Context) -> None:
         self.endpoint = endpoint
         self.context = context
 
     def role(self, status: ProcessStatus) -> str | None:
-        """main/standby (alarm), active/standby (trends, reports); None for the others."""
-        if status.state is not ProcessState.RUNNING:
-            return None
-        pairs = pairs_of(self.context)
-        if status.type is ProcessType.ALARM:
-            main = pairs.main(status.cluster, AlarmProcess)
-            return "main" if main and main.endpoint.process == status.process else "standby"
-        kinds: dict[ProcessType, type[TrendsProcess] | type[ReportsProcess]] = {
-            ProcessType.TRENDS: TrendsProcess,
-            ProcessType.REPORTS: ReportsProcess,
-        }
-        cls = kinds.get(status.type)
-        if cls is None:
-            return None
-        chosen = pairs.active(status.type, status.cluster, cls)
-        return "active" if chosen and chosen.endpoint.process == status.process else "standby"
+        return role_of(self.context, status)
 
     def processes(self, now: float) -> list[dict[str, Any]]:
         modes = {p.name: p.mode for p in self.context.topology.server_processes}

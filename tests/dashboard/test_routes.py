@@ -58,7 +58,13 @@ async def test_the_snapshot_shows_topology_tags_alarms_trends(api: httpx.AsyncCl
     assert not tags["TANK1_LEVEL"]["writable"] and tags["TANK1_HIGH_SP"]["writable"]
     assert body["alarms"]["server"] == "ALARM1" and body["alarms"]["error"] is None
     assert "TANK1_LEVEL" in {t["name"] for t in body["trends"]}
-    assert body["samples"]["server"] == "TREND1"
+    assert body["samples"]["servers"]["TANK1_LEVEL"] == "TREND1"
+    assert "TANK1_LEVEL" in body["samples"]["reset"] and body["samples"]["points"]["TANK1_LEVEL"]
+    assert (by_id["SCADA-A/TREND1"]["role"], by_id["SCADA-B/TREND2"]["role"]) == (
+        "active",
+        "standby",
+    )
+    assert by_id["SCADA-A/IO1"]["role"] is None
     assert body["health"] == "healthy" and "down" in body["fault_kinds"]
     assert body["clock"] == "virtual"
 
@@ -111,9 +117,10 @@ async def test_acknowledge_all_goes_to_the_main_alarm_server(
     await plant.crash("ALARM1")
     await plant.crash("ALARM2")
     gone = await api.post("/dashboard/alarms/ack")
-    assert gone.status_code == 409 and "no alarm server" in gone.json()["error"]
+    assert gone.status_code == 409 and "no Alarm server of cluster CLUSTER1" in gone.json()["error"]
     body = (await api.get("/dashboard/state")).json()
     assert body["alarms"]["server"] is None and body["alarms"]["active"] == []
+    assert "CLUSTER1" in body["alarms"]["error"]
 
 
 def _unacked(plant: RunningPlant) -> set[str]:
@@ -192,3 +199,64 @@ async def test_frames_end_when_the_runtime_closes(plant: RunningPlant) -> None:
             sent.append(chunk)
     assert len(sent) == 1 and sent[0].startswith(b"retry: ")
     assert stream.message("x", {"v": float("nan")}) == b'event: x\ndata: {"v":null}\n\n'
+
+
+TWO_CLUSTERS = """
+[[computers]]
+name = "PC-A"
+[[network_addresses]]
+name = "NET_A"
+computer = "PC-A"
+address = "127.0.0.1"
+[[clusters]]
+name = "NORTH"
+[[clusters]]
+name = "SOUTH"
+[[server_processes]]
+name = "ALARM_N"
+type = "alarm"
+cluster = "NORTH"
+network_address = "NET_A"
+[[server_processes]]
+name = "ALARM_S"
+type = "alarm"
+cluster = "SOUTH"
+network_address = "NET_A"
+port = 2090
+[[tags]]
+name = "FAULT"
+type = "digital"
+cluster = "NORTH"
+[[tags]]
+name = "FAULT"
+type = "digital"
+cluster = "SOUTH"
+[[alarms]]
+tag = "NORTH_ALM"
+variable = "NORTH.FAULT"
+cluster = "NORTH"
+[[alarms]]
+tag = "SOUTH_ALM"
+variable = "SOUTH.FAULT"
+cluster = "SOUTH"
+"""
+
+
+async def test_each_cluster_shows_its_own_main_and_tags() -> None:
+    plant, stop = await start_in_background(TWO_CLUSTERS, clock="virtual", grace=0.1)
+    try:
+        plant.set_tag("NORTH.FAULT", True)
+        plant.set_tag("SOUTH.FAULT", True)
+        with anyio.fail_after(5):
+            while len(views.alarms(plant.manager)["active"]) < 2:
+                await anyio.wait_all_tasks_blocked()
+        body = views.Watch(plant.manager).snapshot()
+        assert {t["name"] for t in body["tags"]} == {"NORTH.FAULT", "SOUTH.FAULT"}
+        assert body["alarms"]["server"] == "ALARM_N, ALARM_S"
+        assert {a["tag"] for a in body["alarms"]["active"]} == {"NORTH_ALM", "SOUTH_ALM"}
+        assert views.acknowledge_all(plant.manager, "test") == 2
+        await plant.crash("ALARM_S")
+        alarms = views.alarms(plant.manager)
+        assert alarms["server"] == "ALARM_N" and "cluster SOUTH" in alarms["error"]
+    finally:
+        await stop()

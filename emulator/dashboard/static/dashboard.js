@@ -23,7 +23,7 @@ const view = {
   tags: new Map(),
   trends: [],
   series: new Map(),
-  trendServer: null,
+  trendServers: {},
   faults: [],
   events: [],
 };
@@ -124,7 +124,7 @@ function processAction(proc, action) {
 }
 
 function processRow(proc, showComputer) {
-  const isMain = proc.role === "main" || (proc.type === "trends" && proc.process === view.trendServer);
+  const isMain = proc.role === "main" || proc.role === "active";
   const listeners = proc.listeners.map((l) =>
     h("span", { class: "listener", title: "address:port, TLS, open connections" },
       `${l.address}:${l.port}${l.tls ? " TLS" : ""} · ${l.connections} conn`));
@@ -136,10 +136,7 @@ function processRow(proc, showComputer) {
     h("span", { class: "name" }, proc.process),
     h("span", { class: `pill state state-${proc.state}` }, proc.state),
     proc.hung ? h("span", { class: "pill bad" }, "hung") : null,
-    proc.role ? h("span", { class: `pill role role-${proc.role}` }, proc.role) : null,
-    proc.type === "trends" && proc.process === view.trendServer
-      ? h("span", { class: "pill role role-main", title: "the trends server the charts read" }, "active")
-      : null,
+    proc.role ? h("span", { class: `pill role role-${proc.role === "standby" ? "standby" : "main"}` }, proc.role) : null,
     proc.mode ? h("span", { class: "muted" }, proc.mode) : null,
     showComputer ? h("span", { class: "muted" }, `on ${proc.computer}`) : null),
   h("div", { class: "actions" },
@@ -245,7 +242,7 @@ function updateTags(tags) {
   for (const tag of tags) {
     const entry = view.tags.get(tag.name);
     if (entry) fillTag(entry, tag, true);
-    if (!view.trendServer) liveSample(tag);
+    liveSample(tag);
   }
 }
 
@@ -327,14 +324,15 @@ function addPoints(name, points) {
 }
 
 function applySamples(samples) {
-  view.trendServer = samples.server;
-  byId("trend-server").textContent = samples.server
-    ? `history and live samples from ${samples.server}`
+  view.trendServers = samples.servers;
+  const names = Object.values(samples.servers);
+  const running = [...new Set(names.filter((n) => n))];
+  byId("trend-server").textContent = running.length
+    ? `history and live samples from ${running.join(", ")}`
+      + (names.includes(null) ? "; live tag values where no trends server runs" : "")
     : "no trends server running: live tag values only";
-  for (const [name, points] of Object.entries(samples.points)) {
-    if (samples.changed) view.series.set(name, []);
-    addPoints(name, points);
-  }
+  for (const name of samples.reset) view.series.set(name, []);
+  for (const [name, points] of Object.entries(samples.points)) addPoints(name, points);
   drawCharts();
 }
 
@@ -342,7 +340,8 @@ function liveSample(tag) {
   if (tag.number === null || tag.number === undefined) return;
   let drawn = false;
   for (const trend of view.trends) {
-    if (trend.tag.toLowerCase() === tag.name.toLowerCase() && trend.type === "periodic") {
+    if (view.trendServers[trend.name] === null && trend.type === "periodic"
+        && trend.tag.toLowerCase() === tag.name.toLowerCase()) {
       addPoints(trend.name, [[tag.time, tag.number]]);
       drawn = true;
     }
@@ -502,7 +501,7 @@ function applySnapshot(s) {
   renderAlarms(s.alarms);
   renderFaults(s.faults);
   fillFaultForm();
-  applySamples({ ...s.samples, changed: true });
+  applySamples(s.samples);
   renderTopology();
   addEvents(s.events, true);
 }
@@ -515,7 +514,7 @@ function applyUpdate(u) {
     view.processes = u.processes;
     updateProcessChoices();
   }
-  if (u.processes || (u.samples && u.samples.changed)) renderTopology();
+  if (u.processes) renderTopology();
   if (u.tags) updateTags(u.tags);
   if (u.alarms) renderAlarms(u.alarms);
   if (u.faults) renderFaults(u.faults);
