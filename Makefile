@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check-demo clean bench bench-quick
+.PHONY: run test lint check-demo clean bench bench-quick fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(VENV)/.installed-bench
 
 bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --quick
+
+# The long fuzz (not part of `make test`): a million frames per mode, or FUZZ="--duration 600".
+# docs/reliability.md says what it tries and what counts as a failure.
+FUZZ ?= --frames 1000000
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m tests.hardening.fuzz $(FUZZ)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -10,6 +10,7 @@ Documented in docs/plant.md ("Persistence").
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sqlite3
@@ -56,6 +57,19 @@ CREATE TABLE IF NOT EXISTS trend_samples (
 """
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+#: SQLite integers are 64-bit: a larger LIMIT means "all" anyway.
+_MAX_LIMIT = 2**63 - 1
+
+
+def _bound(value: float) -> float:
+    """A time bound as SQLite takes it: an integer past the float range is -inf or +inf, so
+    an absurd request gets an empty or a whole answer, not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _private(path: Path) -> None:
@@ -240,7 +254,7 @@ class Store:
         row = self._db.execute(
             "SELECT time, value, quality FROM trend_samples WHERE trend = ? AND time <= ? "
             "ORDER BY time DESC LIMIT 1",
-            (trend, time),
+            (trend, _bound(time)),
         ).fetchone()
         return None if row is None else TrendSample(*row)
 
@@ -250,7 +264,7 @@ class Store:
         row = self._db.execute(
             "SELECT time, value, quality FROM trend_samples WHERE trend = ? AND time > ? "
             "ORDER BY time ASC LIMIT 1",
-            (trend, time),
+            (trend, _bound(time)),
         ).fetchone()
         return None if row is None else TrendSample(*row)
 
@@ -285,14 +299,14 @@ class Store:
         values: list[float | str | int] = [*args]
         if start is not None:
             clauses.append("time >= ?")
-            values.append(start)
+            values.append(_bound(start))
         if end is not None:
             clauses.append("time <= ?")
-            values.append(end)
+            values.append(_bound(end))
         sql = f"{select} WHERE {' AND '.join(clauses)} ORDER BY {newest_first}"
         if limit is not None:
             sql += " LIMIT ?"
-            values.append(max(limit, 0))
+            values.append(min(max(limit, 0), _MAX_LIMIT))
         rows: list[tuple[Any, ...]] = self._db.execute(sql, values).fetchall()
         rows.reverse()
         return rows
