@@ -32,11 +32,16 @@ def owned_tags(context: Context, endpoint: Endpoint, plant: Plant) -> dict[str, 
         if process.type == "io":
             cluster = (process.cluster or only or "").casefold()
             first_io.setdefault(cluster, process.name.casefold())
+    #: Each tag's configured I/O server by (cluster, name), the first of duplicates as the Plant.
+    servers: dict[tuple[str, str], str | None] = {}
+    for tag in topology.tags:
+        key = ((tag.cluster or only or "").casefold(), tag.name.casefold())
+        servers.setdefault(key, tag.io_server)
     me = endpoint.process.casefold()
     owned: dict[str, TagState] = {}
     for state in plant.tags:
-        config = next(t for t in topology.tags if t.name.casefold() == state.spec.name.casefold())
-        owner = config.io_server or first_io.get((state.spec.cluster or "").casefold(), "")
+        cluster = (state.spec.cluster or "").casefold()
+        owner = servers.get((cluster, state.spec.name.casefold())) or first_io.get(cluster, "")
         if owner.casefold() == me:
             owned[state.spec.name.casefold()] = state
     return owned

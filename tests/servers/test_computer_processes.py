@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from emulator.plant.state import QUAL_BAD
+from emulator.ports import ProcessType
 from emulator.processes.alarm_db import AlarmDatabaseProcess
 from emulator.processes.base import Peer
+from emulator.processes.context import Context
+from emulator.processes.io import owned_tags
 from emulator.protocol.errors import NOT_LOCAL, ProtocolError
+from emulator.topology.load import load_text
+from emulator.topology.plan import plan
 from tests.servers.helpers import START, plantwide
 
 
@@ -108,3 +113,53 @@ async def test_odbc_runs_selects_over_tags_and_alarms_and_refuses_writes() -> No
         wrong = await o.call("sql", query="SELECT nope FROM tags")
         assert wrong["error"]["name"] == "sql_error" and "nope" in wrong["error"]["message"]
         assert (await o.call("sql", query="SELECT 1; SELECT 2"))["error"]["name"] == "sql_error"
+
+
+TWO_CLUSTERS = """
+[[computers]]
+name = "PC"
+[[network_addresses]]
+name = "NET"
+computer = "PC"
+address = "127.0.0.1"
+[[clusters]]
+name = "C1"
+[[clusters]]
+name = "C2"
+[[server_processes]]
+name = "IO_A"
+type = "io"
+cluster = "C1"
+network_address = "NET"
+[[server_processes]]
+name = "IO_B"
+type = "io"
+cluster = "C1"
+network_address = "NET"
+[[server_processes]]
+name = "IO_C"
+type = "io"
+cluster = "C2"
+network_address = "NET"
+[[tags]]
+name = "T"
+cluster = "C1"
+io_server = "IO_B"
+[[tags]]
+name = "T"
+cluster = "c2"
+[[tags]]
+name = "U"
+cluster = "C1"
+"""
+
+
+def test_io_servers_own_their_tags_by_cluster_and_io_server() -> None:
+    loaded = load_text(TWO_CLUSTERS, "<io>")
+    context = Context(loaded.model)
+    owners: dict[str, list[str]] = {}
+    for endpoint in plan(loaded.model):
+        if endpoint.type is ProcessType.IO:
+            states = owned_tags(context, endpoint, context.plant).values()
+            owners[endpoint.process] = sorted(f"{s.spec.cluster}.{s.spec.name}" for s in states)
+    assert owners == {"IO_A": ["C1.U"], "IO_B": ["C1.T"], "IO_C": ["C2.T"]}
