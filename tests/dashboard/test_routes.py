@@ -260,3 +260,16 @@ async def test_each_cluster_shows_its_own_main_and_tags() -> None:
         assert alarms["server"] == "ALARM_N" and "cluster SOUTH" in alarms["error"]
     finally:
         await stop()
+
+
+async def test_a_quiet_plant_gets_keep_alive_comments(
+    plant: RunningPlant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "POLL", 0.01)
+    monkeypatch.setattr(stream, "MIN_INTERVAL", 0.0)
+    monkeypatch.setattr(stream, "KEEPALIVE", 0.01)
+    sent: list[bytes] = []
+    with anyio.fail_after(5):
+        async for chunk in stream.frames(plant.manager, lambda: len(sent) >= 2):
+            sent.append(chunk)
+    assert b"event: snapshot" in sent[0] and sent[1] == b": keep-alive\n\n"
