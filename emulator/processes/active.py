@@ -42,12 +42,17 @@ def alarm_server(context: Context, cluster: str | None) -> AlarmServer:
     return main.alarms
 
 
-def alarm_server_of(context: Context, tag: str) -> AlarmServer:
-    """The engine that serves one alarm tag; UnknownAlarmError when no alarm has that tag."""
+def alarm_server_of(context: Context, tag: str, cluster: str | None = None) -> AlarmServer:
+    """The engine that serves one alarm tag (of `cluster`, when given); UnknownAlarmError when
+    no alarm has that tag."""
     for alarm in context.topology.alarms:
-        if alarm.tag.casefold() == tag.casefold():
-            return alarm_server(context, _resolve(context, alarm.cluster))
-    raise UnknownAlarmError(f"no alarm tag {tag!r}; check [[alarms]] tag")
+        if alarm.tag.casefold() != tag.casefold():
+            continue
+        resolved = _resolve(context, alarm.cluster)
+        if cluster is None or (resolved or "").casefold() == cluster.casefold():
+            return alarm_server(context, resolved)
+    where = f" in cluster {cluster!r}" if cluster is not None else ""
+    raise UnknownAlarmError(f"no alarm tag {tag!r}{where}; check [[alarms]] tag")
 
 
 def trend_server_of(context: Context, name: str) -> TrendServer:

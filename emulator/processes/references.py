@@ -26,9 +26,11 @@ def alarm_property(context: Context | None, reference: str) -> str | None:
     if context is None or "." not in reference:
         return None
     head, prop = reference.strip().rsplit(".", 1)
-    tag = head.rsplit(".", 1)[-1] if head.count(".") == 1 else head
+    cluster, _, tag = head.rpartition(".")
+    if "." in cluster:
+        return None
     try:
-        server = active.alarm_server_of(context, tag)
+        server = active.alarm_server_of(context, tag, cluster or None)
     except UnknownAlarmError:
         return None
     try:

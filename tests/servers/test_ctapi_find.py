@@ -106,6 +106,9 @@ async def test_alarm_properties_read_as_tag_elements_and_cicode_acknowledges() -
             wrong["error"]["name"] == "invalid_argument" and ".OnTime" in wrong["error"]["message"]
         )
         assert (await c.call("tag.read", tag="NOPE.On"))["error"]["name"] == "tag_not_found"
+        for wrong_cluster in ("C2.FAULT_ALM.On", "X.C1.FAULT_ALM.On"):
+            missing = await c.call("tag.read", tag=wrong_cluster)
+            assert missing["error"]["name"] == "tag_not_found", wrong_cluster
 
 
 async def test_tag_lists_and_cicode_resolve_alarm_properties_as_tag_read_does() -> None:
