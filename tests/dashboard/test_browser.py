@@ -181,8 +181,13 @@ async def test_a_narrow_window_with_a_token() -> None:
         assert page.url == f"{url}/"
         await expect(page.locator("#live")).to_have_text("live")
         await expect(page.locator('[data-process="SCADA-A/ALARM1"]')).to_be_visible()
+        plant.set_tag("PUMP1_FAULT", True)
+        await expect(page.locator('[data-alarm="PUMP1_FAULT_ALM"] button')).to_be_visible()
         widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], f"the page scrolls sideways at 380 px: {widths}"
+        alarms = page.locator("#alarms .scroll").first
+        inner = await alarms.evaluate("node => [node.scrollWidth, node.clientWidth]")
+        assert inner[0] <= inner[1], f"the alarm list scrolls sideways at 380 px: {inner}"
         await page.get_by_placeholder("Search tags").fill("pump2")
         await expect(page.locator("#tag-table tbody tr:visible")).to_have_count(5)
         await page.close()
