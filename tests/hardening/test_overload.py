@@ -68,6 +68,7 @@ async def test_connections_beyond_the_limit_get_an_error_frame_then_close(
                 assert frame["error"]["name"] == "too_many_connections"
                 assert f"serves {limit} at most" in frame["error"]["message"]
                 assert b"hello" not in await refused.rest()
+                await refused.aclose()
             for client in held:
                 assert (await client.request("ping"))["ok"]
             await held.pop().aclose()
@@ -227,6 +228,7 @@ async def test_a_handler_exception_ends_that_connection_only(state_dir: Path) ->
             assert reply["error"]["name"] == "internal_error"
             assert reply["error"]["message"].endswith("ZeroDivisionError")
             await victim.rest()
+            await victim.aclose()
         failed = [e for e in events if e["event"] == "handler.failed"]
         assert failed and failed[0]["during"] == "boom" and failed[0]["action"] == "close"
         assert (await bystander.request("ping"))["ok"]
