@@ -256,10 +256,10 @@ class Watch:
 
     def _current(self) -> dict[str, Any]:
         m = self.manager
-        healthy, _ = m.health()
+        rows = processes(m)
         return {
-            "health": "healthy" if healthy else "unhealthy",
-            "processes": processes(m),
+            "health": "healthy" if all(row["healthy"] for row in rows) else "unhealthy",
+            "processes": rows,
             "alarms": alarms(m),
             "faults": m.fault_listing(),
         }
