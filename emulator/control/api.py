@@ -329,5 +329,5 @@ def build_app(manager: RuntimeManager, token: str | None = None) -> ASGIApp:
     routes: list[BaseRoute] = [_route(op, manager) for op in OPERATIONS]
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
     routes.extend(dashboard.routes(manager))  # the page at / (docs/dashboard.md)
-    app: ASGIApp = Starlette(routes=routes)
+    app: ASGIApp = dashboard.SameOrigin(Starlette(routes=routes))
     return dashboard.TokenCookie(TokenRequired(app, token), token) if token else app

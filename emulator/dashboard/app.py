@@ -14,7 +14,7 @@ import json
 from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
 from importlib import resources
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from starlette.requests import Request
@@ -112,6 +112,40 @@ def routes(manager: RuntimeManager) -> list[BaseRoute]:
             name="dashboard-static",
         ),
     ]
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SameOrigin:
+    """A web page of another site must not drive the plant through its visitor's browser (a
+    form or fetch to 127.0.0.1 needs no token on loopback): a request that changes something
+    and that the browser marks as coming from elsewhere (Sec-Fetch-Site, or an Origin that is
+    not this host) is refused with 403. Other clients (the CLI, curl, tests) send neither."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
+            headers = dict(scope.get("headers", []))
+            site = headers.get(b"sec-fetch-site")
+            origin = headers.get(b"origin")
+            host = headers.get(b"host", b"").decode("latin-1")
+            elsewhere = (site is not None and site not in (b"same-origin", b"none")) or (
+                origin is not None and urlsplit(origin.decode("latin-1")).netloc != host
+            )
+            if elsewhere:
+                _log.warning(
+                    "control.cross_site_refused", method=scope["method"], path=scope["path"]
+                )
+                message = (
+                    "a page of another site may not change this plant (Origin is not this host)"
+                )
+                response = JSONResponse({"error": message, "status": 403}, 403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class TokenCookie:

@@ -273,3 +273,24 @@ async def test_a_quiet_plant_gets_keep_alive_comments(
         async for chunk in stream.frames(plant.manager, lambda: len(sent) >= 2):
             sent.append(chunk)
     assert b"event: snapshot" in sent[0] and sent[1] == b": keep-alive\n\n"
+
+
+async def test_another_site_cannot_drive_the_plant_through_a_browser(
+    api: httpx.AsyncClient, plant: RunningPlant
+) -> None:
+    for headers in (
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://control"},
+    ):
+        refused = await api.post("/processes/ALARM1/crash", headers=headers)
+        assert refused.status_code == 403 and "another site" in refused.json()["error"]
+        assert (
+            await api.put("/tags/FLOW_IN", json={"value": 1}, headers=headers)
+        ).status_code == 403
+    assert plant.supervisor.process("ALARM1").state == "running"
+    assert (await api.get("/health", headers={"Origin": "http://evil.example"})).status_code == 200
+    same = {"Origin": "http://control", "Sec-Fetch-Site": "same-origin"}
+    assert (await api.put("/tags/FLOW_IN", json={"value": 1}, headers=same)).status_code == 200
+    assert (await api.post("/dashboard/alarms/ack", headers={"Sec-Fetch-Site": "none"})).is_success
