@@ -110,6 +110,7 @@ async def test_a_tls_client_on_a_plain_port_gets_a_failed_handshake(state_dir: P
             frames, closed = await outcome(raw)
             assert closed and frames[0]["error"]["name"] == "bad_frame", kind  # type: ignore[index]
             assert "TLS" in str(frames[0]["error"]["message"])  # type: ignore[index]
+            await raw.aclose()
             e = listener.endpoint
             context = ssl.create_default_context(cafile=str(sup.ca_certificate))
             with pytest.raises((ssl.SSLError, anyio.BrokenResourceError, OSError)):
