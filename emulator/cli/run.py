@@ -22,7 +22,7 @@ from emulator.logs import LEVELS, configure
 from emulator.processes.context import Context
 from emulator.runtime.bind import BindError
 from emulator.runtime.certs import CertificateError, default_state_dir
-from emulator.runtime.limits import raise_open_files
+from emulator.runtime.limits import configured, raise_open_files
 from emulator.runtime.supervisor import (
     DEFAULT_GRACE,
     Supervisor,
@@ -73,6 +73,19 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--control-token", help="bearer token every control request must carry")
     parser.add_argument("--no-control", action="store_true", help="run no control API")
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        help="CtAPI connections per computer ([CtAPI]MaxConnections; default 20)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        help="seconds for a first request or a begun frame to arrive whole (default 10; 0: none)",
+    )
+    parser.add_argument(
+        "--idle-timeout", type=float, help="close connections idle this long (default: never)"
+    )
     parser.add_argument("--log-format", choices=("auto", "json", "console"), default="auto")
     parser.add_argument("--log-level", choices=LEVELS, default="info")
     parser.set_defaults(func=main)
@@ -110,6 +123,11 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
             ephemeral=args.ephemeral,
             state_dir=state_dir,
             grace=args.grace,
+            limits=configured(
+                ctapi_connections=args.max_connections,
+                request_timeout=args.request_timeout,
+                idle_timeout=args.idle_timeout,
+            ),
             context=Context(
                 loaded.model, clock=make_clock(loaded.model, args.speed), state_dir=state_dir
             ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import resource
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import structlog
 
@@ -45,6 +45,33 @@ class Limits:
 
     def connections_for(self, process_type: ProcessType) -> int:
         return self.max_connections.get(process_type, DEFAULT_MAX_CONNECTIONS)
+
+
+def configured(
+    *,
+    ctapi_connections: int | None = None,
+    request_timeout: float | None = None,
+    idle_timeout: float | None = None,
+) -> Limits:
+    """The defaults with `scada-emu run`'s options over them (a timeout of 0: none).
+
+    Raises ValueError, saying which option, on a value that makes no sense.
+    """
+    limits = Limits()
+    if ctapi_connections is not None:
+        if ctapi_connections < 1:
+            raise ValueError("--max-connections must be 1 or more")
+        limits.max_connections[ProcessType.CTAPI] = ctapi_connections
+    for name, value in (("--request-timeout", request_timeout), ("--idle-timeout", idle_timeout)):
+        if value is not None and not value >= 0:
+            raise ValueError(f"{name} must be zero (no limit) or more seconds")
+    return replace(
+        limits,
+        request_timeout=limits.request_timeout
+        if request_timeout is None
+        else request_timeout or None,
+        idle_timeout=idle_timeout or None,
+    )
 
 
 def raise_open_files() -> int:

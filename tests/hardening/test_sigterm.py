@@ -15,13 +15,29 @@ from typing import Any
 import anyio
 import httpx
 
+from emulator.ports import ProcessType
 from emulator.protocol.framing import encode
+from emulator.runtime.limits import configured
 from tests.hardening.helpers import TIMEOUT, Client, poll_until
 
 GRACE = 1.0
 PASSWORD = "Pa55-wrong-for-engineer"
 TOKEN = "tok-3f9a0c-control-secret"
 WRONG_TOKEN = "tok-guess-not-it"
+
+
+def test_limits_are_options_of_run_and_bad_ones_exit_2() -> None:
+    limits = configured(ctapi_connections=45, request_timeout=0, idle_timeout=30)
+    assert limits.connections_for(ProcessType.CTAPI) == 45
+    assert limits.connections_for(ProcessType.ALARM) == 256
+    assert limits.request_timeout is None and limits.idle_timeout == 30
+    assert configured().request_timeout == 10.0 and configured().idle_timeout is None
+    for option, value in (("--max-connections", "0"), ("--request-timeout", "-1")):
+        done = subprocess.run(
+            [sys.executable, "-m", "emulator", "run", option, value, "--no-control"],
+            capture_output=True, text=True, timeout=TIMEOUT * 2, check=False,
+        )  # fmt: skip
+        assert done.returncode == 2 and f"error: {option}" in done.stderr, done.stderr
 
 
 async def _hammer(client: Client, stop: anyio.Event, counts: dict[str, int]) -> None:
@@ -57,6 +73,7 @@ async def test_sigterm_under_full_load_exits_0_in_grace_with_no_secret_logged(
         sys.executable, "-m", "emulator", "run", "--ephemeral", "--ready-file", str(ready),
         "--state-dir", str(state), "--control", "127.0.0.1:0", "--control-token", TOKEN,
         "--grace", str(GRACE), "--log-format", "json", "--log-level", "debug",
+        "--max-connections", "30", "--request-timeout", "5",
     ]  # fmt: skip
     # Logs go to files, not pipes: a debug log under load would fill a pipe and stall the run.
     out_file, err_file = tmp_path / "stdout", tmp_path / "stderr"
