@@ -21,11 +21,14 @@ from emulator.faults.registry import PROCESS_KINDS, FaultError, Faults, matches,
 from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.config import TagValue
-from emulator.plant.reports import ReportServer
 from emulator.plant.state import Plant, plant_of
 from emulator.plant.tags import TagValueError
-from emulator.processes.active import alarm_clusters, alarm_server, alarm_server_of
-from emulator.processes.context import ProcessState
+from emulator.processes.active import (
+    alarm_clusters,
+    alarm_server,
+    alarm_server_of,
+    report_server_of,
+)
 from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
 from emulator.runtime.bind import BindError
 from emulator.runtime.process import ProcessRuntime
@@ -330,48 +333,40 @@ class RuntimeManager:
 
     # ---- alarms and reports: through the running (main) server process -------------------------
 
-    def _engine(self, kind: str, attribute: str, engine_type: type[Any]) -> Any:
-        """The engine a running server process of `kind` exposes as `attribute`: the main of a
-        redundant pair first (its `role`), then the primary."""
-        procs = sorted(
-            (p for p in self.supervisor.processes.values() if str(p.type) == kind),
-            key=lambda p: (
-                p.state is not ProcessState.RUNNING,
-                getattr(p.process, "role", "main") != "main",
-                p.mode != "primary",
-            ),
-        )
-        for proc in procs:
-            engine = getattr(proc.process, attribute, None)
-            if proc.state is ProcessState.RUNNING and isinstance(engine, engine_type):
-                return engine
-        raise ControlError(f"no running {kind} server process in this runtime", 409)
-
-    def _alarm_main(self, tag: str | None = None) -> AlarmServer:
-        """The alarm main's engine, as CtAPI finds it (emulator.processes.active): of the
-        alarm `tag`'s cluster, else of the first cluster with alarms."""
-        clusters = alarm_clusters(self.context)
+    def _alarm_main(self, tag: str) -> AlarmServer:
+        """The engine of the alarm main that serves `tag`, as CtAPI finds it."""
         try:
-            if tag is not None:
-                return alarm_server_of(self.context, tag)
-            return alarm_server(self.context, clusters[0] if clusters else None)
+            return alarm_server_of(self.context, tag)
         except AlarmError as exc:
             raise ControlError(str(exc), 404) from None
         except ProtocolError:
             raise ControlError("no running alarm server process in this runtime", 409) from None
 
     def alarms(self) -> list[dict[str, Any]]:
-        server = self._alarm_main()
-        return [
-            {
-                "tag": config.tag,
-                "name": config.name,
-                "category": config.category,
-                "state": status.state,
-                **msgspec.to_builtins(status),
-            }
-            for config, status in server.query(QUERY_CONFIGURED)
-        ]
+        """Every configured alarm of every cluster, each from its cluster's main; 409 only when
+        no cluster has a running alarm server."""
+        rows: list[dict[str, Any]] = []
+        served = False
+        for cluster in alarm_clusters(self.context):
+            try:
+                server = alarm_server(self.context, cluster)
+            except ProtocolError:
+                continue
+            served = True
+            rows += [
+                {
+                    "tag": config.tag,
+                    "name": config.name,
+                    "cluster": cluster,
+                    "category": config.category,
+                    "state": status.state,
+                    **msgspec.to_builtins(status),
+                }
+                for config, status in server.query(QUERY_CONFIGURED)
+            ]
+        if not served:
+            raise ControlError("no running alarm server process in this runtime", 409)
+        return rows
 
     def acknowledge(self, name: str) -> dict[str, Any]:
         server = self._alarm_main(name)
@@ -385,11 +380,14 @@ class RuntimeManager:
         return {"tag": name, "state": status.state, **msgspec.to_builtins(status)}
 
     def run_report(self, name: str) -> dict[str, Any]:
-        server: ReportServer = self._engine("reports", "reports", ReportServer)
+        """Run a report on the active reports server of its own cluster."""
         try:
+            server = report_server_of(self.context, name)
             run = server.run(name, self.context.clock.now(), "control")
         except LookupError as exc:
             raise ControlError(str(exc), 404) from None
+        except ProtocolError:
+            raise ControlError("no running reports server process for this report", 409) from None
         _log.info("report.run", report=run.report, number=run.number, by="control")
         result: dict[str, Any] = msgspec.to_builtins(run)
         return result
