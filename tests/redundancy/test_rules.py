@@ -185,7 +185,7 @@ async def test_the_control_api_acts_on_the_alarm_main_as_ctapi_does() -> None:
     async with plantwide(p1=5, p2=2) as w:  # the standby has the better priority: it is main
         await w.until(lambda: role(w, "ALARM2") == "main")
         manager = RuntimeManager(w.sup)
-        assert manager._alarm_main() is w.engine("ALARM2").alarms
+        assert manager._alarm_main("FAULT_ALM") is w.engine("ALARM2").alarms
         await fault_on(w)
         assert manager.acknowledge("FAULT_ALM")["state"] == "ON acknowledged"
         assert [e.kind for e in w.engine("ALARM2").alarms.events()] == ["on", "ack"]
