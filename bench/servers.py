@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -205,14 +206,16 @@ def start_emulator(
     deadline_s: float = 60.0,
     niceness: int = 0,
     on_uvloop: bool = False,
+    options: Sequence[str] = (),
 ) -> Emulator:
-    """Spawn the emulator and wait for its ready file; startup_s is spawn to ready file."""
+    """Spawn the emulator (with `options` of `scada-emu run`) and wait for its ready file;
+    startup_s is spawn to ready file."""
     ready_file = workdir / f"{name}.ready.json"
     log = workdir / f"{name}.log"
     ready_file.unlink(missing_ok=True)
     argv = [sys.executable, *(ON_UVLOOP if on_uvloop else ["-m", "emulator"]), "run", "--ephemeral"]
     argv += ["--ready-file", str(ready_file), "--state-dir", str(state_dir)]
-    argv += ["--log-level", "warning", "--log-format", "json"]
+    argv += ["--log-level", "warning", "--log-format", "json", *options]
     if topology is not None:
         argv.append(str(topology))
     started = time.perf_counter()

@@ -93,6 +93,7 @@ class Session:
         self._close_reason: str | None = None
         self._peer_closed = False
         self._serving = False
+        self._unsubscribe: Callable[[], None] | None = None
         #: Seconds to hold the next reply: the login throttle's turn for this peer host.
         self._hold = 0.0
         self.port: int = stream.extra(SocketAttribute.local_port)  # noqa: S610
@@ -188,7 +189,6 @@ class Session:
 
     async def _serve(self, connection: ServerConnection) -> None:
         self._serving = True
-        unsubscribe = self.context.changes.subscribe(self._on_change)
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._read, connection)
@@ -199,7 +199,14 @@ class Session:
                         await self._send(connection.closing(self._close_reason))
                 tasks.cancel_scope.cancel()
         finally:
-            unsubscribe()
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+
+    def _follow_changes(self) -> None:
+        """Wake on plant changes from the first request on: before it a connection has nothing
+        to push, so a thousand half-open clients cost no wakeup per plant change."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.context.changes.subscribe(self._on_change)
 
     def _on_change(self) -> None:
         self._wake.set()
@@ -239,6 +246,8 @@ class Session:
                 out = b"".join(
                     connection.receive_data(piece, self.context.clock.now()) for piece in received
                 )
+                if connection.frames:  # before any await: no change slips in unseen
+                    self._follow_changes()
                 if self._hold > 0:
                     hold, self._hold = self._hold, 0.0
                     self._log.warning("connection.login_delayed", delay=hold)
