@@ -48,7 +48,7 @@ class Profile:
 
 
 QUICK = Profile("quick", 1, 0.5, 2.0, 1, 2.0, 1000, 1000, 3, 1, 1000, 0)
-FULL = Profile("full", 5, 1.0, 5.0, 3, 10.0, 10_000, 1000, 5, 3, 1000, 2)
+FULL = Profile("full", 5, 1.0, 5.0, 3, 10.0, 10_000, 1000, 5, 3, 1000, 1)
 
 #: CPUs other processes may use during a run before `make bench` repeats it.
 OTHER_CPU_LIMIT = 0.25
