@@ -2,6 +2,7 @@
 
 Logs go to stderr, so stdout keeps only what a harness reads (the listener table and `ready`).
 The format follows stderr: console lines on a terminal, JSON lines otherwise, unless forced.
+Tracebacks never show local variables (they may hold a password or a token).
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ import structlog
 
 LogFormat = Literal["auto", "json", "console"]
 LEVELS = ("debug", "info", "warning", "error")
+
+#: Tracebacks as JSON without local variables: a request that fails while it is served holds a
+#: password or a token in its locals, and no secret may reach a log (docs/security.md).
+_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
 
 
 def configure(
@@ -28,9 +35,13 @@ def configure(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     if json:
-        processors += [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        processors += [_TRACEBACKS, structlog.processors.JSONRenderer()]
     else:
-        processors.append(structlog.dev.ConsoleRenderer(colors=tty))
+        processors.append(
+            structlog.dev.ConsoleRenderer(
+                colors=tty, exception_formatter=structlog.dev.plain_traceback
+            )
+        )
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(

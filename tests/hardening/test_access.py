@@ -4,6 +4,7 @@ that never write, TLS only and TLS 1.2 at least on 3073, no secret in a log, pri
 
 from __future__ import annotations
 
+import io
 import ssl
 import stat
 import time
@@ -13,12 +14,14 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog
 from anyio.abc import SocketAttribute
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.control.manager import ControlError
 from emulator.control.server import check_bind
+from emulator.logs import configure
 from emulator.plant.storage import Store
 from emulator.protocol.ctapi_flags import CT_OPEN_READ_ONLY
 from emulator.runtime.certs import CertificateAuthority
@@ -280,3 +283,26 @@ def test_history_is_private_too(tmp_path: Path) -> None:
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     for database in (state / "history" / "Demo").iterdir():
         assert stat.S_IMODE(database.stat().st_mode) & 0o077 == 0, database
+
+
+def test_a_traceback_in_the_logs_shows_no_local_variable() -> None:
+    """A handler that fails during `open` must not log the request's password with its
+    traceback: JSON and console logs carry tracebacks without local variables."""
+    for log_format in ("json", "console"):
+        out = io.StringIO()
+        configure(log_format, "info", stream=out)
+        try:
+            _fail_with_a_secret_in_scope()
+        except ZeroDivisionError:
+            structlog.get_logger("test").exception("handler.failed")
+        finally:
+            structlog.reset_defaults()
+        text = out.getvalue()
+        assert "ZeroDivisionError" in text and "_fail_with_a_secret_in_scope" in text
+        assert WRONG not in text, log_format
+
+
+def _fail_with_a_secret_in_scope() -> None:
+    request = {"op": "open", "user": "engineer", "password": WRONG}
+    assert request
+    _ = 1 / 0
