@@ -120,25 +120,34 @@ async def test_repeated_failed_logins_from_one_host_are_slowed_down(state_dir: P
         max_size=30,
     )
 )
-def test_the_throttle_never_answers_a_host_early_and_forgets_others(
-    logins: list[tuple[str, bool, float]],
-) -> None:
-    policy = LoginPolicy(free=2, delay=0.5, maximum=4.0, forget=60.0, hosts=1)
+def test_the_throttle_answers_each_host_in_turn(logins: list[tuple[str, bool, float]]) -> None:
+    policy = LoginPolicy(free=2, delay=0.5, maximum=4.0, forget=60.0)
     throttle = LoginThrottle(policy)
     now = 0.0
-    answered: dict[str, float] = {}
-    failures: dict[str, int] = {}
+    last_answer: dict[str, float] = {}
+    last_failure: dict[str, float] = {}
     for host, failed, step in logins:
         now += step
+        failures_before = throttle.failures(host, now)
         wait = throttle.answer(host, now, failed=failed)
         assert 0 <= wait <= policy.maximum * len(logins)
-        if host in answered and failures.get(host, 0) > policy.free:
-            assert now + wait >= answered[host]  # one answer at a time, in turn
-        answered[host] = now + wait
+        if failures_before <= policy.free:
+            assert wait == 0  # the first free failures cost nothing, nor what follows them
+        if host in last_failure and now - last_failure[host] < policy.forget:
+            assert now + wait >= last_answer[host]  # never before an earlier answer
+        last_answer[host] = now + wait
         if failed:
-            failures[host] = throttle.failures(host, now)
-            assert failures[host] >= 1
-    assert len(throttle._hosts) <= policy.hosts
+            last_failure[host] = now
+            assert throttle.failures(host, now) == failures_before + 1
+
+
+def test_the_throttle_remembers_a_bounded_number_of_hosts() -> None:
+    throttle = LoginThrottle(LoginPolicy(free=0, hosts=100))
+    for number in range(1000):
+        throttle.answer(f"10.0.{number // 250}.{number % 250}", float(number), failed=True)
+    assert len(throttle._hosts) == 100
+    assert throttle.failures("10.0.3.249", 1000.0) == 1  # the newest stay
+    assert throttle.failures("10.0.0.0", 1000.0) == 0  # the oldest went
 
 
 def test_the_delay_grows_and_is_capped() -> None:
