@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from emulator.ports import ProcessType
 from emulator.topology.plan import Endpoint, is_loopback
 
-#: Pending connections the kernel queues per listener before accept.
-BACKLOG = 128
+#: Pending connections the kernel queues per listener before accept: the system's maximum, so
+#: a burst of a thousand connects (a client farm, a flood) waits in the queue instead of
+#: timing out into SYN retries (the kernel still caps it at net.core.somaxconn).
+BACKLOG = socket.SOMAXCONN
 
 _HINTS = {
     errno.EADDRINUSE: (
