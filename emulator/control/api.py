@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+import structlog
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +24,9 @@ from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
 from emulator.scenario.config import FaultSpec
+from emulator.topology.plan import is_loopback
+
+_log = structlog.get_logger("emulator.control")
 
 Endpoint = Callable[[Request, RuntimeManager], Awaitable[Response]]
 
@@ -320,6 +324,39 @@ class TokenRequired:
         await self.app(scope, receive, send)
 
 
+def loopback_host(host: str) -> bool:
+    """A Host header naming this machine: localhost or a loopback address, with any port."""
+    name = host.strip()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return name.lower() == "localhost" or is_loopback(name)
+
+
+class LoopbackHostOnly:
+    """Without a token the API trusts that only this machine reaches it. A web page that
+    rebinds its own DNS name to 127.0.0.1 (DNS rebinding) passes the same-origin check, but
+    its requests carry its own name in Host: those are refused."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+            if not loopback_host(host):
+                _log.warning("control.host_refused", host=host[:100], path=scope.get("path"))
+                response = _problem(
+                    403,
+                    f"Host {host[:100]!r} is not this machine: without a token this control API "
+                    "answers only to localhost or a loopback address (docs/security.md)",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def build_app(manager: RuntimeManager, token: str | None = None) -> ASGIApp:
     document = openapi()
 
@@ -330,4 +367,6 @@ def build_app(manager: RuntimeManager, token: str | None = None) -> ASGIApp:
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
     routes.extend(dashboard.routes(manager))  # the page at / (docs/dashboard.md)
     app: ASGIApp = dashboard.SameOrigin(Starlette(routes=routes))
-    return dashboard.TokenCookie(TokenRequired(app, token), token) if token else app
+    if token:
+        return dashboard.TokenCookie(TokenRequired(app, token), token)
+    return LoopbackHostOnly(app)

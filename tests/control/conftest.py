@@ -18,5 +18,5 @@ def plant(scada_plant: RunningPlant) -> RunningPlant:
 @pytest.fixture
 async def api(plant: RunningPlant) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(plant.manager))
-    async with httpx.AsyncClient(transport=transport, base_url="http://control") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         yield client

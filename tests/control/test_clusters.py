@@ -80,7 +80,7 @@ template = "south trip {S_TRIP}"
 @pytest.fixture
 async def api(scada_plant: RunningPlant) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(scada_plant.manager))
-    async with httpx.AsyncClient(transport=transport, base_url="http://control") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -29,7 +29,7 @@ async def plant() -> AsyncIterator[RunningPlant]:
 @pytest.fixture
 async def api(plant: RunningPlant) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(plant.manager))
-    async with httpx.AsyncClient(transport=transport, base_url="http://control") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         yield client
 
 
@@ -130,7 +130,7 @@ def _unacked(plant: RunningPlant) -> set[str]:
 
 async def test_a_token_becomes_a_cookie_for_the_page(plant: RunningPlant) -> None:
     transport = httpx.ASGITransport(app=build_app(plant.manager, token=TOKEN))
-    async with httpx.AsyncClient(transport=transport, base_url="http://control") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         assert (await client.get("/")).status_code == 401
         assert (await client.get("/?token=wrong")).status_code == 401
         traded = await client.get(f"/?token={TOKEN}")
@@ -282,7 +282,7 @@ async def test_another_site_cannot_drive_the_plant_through_a_browser(
         {"Origin": "http://evil.example"},
         {"Origin": "null"},
         {"Sec-Fetch-Site": "cross-site"},
-        {"Sec-Fetch-Site": "same-site", "Origin": "http://control"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1"},
     ):
         refused = await api.post("/processes/ALARM1/crash", headers=headers)
         assert refused.status_code == 403 and "another site" in refused.json()["error"]
@@ -291,6 +291,6 @@ async def test_another_site_cannot_drive_the_plant_through_a_browser(
         ).status_code == 403
     assert plant.supervisor.process("ALARM1").state == "running"
     assert (await api.get("/health", headers={"Origin": "http://evil.example"})).status_code == 200
-    same = {"Origin": "http://control", "Sec-Fetch-Site": "same-origin"}
+    same = {"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"}
     assert (await api.put("/tags/FLOW_IN", json={"value": 1}, headers=same)).status_code == 200
     assert (await api.post("/dashboard/alarms/ack", headers={"Sec-Fetch-Site": "none"})).is_success
