@@ -26,8 +26,8 @@ run: $(VENV)/.installed
 	$(BIN)/scada-emu run $(ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check emulator tests
-	$(BIN)/ruff format --check emulator tests
+	$(BIN)/ruff check emulator tests bench scenarios
+	$(BIN)/ruff format --check emulator tests bench scenarios
 	$(BIN)/mypy
 
 test: $(VENV)/.installed-test lint

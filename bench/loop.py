@@ -30,5 +30,6 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     if name() == "uvloop":
         import uvloop  # noqa: PLC0415
 
-        return uvloop.run(main)
+        result: T = uvloop.run(main)
+        return result
     return asyncio.run(main)
