@@ -24,13 +24,14 @@ from emulator.processes import (
 from emulator.processes import cicode_servers as _cicode_servers  # noqa: F401 (registers them)
 from emulator.processes.base import Handler, Message, Peer, Process
 from emulator.processes.context import Context
+from emulator.processes.serving import Quiet
 from emulator.protocol.errors import UNKNOWN_REQUEST, ProtocolError
 from emulator.topology.plan import Endpoint
 
 ProcessFactory = Callable[[Endpoint, Context], Process]
 
 
-class GenericHandler:
+class GenericHandler(Quiet):
     """A connection to a process type with no behaviour yet: hello and ping only."""
 
     def __init__(self, process_type: ProcessType) -> None:
@@ -45,15 +46,6 @@ class GenericHandler:
             f"{request.get('op')!r}: the {self.process_type} process of this emulator "
             "answers only 'ping' so far",
         )
-
-    def poll(self, now: float) -> list[Message]:
-        return []
-
-    def next_wakeup(self, now: float) -> float | None:
-        return None
-
-    def close(self) -> None:
-        return None
 
 
 class GenericProcess:
