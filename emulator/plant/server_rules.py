@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from emulator.cicode import CicodeSyntaxError, parse
 from emulator.plant.config import Alarm, Tag
 from emulator.plant.reports import ReportConfigError, parse_time_of_day, template_fields
+from emulator.plant.tag_index import TagIndex
 from emulator.topology.names import nearest
 from emulator.topology.problems import Location, Problem, error, warning
 
@@ -44,28 +44,14 @@ _TYPED_FIELDS = set().union(*_TYPE_FIELDS.values())
 _LIMITS = ("low_low", "low", "high", "high_high")
 
 
-@dataclass(frozen=True)
 class _Plant:
-    loaded: LoadedTopology
-
-    @property
-    def tags(self) -> dict[str, Tag]:
-        found: dict[str, Tag] = {}
-        for tag in self.loaded.model.tags:
-            found.setdefault(tag.name.casefold(), tag)
-        return found
+    def __init__(self, loaded: LoadedTopology) -> None:
+        self.loaded = loaded
+        self._tags = TagIndex(loaded.model)
 
     def tag(self, reference: str) -> Tag | None:
         """The tag a reference names: `Tag` or `Cluster.Tag`."""
-        tags = self.tags
-        name = reference.strip()
-        if name.casefold() in tags:
-            return tags[name.casefold()]
-        cluster, _, rest = name.partition(".")
-        clusters = {c.name.casefold() for c in self.loaded.model.clusters}
-        if rest and cluster.casefold() in clusters:
-            return tags.get(rest.casefold())
-        return None
+        return self._tags.find(reference.strip())
 
     def unknown_tag(
         self, reference: str, table: str, position: int, field: str, rule: str

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from emulator.faults.registry import problems as fault_problems
+from emulator.plant.tag_index import TagIndex
 from emulator.scenario.duration import DurationError, seconds
 from emulator.scenario.expression import ExpressionError, compile_expression
-from emulator.topology.names import Index, nearest
+from emulator.topology.names import nearest
 from emulator.topology.plan import COMPUTER_PROCESS_NAMES, is_loopback
 from emulator.topology.problems import Location, Problem, error, warning
 
@@ -33,21 +34,6 @@ def _hint(name: str, known: Sequence[str], what: str) -> str:
     if close is not None:
         return f"did you mean {close!r}?"
     return f"add it to [[{what}]]" if known else f"define [[{what}]] first"
-
-
-def _tag_names(model: Topology) -> Index[str]:
-    return Index([t.name for t in model.tags], lambda n: n)
-
-
-def _tag_known(tags: Index[str], clusters: Sequence[str], name: str) -> bool:
-    if tags.get(name) is not None:
-        return True
-    prefix, _, rest = name.partition(".")
-    return (
-        bool(rest)
-        and any(c.casefold() == prefix.casefold() for c in clusters)
-        and (tags.get(rest) is not None)
-    )
 
 
 def _duration(value: float | str, where: Location, rule: str, positive: bool) -> Iterator[Problem]:
@@ -76,8 +62,7 @@ def scenario_settings(loaded: LoadedTopology) -> Iterator[Problem]:
 
 def generators(loaded: LoadedTopology) -> Iterator[Problem]:
     model = loaded.model
-    tags = _tag_names(model)
-    clusters = [c.name for c in model.clusters]
+    tags = TagIndex(model)
     types = {t.name.casefold(): t.type for t in model.tags}
     seen: dict[str, int] = {}
     for position, spec in enumerate(model.generators):
@@ -85,11 +70,11 @@ def generators(loaded: LoadedTopology) -> Iterator[Problem]:
         def where(field: str | None, position: int = position) -> Location:
             return loaded.where("generators", position, field)
 
-        if not _tag_known(tags, clusters, spec.tag):
+        if tags.find(spec.tag) is None:
             yield error(
                 f"generator of unknown tag {spec.tag!r}",
                 where("tag"),
-                _hint(spec.tag, tags.names(), "tags"),
+                _hint(spec.tag, tags.tags.names(), "tags"),
                 "generator-tag",
             )
         first = seen.setdefault(spec.tag.casefold(), position)
@@ -136,23 +121,21 @@ def generators(loaded: LoadedTopology) -> Iterator[Problem]:
                 f"min {spec.min} is above max {spec.max}", where("min"), None, "generator-limits"
             )
         if spec.kind == "expression" and spec.expression:
-            yield from _expression(spec.expression, tags, clusters, where("expression"))
+            yield from _expression(spec.expression, tags, where("expression"))
 
 
-def _expression(
-    text: str, tags: Index[str], clusters: Sequence[str], where: Location
-) -> Iterator[Problem]:
+def _expression(text: str, tags: TagIndex, where: Location) -> Iterator[Problem]:
     try:
         compiled = compile_expression(text)
     except ExpressionError as exc:
         yield error(f"bad expression {text!r}: {exc}", where, None, "generator-expression")
         return
     for name in sorted(compiled.names):
-        if not _tag_known(tags, clusters, name):
+        if tags.find(name) is None:
             yield error(
                 f"the expression reads unknown tag {name!r}",
                 where,
-                _hint(name, tags.names(), "tags"),
+                _hint(name, tags.tags.names(), "tags"),
                 "generator-expression",
             )
 
@@ -171,8 +154,7 @@ def _process_names(model: Topology) -> list[str]:
 
 def timeline(loaded: LoadedTopology) -> Iterator[Problem]:
     model = loaded.model
-    tags = _tag_names(model)
-    clusters = [c.name for c in model.clusters]
+    tags = TagIndex(model)
     processes = _process_names(model)
     computers = [c.name for c in model.computers]
     faults = [f.name for f in model.faults]
@@ -197,11 +179,11 @@ def timeline(loaded: LoadedTopology) -> Iterator[Problem]:
                 yield error(
                     f"a {event.action} event needs {field}", where(field), None, "timeline-field"
                 )
-        if event.tag is not None and not _tag_known(tags, clusters, event.tag):
+        if event.tag is not None and tags.find(event.tag) is None:
             yield error(
                 f"unknown tag {event.tag!r}",
                 where("tag"),
-                _hint(event.tag, tags.names(), "tags"),
+                _hint(event.tag, tags.tags.names(), "tags"),
                 "timeline-tag",
             )
         references = (
