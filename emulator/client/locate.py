@@ -44,6 +44,9 @@ class ReadyListener(msgspec.Struct, kw_only=True):
     address: str
     port: int
     tls: bool = False
+    #: The cluster and the redundancy mode (primary, standby) of a cluster server process.
+    cluster: str | None = None
+    mode: str | None = None
 
 
 class ReadyFile(msgspec.Struct, kw_only=True):

@@ -23,18 +23,17 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
 import anyio
 import anyio.abc
-import msgspec
 import structlog
 
 from emulator.client.connection import Connection, dial
 from emulator.client.encryption import Attempt
 from emulator.client.errors import CtApiConnectionError, CtApiError
+from emulator.client.locate import read_ready_file
 from emulator.processes.redundancy import Candidate, choose, choose_alarm
 from emulator.protocol.errors import BAD_REQUEST, CONNECTION_LOST, NOT_CONNECTED, TIMEOUT
 from emulator.protocol.framing import Message
@@ -59,22 +58,6 @@ class Server:
     priority: int = 1
 
 
-class _Listener(msgspec.Struct):
-    """A ready file row (docs/running.md), as far as a pair client needs it."""
-
-    process: str
-    type: str
-    address: str
-    port: int
-    tls: bool = False
-    cluster: str | None = None
-    mode: str | None = None
-
-
-class _Ready(msgspec.Struct):
-    listeners: list[_Listener]
-
-
 def servers_from_ready(
     ready: str | os.PathLike[str],
     kind: Kind,
@@ -82,15 +65,9 @@ def servers_from_ready(
     priorities: dict[str, int] | None = None,
 ) -> list[Server]:
     """The plain listeners of `kind` in a ready file (of `cluster`, else of the first cluster)."""
-    try:
-        listeners = msgspec.json.decode(Path(ready).read_bytes(), type=_Ready).listeners
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise CtApiError.of(
-            BAD_REQUEST, f"cannot use the ready file {os.fspath(ready)!r}: {exc}"
-        ) from None
     rows = [
         r
-        for r in listeners
+        for r in read_ready_file(ready).listeners
         if r.type == kind and not r.tls and (cluster is None or r.cluster == cluster)
     ]
     if not rows:

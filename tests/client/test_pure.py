@@ -18,6 +18,7 @@ from emulator.client.locate import (
     read_ready_file,
     topology_listeners,
 )
+from emulator.client.pair import servers_from_ready
 from emulator.client.protocol import ClientProtocol, Fatal, Hello, Push, Reply
 from emulator.protocol.framing import encode
 from emulator.topology.load import load_demo
@@ -175,6 +176,15 @@ def test_an_unusable_ready_file_says_which_and_why(tmp_path: Path, content: str)
         read_ready_file(path)
     with pytest.raises(CtApiError, match="scada-emu run --ready-file"):
         read_ready_file(tmp_path / "missing.json")
+
+
+def test_the_pair_client_reads_the_ready_file_as_the_client_does(tmp_path: Path) -> None:
+    with pytest.raises(CtApiError, match="scada-emu run --ready-file"):
+        servers_from_ready(tmp_path / "missing.json", "alarm")
+    path = tmp_path / "ready.json"
+    path.write_text('{"listeners": 3}')
+    with pytest.raises(CtApiError, match="ready file"):
+        servers_from_ready(path, "alarm")
 
 
 # --- the compatibility matrix -------------------------------------------------------------------
