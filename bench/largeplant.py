@@ -62,19 +62,6 @@ def topology(computers: int) -> str:
     return "\n".join(out)
 
 
-def sessions_topology(computers: int) -> str:
-    """Computers that only run CtAPI (and what every computer opens): room for many sessions."""
-    out = ['[project]\nname = "Generated CtAPI session farm"\n']
-    for i in range(computers):
-        out.append(f'[[computers]]\nname = "PC{i:04d}"\nctapi = "mixed"\n')
-        out.append(
-            f'[[network_addresses]]\nname = "NA{i:04d}"\ncomputer = "PC{i:04d}"\n'
-            f'address = "{address(i)}"\n'
-        )
-    out.append(_PLANT)
-    return "\n".join(out)
-
-
 def write(path: Path, listeners: int) -> int:
     """Write a plant with at least `listeners` listeners to `path`; the number it has."""
     computers = computers_for(listeners)

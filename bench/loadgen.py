@@ -276,7 +276,7 @@ C = TypeVar("C", bound=Client)
 
 
 async def connect_many(
-    targets: Sequence[Target],
+    target: Target,
     make: Callable[[Target], C],
     count: int,
     concurrency: int,
@@ -284,18 +284,17 @@ async def connect_many(
     deadline_s: float = 30.0,
     keep_going: bool = False,
 ) -> tuple[list[C], list[str]]:
-    """Open `count` ready sessions round-robin over `targets`, at most `concurrency` at once.
+    """Open `count` ready sessions to `target`, at most `concurrency` connecting at once.
 
     With `keep_going`, failures are collected instead of raised (hold: how many fit).
     """
     running = asyncio.get_running_loop()
-    contexts = [tls_context(t) for t in targets]
+    context = tls_context(target)
     gate = asyncio.Semaphore(concurrency)
     clients: list[C] = []
     failures: list[str] = []
 
-    async def one(i: int) -> None:
-        target, context = targets[i % len(targets)], contexts[i % len(targets)]
+    async def one() -> None:
         async with gate:
             try:
                 async with asyncio.timeout(deadline_s):
@@ -314,7 +313,7 @@ async def connect_many(
                 return
             clients.append(client)
 
-    await asyncio.gather(*(one(i) for i in range(count)))
+    await asyncio.gather(*(one() for _ in range(count)))
     return clients, failures
 
 
@@ -353,7 +352,7 @@ async def _sessions(
     """The load's connections as clients of `kind`, sharing one tally and one frame ring."""
     tally, ring = Tally(), ring_for(load.target)
     clients, failures = await connect_many(
-        load.targets,
+        load.target,
         lambda target: kind(target, tally, ring),
         load.connections,
         load.connect_concurrency,

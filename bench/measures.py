@@ -5,7 +5,6 @@ A measure that cannot be taken records its keys as missing with the reason, and 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -292,64 +291,40 @@ def _latency_runs(bench: Bench, prefix: str, target: Target, server: Server) -> 
         )
 
 
-def connection_limit() -> int | None:
-    """The emulator's CtAPI connections per process ([CtAPI]MaxConnections), if it has one."""
-    try:
-        from emulator.ports import ProcessType  # noqa: PLC0415
-        from emulator.runtime.limits import Limits  # noqa: PLC0415
-    except ImportError:
-        return None
-    return Limits().connections_for(ProcessType.CTAPI)
-
-
 def connections(bench: Bench) -> None:
     """Idle logged-in sessions held by one emulator process, and its RSS growth per session.
 
-    The emulator caps CtAPI connections per computer ([CtAPI]MaxConnections), so the sessions go
-    to a generated plant with enough computers, spread evenly over their plain CtAPI listeners.
+    All on the plain CtAPI listener of one computer of the demo plant, its connection limit
+    ([CtAPI]MaxConnections, 20 by default) raised above them with `--max-connections`.
     """
     wanted = bench.profile.held
-    limit = connection_limit() or wanted
-    computers = max(1, math.ceil(wanted / limit))
-    plant = bench.workdir / "sessions.toml"
-    plant.write_text(largeplant.sessions_topology(computers), encoding="utf-8")
-    bench.info["connections.computers"] = computers
-    bench.info["connections.per_computer_limit"] = limit
+    options = ["--max-connections", str(wanted + 16)]
     try:
-        emulator = bench.emulator("emulator-sessions", plant)
+        with bench.running("emulator-sessions", options=options) as emulator:
+            before = procs.rss_kib(emulator.server.pid)
+            load = bench.load("hold", emulator.plain(), emulator.server, connections=wanted)
+            with drive.holding(load) as hold:
+                held = int(hold.announced.get("held", 0))
+                after = procs.rss_kib(emulator.server.pid)
+                bench.say(
+                    f"held {held:,} of {wanted:,} sessions in {hold.announced.get('connect_s')} s;"
+                    f" RSS {before:,} -> {after:,} KiB"
+                )
+                result = hold.release()
     except BenchError as exc:
         bench.runs.missing("connections.held", str(exc))
         bench.runs.missing("connections.rss_kib_per_connection", str(exc))
-        return
-    try:
-        targets = emulator.all_plain()
-        if not targets:
-            raise BenchError("the sessions plant has no plain CtAPI listener")
-        before = procs.rss_kib(emulator.server.pid)
-        load = bench.load("hold", targets[0], emulator.server, connections=wanted)
-        load = replace(load, spread=tuple(targets))
-        with drive.holding(load) as hold:
-            held = int(hold.announced.get("held", 0))
-            after = procs.rss_kib(emulator.server.pid)
-            bench.say(
-                f"held {held:,} of {wanted:,} sessions on {len(targets)} computers in "
-                f"{hold.announced.get('connect_s')} s; RSS {before:,} -> {after:,} KiB"
-            )
-            result = hold.release()
-        if result.first_error:
-            bench.say(f"  first refusal: {result.first_error}")
-            bench.info["connections.first_error"] = result.first_error
-        bench.runs.add("connections.held", held)
-        bench.runs.add("connections.connect_s", result.connect_s)
-        if held:
-            bench.runs.add("connections.rss_kib_per_connection", round((after - before) / held, 2))
-        bench.runs.add("connections.rss_before_kib", before)
-        bench.runs.add("connections.rss_after_kib", after)
-    except BenchError as exc:
-        bench.runs.missing("connections.held", str(exc))
         bench.say(f"connections: {exc}")
-    finally:
-        emulator.server.stop()
+        return
+    if result.first_error:
+        bench.say(f"  first refusal: {result.first_error}")
+        bench.info["connections.first_error"] = result.first_error
+    bench.runs.add("connections.held", held)
+    bench.runs.add("connections.connect_s", result.connect_s)
+    if held:
+        bench.runs.add("connections.rss_kib_per_connection", round((after - before) / held, 2))
+    bench.runs.add("connections.rss_before_kib", before)
+    bench.runs.add("connections.rss_after_kib", after)
 
 
 def startup(bench: Bench) -> None:

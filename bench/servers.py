@@ -192,9 +192,6 @@ class Emulator:
                 return target
         raise BenchError(f"the emulator has no {'TLS' if tls else 'plain'} CtAPI listener")
 
-    def all_plain(self) -> list[Target]:
-        return [t for (_, tls), t in self.ctapi.items() if not tls]
-
 
 def start_emulator(
     workdir: Path,

@@ -51,12 +51,6 @@ class Load(msgspec.Struct, kw_only=True, frozen=True):
     connect_concurrency: int = 256
     #: Half-open clients send one more byte of a never-finished frame this often.
     drip_s: float = 1.0
-    #: hold / half_open: spread the connections round-robin over these targets (default: target).
-    spread: tuple[Target, ...] = ()
-
-    @property
-    def targets(self) -> tuple[Target, ...]:
-        return self.spread or (self.target,)
 
 
 class Result(msgspec.Struct, kw_only=True, omit_defaults=True):
