@@ -15,7 +15,6 @@ from typing import Any
 import anyio
 import structlog
 
-from emulator.control.events import install as install_event_log
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.service import control_settings, run_beside
 from emulator.logs import LEVELS, configure
@@ -107,7 +106,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
-    install_event_log()  # before the supervisor binds its loggers
     try:
         control = control_settings(
             loaded.model.control,

@@ -3,6 +3,8 @@
 A structlog processor (`tap`) copies every event logged inside a runtime's tasks into that
 runtime's EventLog: the log is found through a context variable that the RuntimeManager sets
 before the supervisor starts its tasks, so several plants in one process keep their own logs.
+The RuntimeManager installs the tap when it is made; loggers bound earlier (the supervisor's
+processes) are lazy, so they pick it up too.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ def tap(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> Mutab
 
 
 def install() -> None:
-    """Put `tap` into structlog's processors, before the renderer (once; after any configure)."""
+    """Put `tap` into structlog's processors, before the renderer (once; again after any
+    structlog.configure, which replaces the processors)."""
     processors = list(structlog.get_config()["processors"])
     if tap in processors:
         return

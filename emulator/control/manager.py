@@ -16,7 +16,7 @@ import anyio
 import msgspec
 import structlog
 
-from emulator.control.events import EventLog
+from emulator.control.events import EventLog, install
 from emulator.faults.registry import PROCESS_KINDS, FaultError, Faults, matches, to_json
 from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
 from emulator.plant.clock import VirtualClock
@@ -77,6 +77,7 @@ class RuntimeManager:
     """Built around a Supervisor before it runs (it seeds the faults and the event log)."""
 
     def __init__(self, supervisor: Supervisor, events: EventLog | None = None) -> None:
+        install()  # the event log's tap: once per process, a no-op where no log is active
         self.supervisor = supervisor
         self.topology = supervisor.loaded.model
         self.context = supervisor.context
@@ -98,8 +99,7 @@ class RuntimeManager:
 
     @contextmanager
     def logging(self) -> Iterator[None]:
-        """Events logged in this context, and in tasks started from it, go to `events`
-        (emulator.control.events.install() must have run before the supervisor was made)."""
+        """Events logged in this context, and in tasks started from it, go to `events`."""
         with self.events.active():
             yield
 

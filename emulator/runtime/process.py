@@ -16,8 +16,6 @@ from emulator.runtime.logins import LoginThrottle
 from emulator.runtime.session import Session
 from emulator.topology.plan import Endpoint
 
-_log = structlog.get_logger("emulator.process")
-
 
 class ProcessRuntime:
     def __init__(
@@ -42,7 +40,11 @@ class ProcessRuntime:
         #: Serialises the control operations (stop, start, crash) of this process.
         self.control = anyio.Lock()
         self._changed = anyio.Event()
-        self._log = _log.bind(computer=self.computer, process=self.name, type=str(self.type))
+        # A lazy logger: it takes structlog's processors at each event, not now, so the event
+        # log's tap (emulator.control.events) sees it even when installed after construction.
+        self._log = structlog.get_logger(
+            "emulator.process", computer=self.computer, process=self.name, type=str(self.type)
+        )
 
     @property
     def key(self) -> tuple[str, str]:

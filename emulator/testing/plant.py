@@ -22,7 +22,7 @@ import anyio
 
 from emulator.client.locate import CtApiListener
 from emulator.client.session import Connecting, connect
-from emulator.control.events import EventLog, install
+from emulator.control.events import EventLog
 from emulator.control.manager import ProcessView, RuntimeManager
 from emulator.control.service import run_beside
 from emulator.plant.clock import Clock, ScaledClock, VirtualClock
@@ -218,7 +218,6 @@ async def start_plant(
     `control`: also serve the HTTP control API on 127.0.0.1:0.
     """
     loaded = load(source)
-    install()  # before the supervisor binds its loggers
     context = Context(loaded.model, clock=_clock(clock, loaded))
     try:
         supervisor = Supervisor(loaded, ephemeral=True, grace=grace, context=context)
