@@ -80,7 +80,13 @@ GOALS: tuple[Goal, ...] = (
     Goal("connections.rss_kib_per_connection", "RSS growth per held session", 16, False, " KiB"),
     Goal("startup.demo_s", "demo plant, process start to ready", 0.6, False, " s"),
     Goal("startup.large_s", "large plant (≥ 1,000 listeners), start to ready", 3.0, False, " s"),
-    Goal("failover.reconnect_ms", "client on the standby after the primary crashes", 250, False),
+    Goal(
+        "failover.reconnect_ms",
+        "client on the standby after the primary crashes",
+        250,
+        False,
+        " ms",
+    ),
     Goal("slowloris.p99_ratio", "p99 with 1,000 half-open clients vs unloaded", 2.0, False, "x"),
 )
 
