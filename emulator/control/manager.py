@@ -342,17 +342,25 @@ class RuntimeManager:
         except ProtocolError:
             raise ControlError("no running alarm server process in this runtime", 409) from None
 
+    def alarm_mains(self) -> tuple[list[tuple[str | None, AlarmServer]], list[str]]:
+        """(cluster, engine) of each cluster's alarm main as CtAPI finds it (reference section 3),
+        and why each cluster with alarms has none."""
+        mains, missing = [], []
+        for cluster in alarm_clusters(self.context):
+            try:
+                mains.append((cluster, alarm_server(self.context, cluster)))
+            except ProtocolError as exc:
+                missing.append(exc.detail or exc.error.message)
+        return mains, missing
+
     def alarms(self) -> list[dict[str, Any]]:
         """Every configured alarm of every cluster, each from its cluster's main; 409 only when
         no cluster has a running alarm server."""
+        mains, _ = self.alarm_mains()
+        if not mains:
+            raise ControlError("no running alarm server process in this runtime", 409)
         rows: list[dict[str, Any]] = []
-        served = False
-        for cluster in alarm_clusters(self.context):
-            try:
-                server = alarm_server(self.context, cluster)
-            except ProtocolError:
-                continue
-            served = True
+        for cluster, server in mains:
             rows += [
                 {
                     "tag": config.tag,
@@ -364,8 +372,6 @@ class RuntimeManager:
                 }
                 for config, status in server.query(QUERY_CONFIGURED)
             ]
-        if not served:
-            raise ControlError("no running alarm server process in this runtime", 409)
         return rows
 
     def acknowledge(self, name: str) -> dict[str, Any]:

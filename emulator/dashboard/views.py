@@ -16,7 +16,7 @@ from emulator.plant.alarms import ALL_AREAS, QUERY_ACTIVE, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.state import QUAL_BAD, QUAL_GOOD, QUAL_UNCR, TagState
 from emulator.plant.trends import GOOD, TrendSample, TrendServer
-from emulator.processes.active import alarm_clusters, alarm_server, trend_server_of
+from emulator.processes.active import trend_server_of
 from emulator.processes.system_services import role_of
 from emulator.protocol.errors import ProtocolError
 from emulator.scenario.config import FaultKind
@@ -102,15 +102,9 @@ def tag_row(manager: RuntimeManager, state: TagState) -> dict[str, Any]:
 
 
 def _main_alarms(manager: RuntimeManager) -> tuple[list[AlarmServer], list[str]]:
-    """The engine of each cluster's main alarm server (reference section 3), and why a cluster
-    with alarms has none."""
-    engines, missing = [], []
-    for cluster in alarm_clusters(manager.context):
-        try:
-            engines.append(alarm_server(manager.context, cluster))
-        except ProtocolError as exc:
-            missing.append(exc.detail or exc.error.message)
-    return engines, missing
+    """The engine of each cluster's alarm main, and why a cluster with alarms has none."""
+    mains, missing = manager.alarm_mains()
+    return [engine for _, engine in mains], missing
 
 
 def alarms(manager: RuntimeManager) -> dict[str, Any]:
