@@ -47,15 +47,8 @@ def processes(manager: RuntimeManager) -> list[dict[str, Any]]:
         row = view.to_json()
         row["id"] = f"{view.computer}/{view.process}"
         row["role"] = role_of(manager.context, proc.status())
-        row["listeners"] = [
-            {
-                "address": listener.endpoint.address,
-                "port": listener.port,
-                "tls": listener.endpoint.tls,
-                "connections": sum(1 for s in proc.sessions if s.endpoint is listener.endpoint),
-            }
-            for listener in proc.listeners
-        ]
+        for listener, shown in zip(proc.listeners, row["listeners"], strict=True):
+            shown["connections"] = sum(1 for s in proc.sessions if s.endpoint is listener.endpoint)
         rows.append(row)
     return rows
 
