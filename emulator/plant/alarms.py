@@ -443,7 +443,7 @@ class AlarmServer:
         for status in known:
             self._adopt(msgspec.structs.replace(status))
         self._log.replace_alarm_statuses([e.status for e in self._alarms.values()])
-        log.info("alarm log synchronised", server=self._server, events_added=added)
+        log.info("alarm.log_synchronised", server=self._server, events_added=added)
         return added
 
     def apply(self, events: Sequence[AlarmEvent]) -> list[AlarmEvent]:
@@ -509,11 +509,11 @@ class AlarmServer:
             except StorageError as exc:
                 for event in events:
                     self._alarms[_key(event.tag)].status = before[_key(event.tag)]
-                log.error("alarm log not written", server=self._server, error=str(exc))
+                log.error("alarm.log_failed", server=self._server, error=str(exc))
                 raise
             for event in events:
                 log.info(
-                    "alarm event",
+                    "alarm.event",
                     server=self._server,
                     tag=event.tag,
                     kind=event.kind,

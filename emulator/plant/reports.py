@@ -264,7 +264,7 @@ class ReportServer:
         if self._on_run is not None:
             self._on_run(run)
         log.info(
-            "report ran",
+            "report.ran",
             server=self._server,
             report=run.report,
             reason=reason,

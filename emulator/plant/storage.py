@@ -111,7 +111,7 @@ class Store:
                 f"cannot open the history database {path}: {exc}; "
                 "check the state directory exists, is writable and holds no foreign file there"
             ) from exc
-        log.info("history database opened", path=str(path))
+        log.info("history.opened", path=str(path))
         return store
 
     @classmethod

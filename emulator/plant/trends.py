@@ -137,7 +137,7 @@ class TrendServer:
         try:
             self._history.flush_due(now)
         except StorageError as exc:  # the samples stay buffered; the next call tries again
-            log.error("trend history not written", server=self._server, error=str(exc))
+            log.error("trends.history_failed", server=self._server, error=str(exc))
         return taken
 
     def _take(self, sampler: _Sampler, now: float) -> TrendSample | None:
@@ -231,7 +231,7 @@ class TrendServer:
             sampler = self._trends.get(name.casefold())
             if sampler is not None:
                 added += self._history.fill_samples(sampler.config.name, samples)
-        log.info("trend gap filled from peer", server=self._server, samples_added=added)
+        log.info("trends.gap_filled", server=self._server, samples_added=added)
         return added
 
     def _sampler(self, name: str) -> _Sampler:

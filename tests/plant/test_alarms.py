@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import structlog.testing
 
 from emulator.plant.alarms import (
     ALL_AREAS,
@@ -349,3 +350,14 @@ def test_how_engines_read_values(
 ) -> None:
     assert as_truth(value) is truth
     assert as_number(value) == number
+
+
+def test_each_alarm_event_is_logged_under_the_alarm_prefix() -> None:
+    tags = Tags(fault=False)
+    alarms = server([Alarm(tag="F1", variable="FAULT")], tags, server="ALARM1")
+    tags.set("FAULT", True)
+    with structlog.testing.capture_logs() as logs:
+        alarms.evaluate(T0)
+    assert [(e["event"], e["tag"], e["kind"], e["server"]) for e in logs] == [
+        ("alarm.event", "F1", "on", "ALARM1")
+    ]
