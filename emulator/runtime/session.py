@@ -87,7 +87,8 @@ class Session:
         self.scope = anyio.CancelScope()
         self.finished = anyio.Event()
         self._stream: ByteStream = stream
-        self._lock = anyio.Lock()
+        #: Uncontended (the usual case), taking it costs no trip through the event loop.
+        self._lock = anyio.Lock(fast_acquire=True)
         self._done = anyio.Event()
         self._wake = anyio.Event()
         self._close_reason: str | None = None
@@ -216,20 +217,14 @@ class Session:
         patience = self.limits.request_timeout
         #: When the awaited frame began (the connection's open, for the first request); None:
         #: between frames, where only the idle timeout applies.
-        begun: float | None = anyio.current_time()
+        begun: float | None = time.monotonic()
         frames = connection.frames
         while not connection.should_close:
-            data = b""
             due = math.inf if begun is None or patience is None else begun + patience
-            remaining = due - anyio.current_time()
+            remaining = due - time.monotonic()
             wait, too_slow = min(idle, remaining), remaining <= idle
-            with anyio.move_on_after(wait) as timer:
-                try:
-                    data = await self._stream.receive(READ_SIZE)
-                except _CLOSED:
-                    data = b""
-                self._peer_closed = not data
-            if timer.cancelled_caught:
+            data = await self._receive(wait)
+            if data is None:
                 await self._timed_out(None if too_slow else idle)
                 break
             received: list[bytes] = []
@@ -256,10 +251,26 @@ class Session:
                     break
             if connection.frames != frames:
                 frames = connection.frames
-                begun = anyio.current_time() if connection.buffered else None
+                begun = time.monotonic() if connection.buffered else None
             elif begun is None and connection.buffered:
-                begun = anyio.current_time()
+                begun = time.monotonic()
         self._done.set()
+
+    async def _receive(self, wait: float) -> bytes | None:
+        """The next chunk (b"" once the peer closed), or None when `wait` seconds pass first."""
+        if wait == math.inf:  # no timeout applies: spare the per-read cancel scope
+            return await self._receive_now()
+        with anyio.move_on_after(wait):
+            return await self._receive_now()
+        return None
+
+    async def _receive_now(self) -> bytes:
+        try:
+            data = await self._stream.receive(READ_SIZE)
+        except _CLOSED:
+            data = b""
+        self._peer_closed = not data
+        return data
 
     async def _timed_out(self, idle: float | None) -> None:
         """Tell the peer which timeout ended it: idle (between requests) or a request too slow."""
