@@ -182,7 +182,7 @@ class AlarmServer:
     ) -> None:
         self._values = values
         self._expressions = expressions
-        self._log = log
+        self._history = log
         self._on_record = on_record
         self._server = server
         self._categories = {c.number: c for c in categories}
@@ -425,34 +425,34 @@ class AlarmServer:
         limit: int | None = None,
     ) -> list[AlarmEvent]:
         """The alarm event log (the alarm database's answer), oldest first."""
-        return self._log.alarm_events(start, end, tag, limit)
+        return self._history.alarm_events(start, end, tag, limit)
 
     # ---- redundancy --------------------------------------------------------------------------
 
     def snapshot(self) -> AlarmSnapshot:
         """The main's log and statuses, for a returning standby (`restore`)."""
         return AlarmSnapshot(
-            events=self._log.alarm_events(),
+            events=self._history.alarm_events(),
             statuses=[msgspec.structs.replace(e.status) for e in self._alarms.values()],
         )
 
     def restore(self, snapshot: AlarmSnapshot) -> int:
         """Become a copy of the main: merge its log, take its statuses; returns events added."""
-        added = self._log.merge_alarm_events(snapshot.events)
+        added = self._history.merge_alarm_events(snapshot.events)
         known = [s for s in snapshot.statuses if _key(s.tag) in self._alarms]
         for status in known:
             self._adopt(msgspec.structs.replace(status))
-        self._log.replace_alarm_statuses([e.status for e in self._alarms.values()])
+        self._history.replace_alarm_statuses([e.status for e in self._alarms.values()])
         log.info("alarm.log_synchronised", server=self._server, events_added=added)
         return added
 
     def apply(self, events: Sequence[AlarmEvent]) -> list[AlarmEvent]:
         """Mirror the main's live events on a standby: log them and take their statuses."""
         fresh = [e for e in events if _key(e.tag) in self._alarms]
-        self._log.merge_alarm_events(fresh)
+        self._history.merge_alarm_events(fresh)
         for event in fresh:
             self._adopt(msgspec.structs.replace(event.status))
-        self._log.replace_alarm_statuses([e.status for e in self._alarms.values()])
+        self._history.replace_alarm_statuses([e.status for e in self._alarms.values()])
         return fresh
 
     def _adopt(self, status: AlarmStatus) -> None:
@@ -505,7 +505,7 @@ class AlarmServer:
         """Log the events; if that fails, put the statuses back as they were and re-raise."""
         if events:
             try:
-                self._log.record_alarm_events(events)
+                self._history.record_alarm_events(events)
             except StorageError as exc:
                 for event in events:
                     self._alarms[_key(event.tag)].status = before[_key(event.tag)]
