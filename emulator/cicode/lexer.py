@@ -51,9 +51,6 @@ class Token:
     def is_op(self, *ops: str) -> bool:
         return self.kind is Kind.OP and self.text in ops
 
-    def is_word(self, *words: str) -> bool:
-        return self.kind is Kind.NAME and self.text.upper() in words
-
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []

@@ -151,12 +151,7 @@ class Target:
     item: Item
     index: int | None
 
-    @property
-    def is_value(self) -> bool:
-        return self.item is Item.VALUE and self.element in _VALUE_ELEMENTS
 
-
-_VALUE_ELEMENTS = (Element.FIELD, Element.VALID, Element.OVERRIDE)
 #: "Did you mean" is looked for among at most this many tags, and remembered for this many names.
 SUGGEST_MAX_TAGS = 1000
 SUGGEST_CACHE = 1024
