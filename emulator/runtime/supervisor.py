@@ -107,13 +107,13 @@ class Supervisor:
         self._tls: dict[str, ssl.SSLContext] = {}
         self._temp_state: Path | None = None
         self._ports: dict[Endpoint, int] = {}
-        self.processes: dict[tuple[str, str], ProcessRuntime] = {}
+        by_process: dict[tuple[str, str], list[Endpoint]] = {}
         for endpoint in self.endpoints:
-            if endpoint.key not in self.processes:
-                endpoints = [e for e in self.endpoints if e.key == endpoint.key]
-                self.processes[endpoint.key] = ProcessRuntime(
-                    endpoints, self.context, LoginThrottle(self.limits.logins)
-                )
+            by_process.setdefault(endpoint.key, []).append(endpoint)
+        self.processes: dict[tuple[str, str], ProcessRuntime] = {
+            key: ProcessRuntime(endpoints, self.context, LoginThrottle(self.limits.logins))
+            for key, endpoints in by_process.items()
+        }
 
     # ---- what code can see ------------------------------------------------------------------
 
