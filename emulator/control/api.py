@@ -5,9 +5,7 @@ the same route table, and a bearer token when one is set. Documented in docs/con
 from __future__ import annotations
 
 import hmac
-import json
 import math
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import __version__
+from emulator.control.http import Handler, endpoint, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
@@ -27,8 +26,6 @@ from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import is_loopback
 
 _log = structlog.get_logger("emulator.control")
-
-Endpoint = Callable[[Request, RuntimeManager], Awaitable[Response]]
 
 #: Largest request body accepted (a fault or a tag value is a few hundred bytes).
 MAX_BODY = 64 * 1024
@@ -40,7 +37,7 @@ class Operation:
     method: str
     path: str
     summary: str
-    call: Endpoint
+    call: Handler
     body: str | None = None
     responses: tuple[int, ...] = (200,)
 
@@ -49,26 +46,8 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
 
-def _problem(status: int, message: str) -> JSONResponse:
-    return _json({"error": message, "status": status}, status)
-
-
-async def _body(request: Request) -> Any:
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise ControlError(f"the body is larger than {MAX_BODY} bytes", 413)
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ControlError(f"the body is not JSON: {exc}") from None
-
-
 async def _object(request: Request) -> dict[str, Any]:
-    body = await _body(request)
+    body = await read_json(request, MAX_BODY)
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object")
     return body
@@ -296,14 +275,7 @@ _REASONS = {
 
 
 def _route(op: Operation, manager: RuntimeManager) -> Route:
-    async def endpoint(request: Request) -> Response:
-        try:
-            with manager.events.active():
-                return await op.call(request, manager)
-        except ControlError as exc:
-            return _problem(exc.status, exc.message)
-
-    return Route(op.path, endpoint, methods=[op.method], name=op.path)
+    return Route(op.path, endpoint(op.call, manager), methods=[op.method], name=op.path)
 
 
 class TokenRequired:
@@ -317,7 +289,7 @@ class TokenRequired:
         if scope["type"] == "http":
             given = dict(scope.get("headers", [])).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
-                response = _problem(401, "this control API needs 'Authorization: Bearer TOKEN'")
+                response = problem(401, "this control API needs 'Authorization: Bearer TOKEN'")
                 response.headers["WWW-Authenticate"] = "Bearer"
                 await response(scope, receive, send)
                 return
@@ -347,7 +319,7 @@ class LoopbackHostOnly:
             host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
             if not loopback_host(host):
                 _log.warning("control.host_refused", host=host[:100], path=scope.get("path"))
-                response = _problem(
+                response = problem(
                     403,
                     f"Host {host[:100]!r} is not this machine: without a token this control API "
                     "answers only to localhost or a loopback address (docs/security.md)",

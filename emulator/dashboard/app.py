@@ -10,8 +10,6 @@ docs/dashboard.md.
 from __future__ import annotations
 
 import hmac
-import json
-from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator.control.http import Handler, endpoint, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.dashboard import stream, views
 from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
@@ -34,8 +33,6 @@ COOKIE = "scada_emu_token"
 USER = "dashboard"
 #: Largest body a dashboard action takes (a tag value).
 MAX_BODY = 16 * 1024
-
-Handler = Callable[[Request, RuntimeManager], Awaitable[Response]]
 
 
 def _page() -> bytes:
@@ -60,13 +57,7 @@ async def live(request: Request, manager: RuntimeManager) -> Response:
 
 async def write_tag(request: Request, manager: RuntimeManager) -> Response:
     """Write a tag as a CtAPI client would: only writable tags, within range, as text."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ControlError(f"the body is larger than {MAX_BODY} bytes", 413)
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ControlError(f"the body is not JSON: {exc}") from None
+    body = await read_json(request, MAX_BODY)
     value = body.get("value") if isinstance(body, dict) else None
     if isinstance(value, bool):
         value = "1" if value else "0"
@@ -88,14 +79,7 @@ async def acknowledge_all(request: Request, manager: RuntimeManager) -> Response
 
 
 def _route(path: str, handler: Handler, manager: RuntimeManager, method: str = "GET") -> Route:
-    async def endpoint(request: Request) -> Response:
-        try:
-            with manager.events.active():
-                return await handler(request, manager)
-        except ControlError as exc:
-            return JSONResponse({"error": exc.message, "status": exc.status}, exc.status)
-
-    return Route(path, endpoint, methods=[method])
+    return Route(path, endpoint(handler, manager), methods=[method])
 
 
 def routes(manager: RuntimeManager) -> list[BaseRoute]:
@@ -142,7 +126,7 @@ class SameOrigin:
                 message = (
                     "a page of another site may not change this plant (Origin is not this host)"
                 )
-                response = JSONResponse({"error": message, "status": 403}, 403)
+                response = problem(403, message)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
