@@ -60,22 +60,33 @@ def plan(topology: Topology) -> list[Endpoint]:
     References that do not resolve are skipped rather than raised on: the compile reports them.
     """
     directory = Directory.of(topology)
+    # Addresses and process listeners filed once under their computer (by identity, as
+    # computer_of finds it), so a plant of many computers is not searched again per computer.
+    own: dict[int, list[NetworkAddress]] = {}
+    for address in topology.network_addresses:
+        computer = directory.computer_of(address)
+        if computer is not None:
+            own.setdefault(id(computer), []).append(address)
+    served: dict[int, list[tuple[ServerProcess, NetworkAddress, Cluster | None]]] = {}
+    for process in topology.server_processes:
+        cluster = directory.cluster_of(process)
+        for address in directory.addresses_of(process):
+            computer = directory.computer_of(address)
+            if computer is not None:
+                served.setdefault(id(computer), []).append((process, address, cluster))
     endpoints: list[Endpoint] = []
     for computer in topology.computers:
         if directory.computers.get(computer.name) is not computer:
             continue  # a duplicate name: the compile reports it
-        own = [a for a in topology.network_addresses if directory.computer_of(a) is computer]
         hosts_alarm = False
-        for process in topology.server_processes:
-            cluster = directory.cluster_of(process)
-            for address in directory.addresses_of(process):
-                if any(address is a for a in own):
-                    endpoints.append(process_endpoint(computer, process, address, cluster))
-                    hosts_alarm |= process.type == "alarm"
-        for address in own:
+        for process, address, cluster in served.get(id(computer), []):
+            endpoints.append(process_endpoint(computer, process, address, cluster))
+            hosts_alarm |= process.type == "alarm"
+        addresses = own.get(id(computer), [])
+        for address in addresses:
             endpoints += computer_endpoints(computer, address)
         if hosts_alarm:
-            endpoints.append(alarm_database(computer, own))
+            endpoints.append(alarm_database(computer, addresses))
     return endpoints
 
 
