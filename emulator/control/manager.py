@@ -277,6 +277,14 @@ class RuntimeManager:
         _log.info("tag.set", tag=name, value=value, by="control")
         return self.read_tag(name)
 
+    def write_tag(self, name: str, text: str, user: str) -> dict[str, Any]:
+        """Write a tag as a CtAPI client would: only writable tags, within range, as text."""
+        try:
+            self.plant.write(name, text, self.context.clock.now(), user=user)
+        except ProtocolError as exc:
+            raise ControlError(exc.detail or exc.error.message, _status(exc)) from None
+        return self.read_tag(name)
+
     def shift_clock(self, seconds: float, computer: str | None = None) -> dict[str, float]:
         """Move the time server's clock of `computer` (every computer when None)."""
         names = [c.name for c in self.topology.computers]

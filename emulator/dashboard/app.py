@@ -24,7 +24,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emulator.control.http import Handler, endpoint, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.dashboard import stream, views
-from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
 
 _log = structlog.get_logger("emulator.dashboard")
 
@@ -63,13 +62,7 @@ async def write_tag(request: Request, manager: RuntimeManager) -> Response:
         value = "1" if value else "0"
     if not isinstance(value, str | int | float):
         raise ControlError('write {"value": "..."}: a number, true/false or text')
-    name = request.path_params["name"]
-    try:
-        manager.plant.write(name, str(value), manager.context.clock.now(), user=USER)
-    except ProtocolError as exc:
-        status = 404 if exc.error is TAG_NOT_FOUND else 400
-        raise ControlError(exc.detail or exc.error.message, status) from None
-    return JSONResponse(manager.read_tag(name))
+    return JSONResponse(manager.write_tag(request.path_params["name"], str(value), USER))
 
 
 async def acknowledge_all(request: Request, manager: RuntimeManager) -> Response:
