@@ -32,6 +32,7 @@ from emulator.processes.context import Context
 from emulator.runtime.listener import Listener
 from emulator.runtime.supervisor import Supervisor, TopologyError
 from emulator.scenario.config import ControlSettings, FaultSpec
+from emulator.scenario.runner import make_clock
 from emulator.topology.load import LoadedTopology, load_demo, load_path, load_text
 
 #: What a plant can be started from: a topology file, TOML text, a loaded topology, or None
@@ -65,8 +66,7 @@ def _clock(choice: ClockChoice, loaded: LoadedTopology) -> Clock:
         return VirtualClock()
     if choice == "real":
         return ScaledClock(1.0)
-    settings = loaded.model.scenario
-    return VirtualClock() if settings.clock == "virtual" else ScaledClock(settings.speed)
+    return make_clock(loaded.model)  # the scenario's own
 
 
 @dataclasses.dataclass
