@@ -59,6 +59,9 @@ class Metrics:
             ("computer", "process", "state"),
             registry=self.registry,
         )
+        #: The request counter and latency children of each (endpoint, port, op): `labels()`
+        #: builds a tuple and takes a lock, too much for every request.
+        self._served: dict[tuple[Endpoint, int, str], tuple[Counter, Histogram]] = {}
 
     def _labels(self, endpoint: Endpoint, port: int) -> tuple[str, str, str]:
         address = f"{endpoint.address}:{port}{'/tls' if endpoint.tls else ''}"
@@ -77,11 +80,19 @@ class Metrics:
     ) -> None:
         if error == "unknown_request" or len(op) > MAX_OP:
             op = "unknown"  # a client's made-up ops must not grow the label set
-        labels = self._labels(endpoint, port)
-        self.requests.labels(*labels, op).inc()
-        self.latency.labels(*labels, op).observe(seconds)
+        key = (endpoint, port, op)
+        served = self._served.get(key)
+        if served is None:
+            labels = (*self._labels(endpoint, port), op)
+            served = self._served[key] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        requests, latency = served
+        requests.inc()
+        latency.observe(seconds)
         if error is not None:
-            self.errors.labels(*labels, op, error).inc()
+            self.errors.labels(*self._labels(endpoint, port), op, error).inc()
 
     def fault_applied(self, endpoint: Endpoint, port: int, fault: str, kind: str) -> None:
         self.faults.labels(*self._labels(endpoint, port), fault, kind).inc()
