@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulator.control.metrics import Metrics
 from emulator.faults.registry import Faults
@@ -13,6 +14,9 @@ from emulator.plant.clock import Clock, SystemClock
 from emulator.plant.state import ChangeFeed, Plant
 from emulator.ports import ProcessType
 from emulator.topology.model import Topology
+
+if TYPE_CHECKING:
+    from emulator.processes.redundancy import Pairs
 
 
 class ProcessState(StrEnum):
@@ -67,6 +71,8 @@ class Context:
     time_offsets: dict[str, float] = field(default_factory=dict)
     #: The one Plant of the runtime (every tag's live value), built from the topology at once.
     plant: Plant = field(init=False, repr=False)
+    #: Who serves each cluster; made on first use by emulator.processes.redundancy.pairs_of.
+    pairs: Pairs | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())

@@ -206,11 +206,9 @@ def _candidate(member: Member, running: bool) -> Candidate:
 
 def pairs_of(context: Context) -> Pairs:
     """The one Pairs of a runtime, made on first use."""
-    pairs = getattr(context, "_pairs", None)
-    if not isinstance(pairs, Pairs):
-        pairs = Pairs(context)
-        setattr(context, "_pairs", pairs)  # noqa: B010 -- Context has no field for it
-    return pairs
+    if context.pairs is None:
+        context.pairs = Pairs(context)
+    return context.pairs
 
 
 def unavailable(kind: ProcessType, cluster: str | None) -> ProtocolError:
