@@ -28,6 +28,7 @@ from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import load_demo
 from emulator.topology.plan import Endpoint
 from tests.hardening.helpers import TIMEOUT, Client, connect, demo, kinds, logged, poll_until
+from tests.runtime.helpers import fail_next_accept
 
 OPEN = {"op": "open", "user": "engineer", "password": "control"}
 
@@ -242,17 +243,7 @@ async def test_a_failed_listener_is_restarted_and_health_says_so(state_dir: Path
     manager = RuntimeManager(sup)
     async with sup:
         alarm = kinds(sup)["alarm"]
-        real_accept = alarm._accept
-        calls = 0
-
-        async def failing_accept(raw: object) -> object:
-            nonlocal calls
-            calls += 1
-            if calls == 1:
-                raise RuntimeError("injected accept failure")
-            return await real_accept(raw)  # type: ignore[arg-type]
-
-        alarm._accept = failing_accept  # type: ignore[method-assign, assignment]
+        fail_next_accept(alarm)
         proc = sup.process(alarm.endpoint.process)
         doomed = await anyio.connect_tcp(alarm.endpoint.address, alarm.port)
         with anyio.fail_after(TIMEOUT):

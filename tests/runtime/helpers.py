@@ -53,6 +53,21 @@ def listener(
     raise LookupError(process)
 
 
+def fail_next_accept(item: Listener) -> None:
+    """The listener's next accept raises once, as a broken socket would; later ones accept."""
+    real_accept = item._accept
+    calls = 0
+
+    async def failing_accept(raw: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("injected accept failure")
+        return await real_accept(raw)  # type: ignore[arg-type]
+
+    item._accept = failing_accept  # type: ignore[method-assign, assignment]
+
+
 class Client:
     def __init__(self, stream: ByteStream) -> None:
         self.stream = stream

@@ -19,7 +19,15 @@ from emulator.runtime.listener import Backoff
 from emulator.runtime.supervisor import Supervisor, TopologyError, UnknownComputerError
 from emulator.topology.load import load_demo
 from emulator.topology.plan import Endpoint, is_loopback
-from tests.runtime.helpers import TIMEOUT, Client, computers_toml, listener, topology, with_alarm
+from tests.runtime.helpers import (
+    TIMEOUT,
+    Client,
+    computers_toml,
+    fail_next_accept,
+    listener,
+    topology,
+    with_alarm,
+)
 
 DEMO_PORTS = {2073, 3073, 2080, 2082, 2084, 2085, 2087, 2088, 20222, 5482}
 
@@ -225,17 +233,7 @@ async def test_a_failed_listener_is_restarted_and_the_others_never_notice() -> N
     backoff = Backoff(initial=0.01, maximum=0.05)
     async with Supervisor(topology(text), ephemeral=True, backoff=backoff) as sup:
         ctapi = listener(sup, "CtAPI")
-        real_accept = ctapi._accept
-        calls = 0
-
-        async def failing_accept(raw: object) -> object:
-            nonlocal calls
-            calls += 1
-            if calls == 1:
-                raise RuntimeError("injected accept failure")
-            return await real_accept(raw)  # type: ignore[arg-type]
-
-        ctapi._accept = failing_accept  # type: ignore[method-assign, assignment]
+        fail_next_accept(ctapi)
         proc = sup.process("CtAPI")
         doomed = await anyio.connect_tcp("127.0.72.6", ctapi.port)
         with anyio.fail_after(TIMEOUT):
