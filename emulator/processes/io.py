@@ -1,7 +1,8 @@
 """The I/O server process (2082): the tags it owns, read, written and subscribed with a deadband.
 
-A tag belongs to the I/O server its `io_server` names, else to the first I/O server of its
-cluster (docs/plant.md "Tags"). Values are the plant's (engineering units, formatted as CtAPI
+A tag belongs to the I/O server its `io_server` names, else to the first primary I/O server of
+its cluster; a standby I/O server serves its cluster's primaries' tags too (docs/plant.md
+"Tags"). Values are the plant's (engineering units, formatted as CtAPI
 shows them). Requests: docs/protocol.md ("I/O server").
 """
 
@@ -23,26 +24,40 @@ MAX_TAGS = 1000
 
 
 def owned_tags(context: Context, endpoint: Endpoint, plant: Plant) -> dict[str, TagState]:
-    """The tags this I/O server owns, by case-folded name."""
+    """The tags this I/O server serves, by case-folded name.
+
+    A tag's owner is the I/O server its `io_server` names, else its cluster's first primary I/O
+    server. A standby I/O server also serves every tag its cluster's primaries own: in Plant
+    SCADA the standby takes over its primary's I/O devices when the primary fails, so a client
+    that fails over finds the same tags there. Which standby backs which primary is not
+    published; here every standby of a cluster backs all of its primaries (ours to decide).
+    """
     topology = context.topology
     clusters = [c.name for c in topology.clusters]
     only = clusters[0] if len(clusters) == 1 else None
     first_io: dict[str, str] = {}
-    for process in topology.server_processes:
-        if process.type == "io":
-            cluster = (process.cluster or only or "").casefold()
-            first_io.setdefault(cluster, process.name.casefold())
+    standbys: set[str] = set()
+    for process in sorted(
+        (p for p in topology.server_processes if p.type == "io"), key=lambda p: p.mode != "primary"
+    ):
+        cluster = (process.cluster or only or "").casefold()
+        first_io.setdefault(cluster, process.name.casefold())
+        if process.mode == "standby":
+            standbys.add(process.name.casefold())
     #: Each tag's configured I/O server by (cluster, name), the first of duplicates as the Plant.
     servers: dict[tuple[str, str], str | None] = {}
     for tag in topology.tags:
         key = ((tag.cluster or only or "").casefold(), tag.name.casefold())
         servers.setdefault(key, tag.io_server)
     me = endpoint.process.casefold()
+    my_cluster = (endpoint.cluster or "").casefold()
     owned: dict[str, TagState] = {}
     for state in plant.tags:
         cluster = (state.spec.cluster or "").casefold()
         owner = servers.get((cluster, state.spec.name.casefold())) or first_io.get(cluster, "")
-        if owner.casefold() == me:
+        owner = owner.casefold()
+        backs_up = me in standbys and cluster == my_cluster and owner not in standbys
+        if owner == me or backs_up:
             owned[state.spec.name.casefold()] = state
     return owned
 

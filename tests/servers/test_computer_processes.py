@@ -163,3 +163,33 @@ def test_io_servers_own_their_tags_by_cluster_and_io_server() -> None:
             states = owned_tags(context, endpoint, context.plant).values()
             owners[endpoint.process] = sorted(f"{s.spec.cluster}.{s.spec.name}" for s in states)
     assert owners == {"IO_A": ["C1.U"], "IO_B": ["C1.T"], "IO_C": ["C2.T"]}
+
+
+def _owners(text: str) -> dict[str, list[str]]:
+    loaded = load_text(text, "<io>")
+    context = Context(loaded.model)
+    owners: dict[str, list[str]] = {}
+    for endpoint in plan(loaded.model):
+        if endpoint.type is ProcessType.IO:
+            states = owned_tags(context, endpoint, context.plant).values()
+            owners[endpoint.process] = sorted(f"{s.spec.cluster}.{s.spec.name}" for s in states)
+    return owners
+
+
+def test_a_standby_io_server_serves_its_clusters_primaries_tags() -> None:
+    standby = '[[server_processes]]\nname = "IO_S"\ntype = "io"\ncluster = "C1"\n'
+    standby += 'network_address = "NET"\nmode = "standby"\nport = 2090\n'
+    owners = _owners(TWO_CLUSTERS + standby)
+    assert owners == {
+        "IO_A": ["C1.U"],
+        "IO_B": ["C1.T"],
+        "IO_C": ["C2.T"],
+        "IO_S": ["C1.T", "C1.U"],  # backs up both primaries of C1, none of C2
+    }
+
+
+def test_the_demo_standby_io_server_serves_every_tag_of_its_primary() -> None:
+    from emulator.topology.load import demo_text
+
+    owners = _owners(demo_text())
+    assert owners["IO1"] and owners["IO2"] == owners["IO1"]
