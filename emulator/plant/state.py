@@ -135,11 +135,13 @@ class TagState:
         self.version = 0
 
     def current_quality(self) -> Quality:
-        return replace(
-            self.quality,
-            override=self.override_mode != 0,
-            control_inhibit=self.control_mode != 0,
-        )
+        """The quality with the override and control-inhibit flags of the current modes (the
+        stored one when they agree already: a read should not build a copy)."""
+        override, inhibit = self.override_mode != 0, self.control_mode != 0
+        quality = self.quality
+        if quality.override == override and quality.control_inhibit == inhibit:
+            return quality
+        return replace(quality, override=override, control_inhibit=inhibit)
 
 
 @dataclass(frozen=True, slots=True)

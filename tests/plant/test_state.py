@@ -147,6 +147,9 @@ def test_override_mode_switches_what_the_tag_reads(plant: Plant) -> None:
     reading = plant.read("PUMP1_SPEED")
     assert (reading.value, reading.quality.override) == ("700", True)
     assert plant.read("PUMP1_SPEED.Field").value == "1200"
+    plant.write("PUMP1_SPEED.OverrideMode", "0", NOW)
+    reading = plant.read("PUMP1_SPEED")
+    assert (reading.value, reading.quality.override) == ("1200", False)
 
 
 def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
