@@ -144,6 +144,9 @@ class TagState:
         return replace(quality, override=override, control_inhibit=inhibit)
 
 
+_Resolved = tuple[TagState, Element | None, Item, int | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """A resolved reference: which tag, element, item and array index."""
@@ -157,6 +160,8 @@ class Target:
 #: "Did you mean" is looked for among at most this many tags, and remembered for this many names.
 SUGGEST_MAX_TAGS = 1000
 SUGGEST_CACHE = 1024
+#: Resolved references remembered by their text (the tags never change while a plant runs).
+RESOLVE_CACHE = 4096
 _MODE_MAX = 32767
 
 _log = structlog.get_logger("emulator.plant")
@@ -186,6 +191,7 @@ class Plant:
         self._by_cluster: dict[str | None, dict[str, TagState]] = {}
         self._by_name: dict[str, list[TagState]] = {}
         self._suggestions: dict[str, str] = {}
+        self._resolved: dict[str, _Resolved] = {}
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -209,6 +215,19 @@ class Plant:
 
     def resolve(self, text: str, *, suggest: bool = True) -> Target:
         """Which tag, element, item and index a reference means."""
+        resolved = self._resolved.get(text)
+        if resolved is None:
+            resolved = self._parse(text, suggest)
+            if len(self._resolved) >= RESOLVE_CACHE:
+                self._resolved.clear()
+            self._resolved[text] = resolved
+        state, element, item, index = resolved
+        if element is None:  # the default element follows the tag's override mode
+            element = Element.OVERRIDE if state.override_mode else Element.FIELD
+        return Target(state, element, item, index)
+
+    def _parse(self, text: str, suggest: bool) -> _Resolved:
+        """What `resolve` remembers: the tag, the element written (if any), item and index."""
         try:
             ref = Reference.parse(text)
         except TagReferenceError as exc:
@@ -240,15 +259,13 @@ class Plant:
             element, item = split_extension(rest)
         except TagReferenceError as exc:
             raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
-        if element is None:
-            element = Element.OVERRIDE if state.override_mode else Element.FIELD
         if ref.index is not None and ref.index >= state.spec.array_size:
             raise ProtocolError(
                 OUT_OF_RANGE,
                 f"{state.spec.name}[{ref.index}]: the tag has {state.spec.array_size} "
                 f"item{'s' * (state.spec.array_size != 1)} (0..{state.spec.array_size - 1})",
             )
-        return Target(state, element, item or Item.VALUE, ref.index)
+        return state, element, item or Item.VALUE, ref.index
 
     def _suggestion(self, name: str) -> str:
         """' (did you mean ...?)' for a near miss; bounded in cost and cached (ours)."""

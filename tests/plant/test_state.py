@@ -148,8 +148,21 @@ def test_override_mode_switches_what_the_tag_reads(plant: Plant) -> None:
     assert (reading.value, reading.quality.override) == ("700", True)
     assert plant.read("PUMP1_SPEED.Field").value == "1200"
     plant.write("PUMP1_SPEED.OverrideMode", "0", NOW)
-    reading = plant.read("PUMP1_SPEED")
+    reading = plant.read("PUMP1_SPEED")  # the same text, remembered: still follows the mode
     assert (reading.value, reading.quality.override) == ("1200", False)
+
+
+def test_remembered_references_stay_bounded_and_failures_are_not_remembered(
+    plant: Plant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("emulator.plant.state.RESOLVE_CACHE", 3)
+    for name in ("PUMP1_SPEED", "pump1_speed", "PUMP1_SPEED.Field", "TANK1_LEVEL", "TANK1_LEVEL"):
+        plant.read(name)
+        assert len(plant._resolved) <= 3
+    for _ in range(2):
+        assert fails(plant, "PUMP1_SPEED[3]") == "out_of_range"
+        assert fails(plant, "TANK9_LEVEL") == "tag_not_found"
+    assert "TANK9_LEVEL" not in plant._resolved
 
 
 def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
