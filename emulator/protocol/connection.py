@@ -154,6 +154,8 @@ class ServerConnection:
         try:
             replies = self.handler.handle(frame, now)
         except ProtocolError as exc:
+            # Debug: a client's mistakes are its own, and a busy one must not flood the log.
+            self._log.debug("request.failed", op=op, error=exc.error.name)
             return encode(failed(rid, exc.error, exc.detail))
         except Exception as exc:
             return self._crashed(rid, exc, op)

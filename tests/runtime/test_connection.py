@@ -109,12 +109,16 @@ def test_the_generic_process_answers_unknown_request() -> None:
 
 
 def test_a_handler_protocol_error_is_a_reply_not_a_close() -> None:
-    conn = ServerConnection(
-        Scripted(handle=ProtocolError(BAD_REQUEST, "missing field 'tag'")), PEER
-    )
-    (reply,) = frames(conn.receive_data(b'{"id":1,"op":"tag.read"}\n', 0))
+    with capture_logs() as logs:
+        conn = ServerConnection(
+            Scripted(handle=ProtocolError(BAD_REQUEST, "missing field 'tag'")), PEER
+        )
+        (reply,) = frames(conn.receive_data(b'{"id":1,"op":"tag.read"}\n', 0))
     assert reply["error"] == BAD_REQUEST.wire("missing field 'tag'")
     assert not conn.should_close
+    (logged,) = [e for e in logs if e["event"] == "request.failed"]
+    assert logged["log_level"] == "debug"
+    assert (logged["op"], logged["error"]) == ("tag.read", BAD_REQUEST.name)
 
 
 def test_invalid_json_gets_an_error_frame_and_asks_to_close() -> None:
