@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -65,6 +65,8 @@ LIST_ITEMS: dict[int, str] = {
 
 TRUE = 1
 FALSE = 0
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -209,24 +211,13 @@ class CtApi:
             return next(self._handles)
 
     def _link(self, handle: Any) -> CtApiClient:
-        client = self._links.get(number(handle, "hCtapi"))
-        if client is None:
-            raise CtApiError.of(INVALID_HANDLE, f"no open CtAPI connection {handle!r}")
-        return client
+        return _entry(self._links, handle, "hCtapi", "open CtAPI connection")[1]
 
     def _list(self, handle: Any) -> tuple[int, _List]:
-        key = number(handle, "hList")
-        entry = self._lists.get(key)
-        if entry is None:
-            raise CtApiError.of(INVALID_HANDLE, f"no tag list {handle!r}")
-        return key, entry
+        return _entry(self._lists, handle, "hList", "tag list")
 
     def _tag(self, handle: Any) -> tuple[int, _Tag]:
-        key = number(handle, "hTag")
-        entry = self._tags.get(key)
-        if entry is None:
-            raise CtApiError.of(INVALID_HANDLE, f"no list tag {handle!r}")
-        return key, entry
+        return _entry(self._tags, handle, "hTag", "list tag")
 
     def _shared_loop(self) -> BackgroundLoop:
         with self._lock:
@@ -287,7 +278,7 @@ class CtApi:
     def _ctClose(self, hCtapi: Any) -> int:
         def body() -> int:
             key = number(hCtapi, "hCtapi")
-            client = self._links.pop(key, None)
+            client = self._links.pop(key, None)  # one pop: two threads cannot both close it
             if client is None:
                 raise CtApiError.of(INVALID_HANDLE, f"no open CtAPI connection {hCtapi!r}")
             client.close()
@@ -518,10 +509,7 @@ class CtApi:
     # --- searches ---------------------------------------------------------------------------
 
     def _search(self, handle: Any) -> _Search:
-        search = self._searches.get(number(handle, "hnd"))
-        if search is None:
-            raise CtApiError.of(INVALID_HANDLE, f"no open search {handle!r}")
-        return search
+        return _entry(self._searches, handle, "hnd", "open search")[1]
 
     def _landed(self, search: _Search, found: Found, pObjHnd: Any) -> None:
         search.record = found.record
@@ -627,6 +615,15 @@ class CtApi:
             return TRUE
 
         return self._guard("ctGetProperty", body)
+
+
+def _entry(table: dict[int, T], handle: Any, argument: str, what: str) -> tuple[int, T]:
+    """(key, entry) of a shim handle; INVALID_HANDLE naming what it should have been."""
+    key = number(handle, argument)
+    entry = table.get(key)
+    if entry is None:
+        raise CtApiError.of(INVALID_HANDLE, f"no {what} {handle!r}")
+    return key, entry
 
 
 #: The functions CtApi.dll exports that the shim provides.
