@@ -368,9 +368,10 @@ class CtApi:
             if client is not None:
                 with contextlib.suppress(CtApiConnectionError):  # gone with its link
                     client.list_free(entry.server)
-            del self._lists[key]
+            # pop, not del: another thread may have freed it while list_free ran
+            self._lists.pop(key, None)
             for tag in [t for t, e in self._tags.items() if e.list == key]:
-                del self._tags[tag]
+                self._tags.pop(tag, None)
             return TRUE
 
         return self._guard("ctListFree", body)
@@ -417,7 +418,7 @@ class CtApi:
         def body() -> int:
             key, entry = self._tag(hTag)
             self._link(entry.link).list_delete(entry.server)
-            del self._tags[key]
+            self._tags.pop(key, None)
             return TRUE
 
         return self._guard("ctListDelete", body)
@@ -581,7 +582,7 @@ class CtApi:
             if client is not None:
                 with contextlib.suppress(CtApiConnectionError):  # gone with its link
                     client.find_close(search.server)
-            del self._searches[key]
+            self._searches.pop(key, None)
             self._objects.pop(search.object, None)
             return TRUE
 
