@@ -15,7 +15,7 @@ makes them, and it asks the supervisor's states (`Context.processes`) who is run
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -218,13 +218,3 @@ def unavailable(kind: ProcessType, cluster: str | None) -> ProtocolError:
         SERVER_UNAVAILABLE,
         f"no {type_title(kind)} of {where} is running; the request works again once one starts",
     )
-
-
-def clusters_of(names: Iterable[str | None], topology_clusters: Sequence[str]) -> list[str | None]:
-    """The clusters a set of records names, `None` (the only cluster) resolved."""
-    only = topology_clusters[0] if len(topology_clusters) == 1 else None
-    seen: dict[str, str | None] = {}
-    for name in names:
-        resolved = name if name is not None else only
-        seen.setdefault(_cluster_key(resolved), resolved)
-    return list(seen.values())

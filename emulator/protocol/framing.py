@@ -40,11 +40,6 @@ def encode(message: Message) -> bytes:
     return _encoder.encode(message) + b"\n"
 
 
-def encode_many(messages: list[Message]) -> bytes:
-    """Several frames in one buffer, so pipelined replies go out in one write."""
-    return b"".join(_encoder.encode(m) + b"\n" for m in messages)
-
-
 def decode_line(line: bytes | bytearray | memoryview) -> Message:
     """One frame's JSON text (no newline) as a message; FrameError when it is not one."""
     try:

@@ -16,10 +16,6 @@ from emulator.topology.model import Cluster, Computer, NetworkAddress, ServerPro
 R = TypeVar("R")
 
 
-def same_name(a: str, b: str) -> bool:
-    return a.casefold() == b.casefold()
-
-
 def nearest(name: str, known: Sequence[str]) -> str | None:
     """The known name closest to `name` (case-insensitively), or None when none is close."""
     by_key = {k.casefold(): k for k in known}
