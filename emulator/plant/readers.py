@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator import cicode
+from emulator.cicode.interpreter import evaluate_parsed
+from emulator.cicode.parser import Expr, parse_expression
 from emulator.plant.alarms import ExpressionEvaluator
 from emulator.plant.config import TagValue
 from emulator.plant.state import QUAL_BAD, Plant
@@ -38,13 +40,23 @@ def cicode_expressions(
     """An advanced alarm's expression evaluated by the Cicode interpreter; None when it fails.
 
     An expression only reads: `TAG = 1` compares (cicode.evaluate), it never writes the tag as
-    a ctCicode command (cicode.run) would.
+    a ctCicode command (cicode.run) would. Each expression is parsed once, not at every scan:
+    they are the alarms' configured expressions, a fixed set.
     """
+    parsed: dict[str, Expr | None] = {}
 
     def evaluate(expression: str, now: float) -> TagValue | None:
+        if expression not in parsed:
+            try:
+                parsed[expression] = parse_expression(expression)
+            except cicode.CicodeSyntaxError:
+                parsed[expression] = None
+        expr = parsed[expression]
+        if expr is None:
+            return None
         try:
-            return cicode.evaluate(expression, cicode.CallContext(plant, now), functions)
-        except (ProtocolError, cicode.CicodeSyntaxError):
+            return evaluate_parsed(expr, cicode.CallContext(plant, now), functions)
+        except ProtocolError:
             return None
 
     return evaluate

@@ -88,3 +88,6 @@ def test_an_advanced_alarm_expression_compares_and_never_writes() -> None:
     assert plant.value("PUMP1_FAULT") is False
     plant.set_value("PUMP1_FAULT", True, T0 + 1)
     assert evaluate("PUMP1_FAULT = 1", T0 + 1) in (1, True)
+    for _ in range(2):  # parsed once, answered the same every scan
+        assert evaluate("PUMP1_FAULT = (", T0 + 2) is None
+        assert evaluate("NO_SUCH_TAG = 1", T0 + 2) is None
