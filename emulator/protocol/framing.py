@@ -107,10 +107,9 @@ class FrameDecoder:
                     FRAME_TOO_LARGE,
                     f"frame of {end + 1} bytes exceeds the limit of {self.max_frame_size}",
                 )
-            line = bytes(self._buffer[:end])
+            line = self._buffer[:end].strip()  # a trailing \r too
             del self._buffer[: end + 1]
             self._scanned = 0
-            line = line.rstrip(b"\r").strip()
             if not line:
                 continue
             try:
