@@ -45,13 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def resolve(source: Any, request: pytest.FixtureRequest) -> Source:
-    """A relative path is looked up beside the test file, then under the rootdir."""
+    """A relative path is looked up beside the test file, then under the rootdir (a session
+    fixture has no test file: the rootdir only), else taken as it is (from the current folder)."""
     if not isinstance(source, str | Path) or (isinstance(source, str) and "\n" in source):
         return source
     path = Path(source)
     if path.is_absolute():
         return path
-    for base in (request.path.parent, request.config.rootpath):
+    beside = [request.path.parent] if request.scope in ("function", "class", "module") else []
+    for base in (*beside, request.config.rootpath):
         if (base / path).exists():
             return base / path
     return path

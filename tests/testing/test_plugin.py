@@ -107,11 +107,23 @@ def test_the_option_picks_the_scenario(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", plant=PLANT)
     pytester.makepyfile(
         test_option="""
+import pytest
+
+
 async def test_it(scada_plant):
     assert "IO1" in scada_plant.endpoints
     await scada_plant.advance(5)
     assert scada_plant.tag("LEVEL") == 5.0
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_session_plant_takes_the_options(scada_plant_session):
+    assert "IO1" in scada_plant_session.endpoints
+    await scada_plant_session.advance(5)
+    assert scada_plant_session.tag("LEVEL") == 5.0
 """
     )
-    result = pytester.runpytest_subprocess("-q", "--scada-scenario", "plant.toml")
-    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess(
+        "-q", "--scada-scenario", "plant.toml", "--scada-clock", "virtual"
+    )
+    result.assert_outcomes(passed=2)
