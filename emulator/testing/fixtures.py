@@ -48,11 +48,7 @@ async def scada_plant_factory(
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def scada_plant_session(request: pytest.FixtureRequest) -> AsyncIterator[RunningPlant]:
     """One plant for every test of the session (--scada-scenario, --scada-clock)."""
-    config = request.config
-    options: dict[str, Any] = {}
-    if config.getoption("--scada-clock"):
-        options["clock"] = config.getoption("--scada-clock")
-    source = resolve(config.getoption("--scada-scenario"), request)
+    source, options = options_of(request)  # a session has no marker: the options alone
     plant, stop = await start_in_background(source, **options)
     try:
         yield plant
