@@ -93,6 +93,7 @@ def _servers_table(bench: Bench) -> str:
     for name, rps, lat in (
         ("emulator, CtAPI 2073", "tag_read.emulator", "tag_read."),
         ("emulator, CtAPI 3073 (TLS)", "tls.emulator", None),
+        ("emulator on uvloop (what-if), 2073", "tag_read.emulator_uvloop", None),
         ("echo limit", "tag_read.echo", "tag_read.echo_"),
         ("pymodbus", "tag_read.pymodbus", None),
         ("generator ceiling (newline count)", "generator.ceiling", None),
