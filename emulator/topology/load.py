@@ -143,7 +143,8 @@ class LoadedTopology:
             return Location(self.source, table, None, field_name, line or self.locator.line(table))
         records: list[Any] = getattr(self.model, table)
         record = records[position]
-        index = self.indices.get(table, tuple(range(len(records))))[position]
+        indices = self.indices.get(table)  # None: every record decoded, file index = position
+        index = range(len(records))[position] if indices is None else indices[position]
         key = RECORD_KEYS.get(table, "name")
         name = getattr(record, key, None)
         return Location(
