@@ -190,7 +190,7 @@ def _listeners(c: _Context) -> list[_Listener]:
                     f"{endpoint.process} of computer {computer.name!r}",
                 )
             )
-    alarm_hosts: list[Computer] = []
+    alarm_hosts: set[int] = set()  # id() of each computer with an alarm server
     for position, process in enumerate(model.server_processes):
         port = process.port
         ptype = ProcessType(process.type)
@@ -205,7 +205,7 @@ def _listeners(c: _Context) -> list[_Listener]:
             if computer is None or _ip(address.address) is None:
                 continue
             if ptype is ProcessType.ALARM:
-                alarm_hosts.append(computer)
+                alarm_hosts.add(id(computer))
             listeners.append(
                 _Listener(
                     process_endpoint(computer, process, address, cluster),
@@ -215,13 +215,13 @@ def _listeners(c: _Context) -> list[_Listener]:
                     c.at_line("server_processes", position),
                 )
             )
+    own = directory.addresses_by_computer()
     for position, computer in enumerate(model.computers):
-        if all(computer is not host for host in alarm_hosts):
+        if id(computer) not in alarm_hosts:
             continue
-        own = [a for a in model.network_addresses if directory.computer_of(a) is computer]
         listeners.append(
             _Listener(
-                alarm_database(computer, own),
+                alarm_database(computer, own.get(id(computer), [])),
                 c.where("computers", position),
                 ("computers", position),
                 f"the alarm database of computer {computer.name!r}",

@@ -66,6 +66,16 @@ class Directory:
     def computer_of(self, address: NetworkAddress) -> Computer | None:
         return self.computers.get(address.computer)
 
+    def addresses_by_computer(self) -> dict[int, list[NetworkAddress]]:
+        """Each computer's network addresses in file order, under the id() of the record
+        computer_of finds: one pass, where a search per computer is quadratic in a large plant."""
+        found: dict[int, list[NetworkAddress]] = {}
+        for address in self.topology.network_addresses:
+            computer = self.computer_of(address)
+            if computer is not None:
+                found.setdefault(id(computer), []).append(address)
+        return found
+
     def cluster_of(self, process: ServerProcess) -> Cluster | None:
         """The process's cluster; a blank cluster means the only one, when there is one."""
         if is_blank(process.cluster):

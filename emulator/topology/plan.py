@@ -62,11 +62,7 @@ def plan(topology: Topology) -> list[Endpoint]:
     directory = Directory.of(topology)
     # Addresses and process listeners filed once under their computer (by identity, as
     # computer_of finds it), so a plant of many computers is not searched again per computer.
-    own: dict[int, list[NetworkAddress]] = {}
-    for address in topology.network_addresses:
-        computer = directory.computer_of(address)
-        if computer is not None:
-            own.setdefault(id(computer), []).append(address)
+    own = directory.addresses_by_computer()
     served: dict[int, list[tuple[ServerProcess, NetworkAddress, Cluster | None]]] = {}
     for process in topology.server_processes:
         cluster = directory.cluster_of(process)
