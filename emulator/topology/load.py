@@ -8,6 +8,7 @@ whatever decoded. Messages speak TOML, not Python: "a whole number", "a list", "
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 import tomllib
@@ -345,7 +346,7 @@ def _decode_record(
     where: Callable[[str | None], Location],
 ) -> tuple[msgspec.Struct | None, list[Problem]]:
     """One record, field by field: every bad field is reported, not only the first."""
-    fields = msgspec.structs.fields(record_type)
+    fields = _fields(record_type)
     known = [f.encode_name for f in fields]
     problems = [
         error(f"unknown key {key!r}", where(key), _suggest(key, known), "unknown-key")
@@ -488,9 +489,16 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+@functools.cache
+def _fields(record_type: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    """A Struct's fields, worked out once: msgspec evaluates the (string) annotations anew on
+    every call, which was most of the time spent loading a large plant."""
+    return msgspec.structs.fields(record_type)
+
+
 def _record_type(table: str) -> type[msgspec.Struct]:
     """The Struct of a table of Topology: the field's type, or its list's item type."""
-    for info in msgspec.structs.fields(Topology):
+    for info in _fields(Topology):
         if info.name == table:
             target = _unannotated(info.type)
             if typing.get_origin(target) is list:
