@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.cli import _control
-from emulator.control.client import ControlClient, ControlClientError, control_url
+from emulator.control.client import ControlClientError
 
 #: Seconds between two looks at the plant.
 INTERVAL = 0.2
@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             if args.ready_file is not None and not Path(args.ready_file).exists():
                 raise ControlClientError(f"no ready file {args.ready_file} yet")
-            client = ControlClient(control_url(args.control, args.ready_file), args.token)
+            client = _control.client_of(args)
             status, body = client.request("GET", "/health")
             if status == 200:
                 _control.show(args, body, "healthy")
