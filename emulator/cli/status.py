@@ -8,6 +8,7 @@ from typing import Any
 
 from emulator.cli import _control
 from emulator.control.client import ControlClient
+from emulator.topology.report import format_table
 
 
 def register(subparsers: Any) -> None:
@@ -21,8 +22,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
+HEADERS = ("COMPUTER", "PROCESS", "TYPE", "STATE", "INTENDED", "OK")
+
+
 def table(body: dict[str, Any]) -> str:
-    rows = [("COMPUTER", "PROCESS", "TYPE", "STATE", "INTENDED", "OK")]
+    rows = []
     for p in body["processes"]:
         state = p["state"] + (" (hung)" if p.get("hung") else "")
         rows.append(
@@ -35,10 +39,8 @@ def table(body: dict[str, Any]) -> str:
                 "yes" if p["healthy"] else "NO",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.append(f"{body['status']}; active faults: {', '.join(body['faults']) or 'none'}")
-    return "\n".join(lines)
+    faults = ", ".join(body["faults"]) or "none"
+    return f"{format_table(HEADERS, rows)}\n{body['status']}; active faults: {faults}"
 
 
 def main(args: argparse.Namespace) -> int:
