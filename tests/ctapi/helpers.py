@@ -17,6 +17,26 @@ PLAIN = Endpoint("SCADA-A", "CtAPI", ProcessType.CTAPI, "127.0.10.1", 2073)
 TLS = Endpoint("SCADA-A", "CtAPI", ProcessType.CTAPI, "127.0.10.1", 3073, tls=True)
 
 
+#: The requests of a CtAPI session (protocol.md's CtAPI section; other sections document what
+#: other engines add, such as find.*).
+SESSION_OPS = {
+    "open",
+    "close",
+    "tag.read",
+    "tag.read_ex",
+    "tag.write",
+    "cicode",
+    "list.new",
+    "list.add",
+    "list.add_ex",
+    "list.read",
+    "list.data",
+    "list.write",
+    "list.event",
+    "list.delete",
+    "list.free",
+}
+
 #: Parsed once: a Plant copies what it needs, so tests share the model.
 DEMO = load_demo().model
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from emulator.cicode import BUILTINS
 from emulator.protocol import errors
-from tests.ctapi.helpers import Session
+from tests.ctapi.helpers import SESSION_OPS, Session
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CTAPI_ERRORS = [
@@ -34,26 +34,6 @@ def ctapi_section() -> str:
     start = text.index("## CtAPI requests")
     end = text.find("\n## ", start + 1)
     return text[start : end if end > 0 else None]
-
-
-#: The requests of the CtAPI section (other sections document what other engines add).
-SESSION_OPS = {
-    "open",
-    "close",
-    "tag.read",
-    "tag.read_ex",
-    "tag.write",
-    "cicode",
-    "list.new",
-    "list.add",
-    "list.add_ex",
-    "list.read",
-    "list.data",
-    "list.write",
-    "list.event",
-    "list.delete",
-    "list.free",
-}
 
 
 def test_every_request_and_error_is_in_protocol_md() -> None:

@@ -19,29 +19,12 @@ from emulator.plant.state import Plant
 from emulator.processes.ctapi import CtapiProcess
 from emulator.protocol.errors import BY_NAME, ProtocolError
 from emulator.topology.load import load_demo
-from tests.ctapi.helpers import NOW, Session
+from tests.ctapi.helpers import NOW, SESSION_OPS, Session
 
 TOPOLOGY = load_demo().model
 TAGS = [t.name for t in TOPOLOGY.tags]
 
-OPS = [
-    "open",
-    "close",
-    "tag.read",
-    "tag.read_ex",
-    "tag.write",
-    "cicode",
-    "list.new",
-    "list.add",
-    "list.add_ex",
-    "list.read",
-    "list.data",
-    "list.write",
-    "list.event",
-    "list.delete",
-    "list.free",
-    "bogus",
-]
+OPS = [*sorted(SESSION_OPS), "bogus"]
 
 junk = st.one_of(
     st.none(), st.booleans(), st.floats(), st.text(max_size=5), st.lists(st.integers(), max_size=2)
