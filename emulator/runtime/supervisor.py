@@ -50,7 +50,7 @@ class TopologyError(Exception):
     """The topology has compile errors: nothing was bound."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"the topology has {sum(1 for _ in problems)} problem(s)")
+        super().__init__(f"the topology has {len(problems)} problem(s)")
         self.problems = problems
 
 
