@@ -85,7 +85,6 @@ class Session:
         self.peer_host: str = str(remote[0]) if isinstance(remote, tuple) else remote
         self.peer_port: int = int(remote[1]) if isinstance(remote, tuple) else 0
         self.scope = anyio.CancelScope()
-        self.finished = anyio.Event()
         self._stream: ByteStream = stream
         #: Uncontended (the usual case), taking it costs no trip through the event loop.
         self._lock = anyio.Lock(fast_acquire=True)
@@ -138,7 +137,6 @@ class Session:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(self._stream)
-            self.finished.set()
 
     async def _run(self) -> None:
         tls_version = None
