@@ -21,6 +21,7 @@ from emulator.logs import LEVELS, configure
 from emulator.processes.context import Context
 from emulator.runtime.bind import BindError
 from emulator.runtime.certs import CertificateError, default_state_dir
+from emulator.runtime.files import write_atomic
 from emulator.runtime.limits import configured, raise_open_files
 from emulator.runtime.supervisor import (
     DEFAULT_GRACE,
@@ -264,6 +265,4 @@ def _remove(ready_file: Path | None) -> None:
 
 def _write_ready_file(path: Path, content: dict[str, Any]) -> None:
     """Atomically: a harness polling for the file never reads half of it."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_atomic(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"))

@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from emulator.runtime.files import write_atomic
+
 APP_NAME = "plant-scada-emulator"
 CA_NAME = "plant-scada-emulator CA"
 CA_DAYS = 3650
@@ -78,18 +80,6 @@ def _locked(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write atomically: a reader never sees half a key."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.chmod(temp, mode)
-    os.replace(temp, path)
 
 
 def _new_key() -> ec.EllipticCurvePrivateKey:
@@ -188,8 +178,10 @@ class CertificateAuthority:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
             .sign(key, hashes.SHA256())
         )
-        _write(self.key_path, _key_pem(key), 0o600)
-        _write(self.certificate_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+        write_atomic(self.key_path, _key_pem(key), 0o600)
+        write_atomic(
+            self.certificate_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644
+        )
         self._certificate, self._key = certificate, key
         _log.info("certs.ca_created", path=str(self.certificate_path))
 
@@ -223,8 +215,10 @@ class CertificateAuthority:
                 )
                 .sign(self.key, hashes.SHA256())
             )
-            _write(files.private_key, _key_pem(key), 0o600)
-            _write(files.certificate, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+            write_atomic(files.private_key, _key_pem(key), 0o600)
+            write_atomic(
+                files.certificate, certificate.public_bytes(serialization.Encoding.PEM), 0o644
+            )
             _log.info("certs.server_created", computer=computer, path=str(files.certificate))
         return files
 
