@@ -31,7 +31,10 @@ def main(args: argparse.Namespace) -> int:
         if args.computer:
             path += f"?computer={_control.segment(args.computer)}"
         views = client.post(path)
-        text = "\n".join(f"{v['computer']}/{v['process']}: {v['state']}" for v in views)
+        text = "\n".join(
+            f"{v['computer']}/{v['process']}: {v['state']}" + (" (hung)" if v.get("hung") else "")
+            for v in views
+        )
         _control.show(args, views, text)
         return 0
 

@@ -1,8 +1,9 @@
 """Fault injection, Toxiproxy-style: named faults with attributes and a toxicity.
 
 `toxics` decides what a fault does to bytes and requests (sans-IO); `registry` keeps which
-faults are active and what each connection gets; `injector` applies process-level faults to the
-supervisor. Documented in docs/scenarios.md ("Faults").
+faults are active and what each connection gets; `handler` wraps a process handler for the
+request-level faults (error_reply, hang). The process-level actions (down, crash) go through the
+supervisor, from emulator.control.manager. Documented in docs/scenarios.md ("Faults").
 """
 
 from emulator.faults.registry import FaultError, Faults, LinkFaults

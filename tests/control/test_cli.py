@@ -44,6 +44,8 @@ async def test_status_process_and_wait(
     assert await cli(served, "wait", "--timeout", "5") == 0
     assert await cli(served, "process", "stop", "CtAPI", "--computer", "SCADA-B") == 0
     assert "SCADA-B/CtAPI: stopped" in capsys.readouterr().out
+    assert await cli(served, "process", "hang", "TREND1") == 0
+    assert "SCADA-A/TREND1: running (hung)" in capsys.readouterr().out
 
 
 async def test_fault_add_list_clear(
