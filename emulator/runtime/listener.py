@@ -88,8 +88,8 @@ class Listener:
     async def serve(self, *, task_status: TaskStatus[int] = anyio.TASK_STATUS_IGNORED) -> None:
         """Listen, report the real port, accept until stopped; returns when every session ended."""
         try:
+            await self._listen()  # before the task group: a failure is the OSError itself
             async with anyio.create_task_group() as sessions:
-                await self._listen()
                 task_status.started(self.port)
                 with self._accept_scope:
                     await self._accept_loop(sessions)

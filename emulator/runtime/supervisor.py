@@ -257,10 +257,23 @@ class Supervisor:
         proc.process = factory_for(proc.type, self.factories)(proc.endpoints[0], self.context)
 
     async def _launch(self, proc: ProcessRuntime) -> None:
-        """Start the bound listeners of a made process in the task group."""
+        """Start the bound listeners of a made process in the task group: all or none. A
+        listener that cannot listen leaves the process failed with none of its ports open."""
         assert self._tg is not None
-        for listener in proc.listeners:
-            self._ports[listener.endpoint] = await self._tg.start(listener.serve)
+        started = []
+        try:
+            for listener in proc.listeners:
+                self._ports[listener.endpoint] = await self._tg.start(listener.serve)
+                started.append(listener)
+        except Exception as exc:
+            for listener in proc.listeners:
+                listener.stop_accepting()
+                listener.discard()
+            for listener in started:
+                await listener.finished.wait()
+            proc.listeners = []
+            proc.set_state(ProcessState.FAILED, repr(exc))
+            raise
         proc.set_state(ProcessState.RUNNING)
 
     async def _stop(self, procs: list[ProcessRuntime], reason: str, grace: float) -> None:

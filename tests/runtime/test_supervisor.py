@@ -15,7 +15,7 @@ from emulator.processes.context import Context, ProcessState
 from emulator.protocol.errors import TOO_MANY_CONNECTIONS
 from emulator.runtime.bind import BindError, assert_local
 from emulator.runtime.limits import Limits
-from emulator.runtime.listener import Backoff
+from emulator.runtime.listener import Backoff, Listener
 from emulator.runtime.supervisor import Supervisor, TopologyError, UnknownComputerError
 from emulator.topology.load import load_demo
 from emulator.topology.plan import Endpoint, is_loopback
@@ -335,3 +335,27 @@ async def test_a_connection_that_fails_unexpectedly_ends_alone() -> None:
             await client.rest()
         assert sup.process("TimeSync").state is ProcessState.RUNNING
         assert (await hello_of("127.0.72.11", listener(sup, "CtAPI").port))["process"] == "CtAPI"
+
+
+async def test_a_start_whose_listener_cannot_listen_leaves_the_process_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = computers_toml(("RELISTEN", "127.0.72.11", "unencrypted"))
+    text += with_alarm("ALARM1", "RELISTEN")
+    async with Supervisor(topology(text), ephemeral=True) as sup:
+        port = listener(sup, "ALARM1").port
+        await sup.stop("ALARM1")
+
+        async def refuse(self: Listener) -> None:
+            raise OSError(errno.EADDRINUSE, "listen refused")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Listener, "_listen", refuse)
+            with pytest.raises(OSError, match="listen refused"):
+                await sup.start("ALARM1")
+        proc = sup.process("ALARM1")
+        assert proc.state is ProcessState.FAILED and "listen refused" in (proc.reason or "")
+        assert proc.listeners == [] and free("127.0.72.11", port)
+        assert sup.process("TimeSync").state is ProcessState.RUNNING
+        await sup.start("ALARM1")
+        assert (await hello_of("127.0.72.11", port))["process"] == "ALARM1"
