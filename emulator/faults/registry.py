@@ -146,8 +146,8 @@ class Faults:
             key = (endpoint.computer, endpoint.address, endpoint.port, endpoint.tls)
             connection = self.connections.get(key, 0)
             self.connections[key] = connection + 1
-        rng = random.Random(f"{self.seed}:{endpoint.computer}:{endpoint.process}:{connection}")
-        return LinkFaults(self, endpoint, rng, on_apply)
+        seed = f"{self.seed}:{endpoint.computer}:{endpoint.process}:{connection}"
+        return LinkFaults(self, endpoint, seed, on_apply)
 
     def _find(self, name: str) -> FaultSpec:
         try:
@@ -165,13 +165,23 @@ class LinkFaults:
 
     faults: Faults
     endpoint: Endpoint
-    rng: random.Random
+    #: Seeds this connection's rolls: the same seed and connection order give the same faults.
+    seed: str
     #: Told once per fault that reaches this connection (logs, metrics).
     on_apply: Callable[[FaultSpec], None] | None = None
     rolls: dict[str, bool] = field(default_factory=dict)
     streams: dict[Stream, StreamState] = field(
         default_factory=lambda: {"downstream": StreamState(), "upstream": StreamState()}
     )
+    _rng: random.Random | None = field(default=None, init=False, repr=False)
+
+    @property
+    def rng(self) -> random.Random:
+        """Made on the first roll: most connections never meet a fault, and a Random is 2.5 KiB
+        of every idle session otherwise."""
+        if self._rng is None:
+            self._rng = random.Random(self.seed)
+        return self._rng
 
     def current(self) -> list[FaultSpec]:
         """The active faults that reach this connection (each toxicity rolled once)."""
