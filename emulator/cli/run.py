@@ -86,6 +86,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--idle-timeout", type=float, help="close connections idle this long (default: never)"
     )
+    parser.add_argument(
+        "--event-loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="auto: uvloop where it is installed (faster), else asyncio's own",
+    )
     parser.add_argument("--log-format", choices=("auto", "json", "console"), default="auto")
     parser.add_argument("--log-level", choices=LEVELS, default="info")
     parser.set_defaults(func=main)
@@ -102,8 +108,28 @@ def main(args: argparse.Namespace) -> int:
         print(format_problems([exc.problem], str(args.file)), file=sys.stderr)
         return 2
     raise_open_files()
-    result: int = anyio.run(_run, loaded, args)
+    try:
+        options = _loop_options(args.event_loop)
+    except ImportError:
+        print("error: --event-loop uvloop, but uvloop is not installed", file=sys.stderr)
+        return 2
+    _log.info("run.event_loop", loop="uvloop" if options else "asyncio")
+    result: int = anyio.run(_run, loaded, args, backend_options=options)
     return result
+
+
+def _loop_options(choice: str) -> dict[str, Any]:
+    """uvloop serves a tag read with about 13 % less CPU than asyncio's loop
+    (docs/performance.md); the emulator runs the same on both."""
+    if choice == "asyncio":
+        return {}
+    try:
+        import uvloop  # noqa: F401, PLC0415
+    except ImportError:
+        if choice == "uvloop":
+            raise
+        return {}
+    return {"use_uvloop": True}
 
 
 async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
