@@ -273,6 +273,7 @@ def tls_context(target: Target) -> ssl.SSLContext | None:
 
 
 C = TypeVar("C", bound=Client)
+T = TypeVar("T")
 
 
 async def connect_many(
@@ -450,6 +451,15 @@ def _announce(**fields: object) -> None:
     sys.stdout.flush()
 
 
+#: With drip_spread, each drip period is cut in this many slices, each dripping its share.
+SPREAD_SLICES = 100
+
+
+def share(clients: list[T], tick: int, slices: int) -> list[T]:
+    """The clients whose turn is slice `tick`: over `slices` ticks, each client exactly once."""
+    return clients[tick % slices :: slices]
+
+
 async def _held(load: Load, kind: type[C], keep_alive: Callable[[list[C]], None]) -> Result:
     """Open the connections, announce them, call `keep_alive` every drip_s until released."""
     started = time.perf_counter()
@@ -457,9 +467,12 @@ async def _held(load: Load, kind: type[C], keep_alive: Callable[[list[C]], None]
     connect_s = round(time.perf_counter() - started, 3)
     _announce(held=len(clients), failed=len(failures), connect_s=connect_s)
     release = asyncio.ensure_future(_wait_for_release())
+    slices = SPREAD_SLICES if load.drip_spread else 1
+    tick = 0
     while not release.done():
-        keep_alive(clients)
-        await asyncio.wait([release], timeout=load.drip_s)
+        keep_alive(share(clients, tick, slices))
+        tick += 1
+        await asyncio.wait([release], timeout=load.drip_s / slices)
     result = Result(mode=load.mode, connections=len(clients), connect_s=connect_s)
     result.still_open = sum(c.open for c in clients)
     result.errors = len(failures)

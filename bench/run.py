@@ -40,6 +40,7 @@ KEYS = [
     "startup.large_s",
     "failover.reconnect_ms",
     "slowloris.p99_ratio",
+    "slowloris.burst_p99_ratio",
 ]
 
 #: Open files: 10,000 held sessions on each side, plus listeners and slack.
@@ -69,10 +70,9 @@ def _details(bench: Bench) -> Any:
                 f"{r.median('startup.large_listeners'):,.0f} listeners; first start with "
                 f"certificates {r.median('startup.large_cold_s')} s"
             )
-        if key == "slowloris.p99_ratio" and r.median("slowloris.p99_ms") is not None:
-            return (
-                f"{r.median('slowloris.p99_ms')} ms vs {r.median('slowloris.unloaded_p99_ms')} ms"
-            )
+        for ratio in ("slowloris.p99", "slowloris.burst_p99"):
+            if key == f"{ratio}_ratio" and r.median(f"{ratio}_ms") is not None:
+                return f"{r.median(f'{ratio}_ms')} ms vs {r.median('slowloris.unloaded_p99_ms')} ms"
         return ""
 
     return details

@@ -51,6 +51,9 @@ class Load(msgspec.Struct, kw_only=True, frozen=True):
     connect_concurrency: int = 256
     #: Half-open clients send one more byte of a never-finished frame this often.
     drip_s: float = 1.0
+    #: Half-open clients drip spread evenly over drip_s, as independent clients' timers would;
+    #: False: all in the same millisecond (the worst case one event loop can meet).
+    drip_spread: bool = False
 
 
 class Result(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench import drive, frames, largeplant, report, servers
-from bench.loadgen import percentile
+from bench.loadgen import percentile, share
 from bench.spec import Load, Target
 from emulator.topology.compile import compile_topology
 from emulator.topology.load import load_text
@@ -35,6 +35,13 @@ def test_frame_ring_takes_any_run_as_one_slice(chunks: list[bytes], position: in
     expected = b"".join(chunks[(position + i) % ring.count] for i in range(k))
     assert bytes(view) == expected
     assert after == (position + k) % ring.count
+
+
+@given(st.integers(0, 3000), st.integers(1, 200), st.integers(0, 10_000))
+def test_spread_drips_reach_every_client_once_per_period(n: int, slices: int, start: int) -> None:
+    clients = list(range(n))
+    period = [c for tick in range(start, start + slices) for c in share(clients, tick, slices)]
+    assert sorted(period) == clients
 
 
 def test_request_frames_are_what_the_protocol_documents() -> None:
