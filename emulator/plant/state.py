@@ -101,6 +101,10 @@ class Reading:
     number: float | None = None
 
 
+#: Distinct values whose text a tag keeps, beyond one per array item (ours).
+TEXT_CACHE = 16
+
+
 class TagState:
     """One tag's live data: raw values (one per array item), elements, quality, timestamps."""
 
@@ -111,8 +115,10 @@ class TagState:
         "override_mode",
         "quality",
         "quality_timestamp",
+        "raw_texts",
         "spec",
         "status",
+        "texts",
         "timestamp",
         "valid",
         "value_timestamp",
@@ -133,6 +139,25 @@ class TagState:
         self.quality_timestamp = now
         #: Bumped on every change of value, quality or element: what lists compare.
         self.version = 0
+        #: Formatted text by raw value (engineering and raw mode): see `text_of`.
+        self.texts: dict[TagValue, str] = {}
+        self.raw_texts: dict[TagValue, str] = {}
+
+    def text_of(self, value: TagValue, raw: bool) -> str:
+        """A raw value as a read shows it, formatted once per value: reads far outnumber changes.
+
+        Keyed by the value itself, so no write path can leave a stale text: the spec is frozen,
+        and values equal as keys (1, 1.0, True; 0.0, -0.0) format alike. Bounded per tag.
+        """
+        texts = self.raw_texts if raw else self.texts
+        text = texts.get(value)
+        if text is None:
+            spec = self.spec
+            text = spec.raw_text(value) if raw else spec.text(spec.eng(value))
+            if len(texts) >= TEXT_CACHE + spec.array_size:
+                texts.clear()
+            texts[value] = text
+        return text
 
     def current_quality(self) -> Quality:
         """The quality with the override and control-inhibit flags of the current modes (the
@@ -345,11 +370,14 @@ class Plant:
         if values is None:
             mode = self._mode(target)
             return str(mode), float(mode)
-        chosen = values if target.index is None else [values[target.index]]
-        texts = [spec.raw_text(v) if raw else spec.text(spec.eng(v)) for v in chosen]
+        chosen = values if target.index is None else (values[target.index],)
+        if len(chosen) == 1:
+            text = state.text_of(chosen[0], raw)
+        else:
+            text = ",".join([state.text_of(v, raw) for v in chosen])
         first = spec.eng(chosen[0])
         number = float(first) if not isinstance(first, str) else None
-        return ",".join(texts), number
+        return text, number
 
     # --- writes -------------------------------------------------------------------------------
     def write(self, text: str, value: str, now: float, user: str | None = None) -> None:
