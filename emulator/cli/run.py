@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 import structlog
 
+from emulator.control.client import TOKEN_ENV
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.service import control_settings, run_beside
 from emulator.logs import LEVELS, configure
@@ -71,7 +72,11 @@ def register(subparsers: Any) -> None:
         metavar="HOST:PORT",
         help="where the control API listens (default: [control], 127.0.0.1:8787)",
     )
-    parser.add_argument("--control-token", help="bearer token every control request must carry")
+    parser.add_argument(
+        "--control-token",
+        help=f"bearer token every control request must carry (default: ${TOKEN_ENV}; "
+        "on the command line it shows in the process list)",
+    )
     parser.add_argument("--no-control", action="store_true", help="run no control API")
     parser.add_argument(
         "--max-connections",
@@ -137,7 +142,7 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
         control = control_settings(
             loaded.model.control,
             address=args.control,
-            token=args.control_token,
+            token=args.control_token or os.environ.get(TOKEN_ENV) or None,
             disabled=args.no_control,
             ephemeral=args.ephemeral,
         )
