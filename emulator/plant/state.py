@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 
@@ -88,9 +88,11 @@ class Quality:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What a read returns: the text CtAPI shows, and what ctTagReadEx adds."""
+class Reading(NamedTuple):
+    """What a read returns: the text CtAPI shows, and what ctTagReadEx adds.
+
+    A NamedTuple, not a frozen dataclass: one is built per read, at half the cost.
+    """
 
     value: str
     quality: Quality
@@ -216,7 +218,8 @@ class Plant:
         self._by_cluster: dict[str | None, dict[str, TagState]] = {}
         self._by_name: dict[str, list[TagState]] = {}
         self._suggestions: dict[str, str] = {}
-        self._resolved: dict[str, _Resolved] = {}
+        #: Each remembered reference's targets: without and with the tag in override mode.
+        self._resolved: dict[str, tuple[Target, Target]] = {}
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -240,16 +243,20 @@ class Plant:
 
     def resolve(self, text: str, *, suggest: bool = True) -> Target:
         """Which tag, element, item and index a reference means."""
-        resolved = self._resolved.get(text)
-        if resolved is None:
-            resolved = self._parse(text, suggest)
+        targets = self._resolved.get(text)
+        if targets is None:
+            state, element, item, index = self._parse(text, suggest)
+            # The default element follows the tag's override mode, so both are kept (a
+            # Target is frozen: handing the same one out again is safe, and cheaper).
+            targets = (
+                Target(state, Element.FIELD if element is None else element, item, index),
+                Target(state, Element.OVERRIDE if element is None else element, item, index),
+            )
             if len(self._resolved) >= RESOLVE_CACHE:
                 self._resolved.clear()
-            self._resolved[text] = resolved
-        state, element, item, index = resolved
-        if element is None:  # the default element follows the tag's override mode
-            element = Element.OVERRIDE if state.override_mode else Element.FIELD
-        return Target(state, element, item, index)
+            self._resolved[text] = targets
+        field, override = targets
+        return override if field.state.override_mode else field
 
     def _parse(self, text: str, suggest: bool) -> _Resolved:
         """What `resolve` remembers: the tag, the element written (if any), item and index."""
