@@ -35,6 +35,8 @@ def text(value: Any, name: str, *, optional: bool = False) -> str | None:
     value = _unwrap(value)
     if isinstance(value, ctypes.Array) and getattr(value, "_type_", None) is ctypes.c_char:
         value = value.value
+    if optional and is_null(value):
+        value = None
     if value is None:
         if optional:
             return None
@@ -50,6 +52,13 @@ def text(value: Any, name: str, *, optional: bool = False) -> str | None:
         return bytes(value).split(b"\0", 1)[0].decode("ascii")
     except UnicodeDecodeError:
         raise ArgumentError(BAD_REQUEST, f"{name} is not ASCII: {bytes(value)!r}") from None
+
+
+def is_null(value: Any) -> bool:
+    """NULL as callers pass it: None, or an integer 0 (C#'s IntPtr.Zero, Go's uintptr(0), a VB
+    `uint` declared for a pointer; ctapi-behaviour.md "NULL arrives as 0")."""
+    value = _unwrap(value)
+    return value is None or (type(value) is int and value == 0)
 
 
 def number(value: Any, name: str) -> int:
@@ -74,7 +83,7 @@ def real(value: Any, name: str) -> float:
 
 def target(buffer: Any) -> Any:
     """The ctypes object behind `byref(obj)`, `pointer(obj)` or `obj` itself; None for NULL."""
-    if buffer is None:
+    if is_null(buffer):
         return None
     obj = getattr(buffer, "_obj", None)  # byref() gives a CArgObject holding the object
     if obj is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import inspect
 import itertools
 import os
 import threading
@@ -39,9 +40,18 @@ from emulator.compat.buffers import (
 )
 from emulator.compat.overlapped import Pending, completed
 from emulator.compat.properties import encode
+from emulator.compat.scale import convert
 from emulator.compat.tagvalue import fill
 from emulator.protocol.ctapi_flags import OpenMode
-from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE, IO_PENDING
+from emulator.protocol.errors import (
+    ALREADY_OPEN,
+    BAD_REQUEST,
+    INVALID_ARGUMENT,
+    INVALID_HANDLE,
+    IO_PENDING,
+    NO_MORE_RECORDS,
+    TAG_NOT_FOUND,
+)
 
 _log = structlog.get_logger("emulator.compat.ctapi")
 
@@ -94,15 +104,30 @@ class _Tag:
 class _Function:
     """One exported function: callable, with the restype/argtypes/errcheck ctypes lets you set."""
 
-    def __init__(self, name: str, body: Callable[..., int]) -> None:
+    def __init__(
+        self, name: str, body: Callable[..., int], failed: Callable[[int, str], int]
+    ) -> None:
         self.__name__ = name
         self._body = body
+        self._failed = failed
+        parameters = inspect.signature(body).parameters.values()
+        self._most = sum(1 for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD)
+        self._least = sum(
+            1 for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+        )
         self.restype: Any = ctypes.c_int
         self.argtypes: Any = None
         self.errcheck: Any = None
 
     def __call__(self, *args: Any) -> Any:
-        result: Any = self._body(*args)
+        # A native DLL ignores extra trailing arguments (ctapi-go passes the handle twice to
+        # ctFindClose); too few is a caller's bug, reported as ERROR_INVALID_PARAMETER.
+        if len(args) < self._least:
+            result: Any = self._failed(
+                BAD_REQUEST.code, f"{self.__name__} takes {self._least} arguments, got {len(args)}"
+            )
+        else:
+            result = self._body(*args[: self._most])
         restype = self.restype
         if restype is None:
             result = None
@@ -151,6 +176,16 @@ class CtApi:
     ctFindNumRecords: _Function
     ctFindClose: _Function
     ctGetProperty: _Function
+    ctSetManagedBinDirectory: _Function
+    ctClientCreate: _Function
+    ctOpenEx: _Function
+    ctCloseEx: _Function
+    ctClientDestroy: _Function
+    ctCancelIO: _Function
+    ctFindFirstEx: _Function
+    ctTagGetProperty: _Function
+    ctEngToRaw: _Function
+    ctRawToEng: _Function
 
     def __init__(
         self,
@@ -173,6 +208,7 @@ class CtApi:
         self._lock = threading.Lock()
         self._handles = itertools.count(1)
         self._links: dict[int, CtApiClient] = {}
+        self._created: set[int] = set()  # ctClientCreate handles (open ones are in _links too)
         self._lists: dict[int, _List] = {}
         self._tags: dict[int, _Tag] = {}
         self._searches: dict[int, _Search] = {}
@@ -180,7 +216,14 @@ class CtApi:
         self._loop: BackgroundLoop | None = None
         self._pending = Pending()
         for name in _EXPORTS:
-            setattr(self, name, _Function(name, getattr(self, f"_{name}")))
+            failure = -1 if name == "ctFindNumRecords" else FALSE
+
+            def failed(code: int, detail: str, name: str = name, failure: int = failure) -> int:
+                self.SetLastError(code)
+                _log.warning("ctapi.shim.bad_argument", function=name, detail=detail)
+                return failure
+
+            setattr(self, name, _Function(name, getattr(self, f"_{name}"), failed))
 
     # --- errors -------------------------------------------------------------------------------
 
@@ -202,6 +245,10 @@ class CtApi:
         except CtApiError as exc:
             self.SetLastError(exc.code)
             _log.debug("ctapi.shim.failed", function=function, error=exc.name, code=exc.code)
+        except Exception as exc:  # a DLL call returns, whatever it was given
+            # Junk a native DLL would have rejected (or crashed on): never an exception out.
+            self.SetLastError(BAD_REQUEST.code)
+            _log.warning("ctapi.shim.unexpected", function=function, error=repr(exc))
         return failure
 
     # --- handles ------------------------------------------------------------------------------
@@ -244,41 +291,120 @@ class CtApi:
 
     # --- connections --------------------------------------------------------------------------
 
+    def _connect(self, sComputer: Any, sUser: Any, sPassword: Any, nMode: Any) -> CtApiClient:
+        """A CtApiClient for ctOpen's arguments; NULL (None or 0) or "" strings are local."""
+        computer = text(sComputer, "sComputer", optional=True)
+        user = text(sUser, "sUser", optional=True) or ""
+        password = text(sPassword, "sPassword", optional=True) or ""
+        mode = number(nMode, "nMode")
+        encryption: Encryption = "encrypted" if mode & OpenMode.CRYPT else self.encryption
+        options: dict[str, Any] = {
+            "user": user,
+            "password": password,
+            "mode": mode,
+            "encryption": encryption,
+            "timeout": self.timeout,
+            **self._directory(),
+            **self.client_options,
+        }
+        if self.ca is not None:
+            options["ca"] = self.ca
+        client = CtApiClient(
+            computer or None,
+            reconnect=bool(mode & OpenMode.RECONNECT),
+            loop=self._shared_loop(),
+            **options,
+        )
+        _log.info("ctapi.shim.open", computer=computer or "(local)", user=user)
+        return client
+
     def _ctOpen(self, sComputer: Any, sUser: Any, sPassword: Any, nMode: Any) -> int:
         def body() -> int:
-            computer = text(sComputer, "sComputer", optional=True)
-            user = text(sUser, "sUser", optional=True) or ""
-            password = text(sPassword, "sPassword", optional=True) or ""
-            mode = number(nMode, "nMode")
-            encryption: Encryption = "encrypted" if mode & OpenMode.CRYPT else self.encryption
-            options: dict[str, Any] = {
-                "user": user,
-                "password": password,
-                "mode": mode,
-                "encryption": encryption,
-                "timeout": self.timeout,
-                **self._directory(),
-                **self.client_options,
-            }
-            if self.ca is not None:
-                options["ca"] = self.ca
-            client = CtApiClient(
-                computer or None,
-                reconnect=bool(mode & OpenMode.RECONNECT),
-                loop=self._shared_loop(),
-                **options,
-            )
+            client = self._connect(sComputer, sUser, sPassword, nMode)
             handle = self._new_handle()
             self._links[handle] = client
-            _log.info("ctapi.shim.open", handle=handle, computer=computer or "(local)", user=user)
             return handle
 
         return self._guard("ctOpen", body)
+
+    def _ctClientCreate(self) -> int:
+        """A client handle with no connection yet: ctOpenEx opens on it (CtAPI 1150507)."""
+
+        def body() -> int:
+            handle = self._new_handle()
+            self._created.add(handle)
+            return handle
+
+        return self._guard("ctClientCreate", body)
+
+    def _created_handle(self, hCtapi: Any) -> int:
+        key = number(hCtapi, "hCtapi")
+        if key not in self._created:
+            raise CtApiError.of(INVALID_HANDLE, f"no ctClientCreate handle {hCtapi!r}")
+        return key
+
+    def _ctOpenEx(self, sComputer: Any, sUser: Any, sPassword: Any, nMode: Any, hCtapi: Any) -> int:
+        """Open on a ctClientCreate handle; ALREADY_OPEN when it is open (ctCloseEx first)."""
+
+        def body() -> int:
+            key = self._created_handle(hCtapi)
+            if key in self._links:
+                raise CtApiError.of(ALREADY_OPEN, f"handle {key} is open; ctCloseEx it first")
+            client = self._connect(sComputer, sUser, sPassword, nMode)
+            with self._lock:
+                if key not in self._created or key in self._links:
+                    client.close()  # another thread opened or destroyed it meanwhile
+                    raise CtApiError.of(ALREADY_OPEN, f"handle {key} changed while opening")
+                self._links[key] = client
+            return TRUE
+
+        return self._guard("ctOpenEx", body)
+
+    def _ctCloseEx(self, hCtapi: Any, bDestroy: Any = FALSE) -> int:
+        """Close the connection; the handle stays for ctOpenEx unless bDestroy (1150505)."""
+
+        def body() -> int:
+            key = self._created_handle(hCtapi)
+            destroy = bool(number(bDestroy, "bDestroy"))
+            client = self._links.pop(key, None)
+            if client is None and not destroy:
+                raise CtApiError.of(INVALID_HANDLE, f"handle {key} is not open")
+            if client is not None:
+                client.close()
+            if destroy:
+                self._created.discard(key)
+            return TRUE
+
+        return self._guard("ctCloseEx", body)
+
+    def _ctClientDestroy(self, hCtapi: Any) -> int:
+        """Free a ctClientCreate handle, closing its connection if still open (1150506)."""
+
+        def body() -> int:
+            key = self._created_handle(hCtapi)
+            self._created.discard(key)
+            client = self._links.pop(key, None)
+            if client is not None:
+                client.close()
+            return TRUE
+
+        return self._guard("ctClientDestroy", body)
+
+    def _ctSetManagedBinDirectory(self, sPath: Any) -> int:
+        """C# wrappers call it before anything else; the shim loads nothing, so any path does."""
+
+        def body() -> int:
+            path = text(sPath, "sPath", optional=True)
+            _log.debug("ctapi.shim.managed_bin_directory", path=path)
+            return TRUE
+
+        return self._guard("ctSetManagedBinDirectory", body)
 
     def _ctClose(self, hCtapi: Any) -> int:
         def body() -> int:
             key = number(hCtapi, "hCtapi")
             client = self._links.pop(key, None)  # one pop: two threads cannot both close it
+            self._created.discard(key)  # ctClose of a ctOpenEx handle also destroys it
             if client is None:
                 raise CtApiError.of(INVALID_HANDLE, f"no open CtAPI connection {hCtapi!r}")
             client.close()
@@ -313,9 +439,14 @@ class CtApi:
     def _ctTagWriteEx(self, hCtapi: Any, sTag: Any, sValue: Any, pctOverlapped: Any) -> int:
         """Complete on return, even with a CTOVERLAPPED (which is marked complete)."""
         done = self._ctTagWrite(hCtapi, sTag, sValue)
-        if done:
+        if not done:
+            return done
+
+        def body() -> int:
             completed(pctOverlapped)
-        return done
+            return TRUE
+
+        return self._guard("ctTagWriteEx", body)
 
     def _ctTagWrite(self, hCtapi: Any, sTag: Any, sValue: Any) -> int:
         def body() -> int:
@@ -434,7 +565,7 @@ class CtApi:
                 link.list_read(entry.server)
                 return TRUE
             future = link.submit(lambda session: session.list_read(entry.server, wait=True))
-            self._pending.start(pctOverlapped, future)
+            self._pending.start(pctOverlapped, future, owner=entry.link)
             raise CtApiError.of(IO_PENDING, "ctListRead completes when a tag of the list changes")
 
         return self._guard("ctListRead", body)
@@ -449,6 +580,21 @@ class CtApi:
             return TRUE
 
         return self._guard("ctGetOverlappedResult", body)
+
+    def _ctCancelIO(self, hCtapi: Any, pctOverlapped: Any = None) -> int:
+        """Cancel the handle's pending overlapped call (all of them when pctOverlapped is NULL);
+        FALSE with INVALID_ARGUMENT (Plant SCADA 274: the link is fine) when none is pending."""
+
+        def body() -> int:
+            key = number(hCtapi, "hCtapi")
+            self._link(key)
+            if self._pending.cancel(key, pctOverlapped) == 0:
+                raise CtApiError.of(
+                    INVALID_ARGUMENT, "no overlapped call of this handle is pending"
+                )
+            return TRUE
+
+        return self._guard("ctCancelIO", body)
 
     def _ctListWrite(self, hTag: Any, sValue: Any, pctOverlapped: Any = None) -> int:
         def body() -> int:
@@ -516,6 +662,16 @@ class CtApi:
         search.record = found.record
         store(pObjHnd, search.object)
 
+    def _open_search(self, hCtapi: Any, table: str, filter_text: str, pObjHnd: Any) -> int:
+        link = number(hCtapi, "hCtapi")
+        found = self._link(link).find_first(table, filter_text)
+        handle, obj = self._new_handle(), self._new_handle()
+        search = _Search(link, found.find, obj, found.record)
+        self._searches[handle] = search
+        self._objects[obj] = handle
+        store(pObjHnd, obj)
+        return handle
+
     def _ctFindFirst(
         self, hCtapi: Any, szTableName: Any, szFilter: Any, pObjHnd: Any, dwFlags: Any = 0
     ) -> int:
@@ -525,16 +681,82 @@ class CtApi:
             table = text(szTableName, "szTableName")
             assert table is not None
             filter_text = text(szFilter, "szFilter", optional=True) or ""
-            link = number(hCtapi, "hCtapi")
-            found = self._link(link).find_first(table, filter_text)
-            handle, obj = self._new_handle(), self._new_handle()
-            search = _Search(link, found.find, obj, found.record)
-            self._searches[handle] = search
-            self._objects[obj] = handle
-            store(pObjHnd, obj)
-            return handle
+            return self._open_search(hCtapi, table, filter_text, pObjHnd)
 
         return self._guard("ctFindFirst", body)
+
+    def _ctFindFirstEx(
+        self,
+        hCtapi: Any,
+        szTableName: Any,
+        szFilter: Any,
+        szCluster: Any,
+        pObjHnd: Any,
+        dwFlags: Any = 0,
+    ) -> int:
+        """ctFindFirst within one cluster (1150515): a CLUSTER= term joins the filter."""
+
+        def body() -> int:
+            table = text(szTableName, "szTableName")
+            assert table is not None
+            filter_text = text(szFilter, "szFilter", optional=True) or ""
+            cluster = text(szCluster, "szCluster", optional=True) or ""
+            return self._open_search(hCtapi, table, in_cluster(filter_text, cluster), pObjHnd)
+
+        return self._guard("ctFindFirstEx", body)
+
+    def _ctTagGetProperty(
+        self,
+        hCtapi: Any,
+        szTagName: Any,
+        szProperty: Any,
+        pData: Any,
+        dwBufferLength: Any,
+        dwType: Any,
+    ) -> int:
+        """A field of the tag's Tag-table record (ENG_UNITS, ENG_FULL, COMMENT...), as dwType."""
+
+        def body() -> int:
+            tag = text(szTagName, "szTagName")
+            name = text(szProperty, "szProperty")
+            assert tag is not None and name is not None
+            if not tag or any(c in tag for c in "*?; ="):
+                raise CtApiError.of(INVALID_ARGUMENT, f"szTagName {tag!r} is not one tag name")
+            cluster, _, bare = tag.rpartition(".") if "." in tag else ("", "", tag)
+            client = self._link(hCtapi)
+            try:
+                found = client.find_first("Tag", in_cluster(f"TAG={bare}", cluster))
+            except CtApiError as exc:
+                if exc.code == NO_MORE_RECORDS.code:
+                    raise CtApiError.of(TAG_NOT_FOUND, f"no tag {tag!r}") from None
+                raise
+            with contextlib.suppress(CtApiError):
+                client.find_close(found.find)
+            record = found.record
+            field = next((k for k in record if k.casefold() == name.casefold()), None)
+            if field is None:
+                known = ", ".join(record)
+                raise CtApiError.of(INVALID_ARGUMENT, f"no property {name!r}; a tag has {known}")
+            write_bytes(
+                pData, dwBufferLength, encode(record[field], number(dwType, "dwType"), field)
+            )
+            return TRUE
+
+        return self._guard("ctTagGetProperty", body)
+
+    def _ctEngToRaw(self, pResult: Any, dValue: Any, pctScale: Any, dwMode: Any) -> int:
+        def body() -> int:
+            convert(pResult, dValue, pctScale, dwMode, to_raw=True)
+            return TRUE
+
+        return self._guard("ctEngToRaw", body)
+
+    def _ctRawToEng(self, pResult: Any, dValue: Any, pctScale: Any, dwMode: Any) -> int:
+        def body() -> int:
+            convert(pResult, dValue, pctScale, dwMode, to_raw=False)
+            return TRUE
+
+        return self._guard("ctRawToEng", body)
 
     def _ctFindNext(self, hnd: Any, pObjHnd: Any) -> int:
         def body() -> int:
@@ -618,6 +840,15 @@ class CtApi:
         return self._guard("ctGetProperty", body)
 
 
+def in_cluster(filter_text: str, cluster: str) -> str:
+    """`filter_text` with a CLUSTER term when `cluster` is given (ctapi_find.parse_filter's
+    syntax: `;`-separated terms, or spaces when there is no `;`)."""
+    if not cluster:
+        return filter_text
+    terms = filter_text.split(";") if ";" in filter_text else filter_text.split()
+    return ";".join([t for t in terms if t.strip()] + [f"CLUSTER={cluster}"])
+
+
 def _entry(table: dict[int, T], handle: Any, argument: str, what: str) -> tuple[int, T]:
     """(key, entry) of a shim handle; INVALID_HANDLE naming what it should have been."""
     key = number(handle, argument)
@@ -654,4 +885,14 @@ _EXPORTS: tuple[str, ...] = (
     "ctFindNumRecords",
     "ctFindClose",
     "ctGetProperty",
+    "ctSetManagedBinDirectory",
+    "ctClientCreate",
+    "ctOpenEx",
+    "ctCloseEx",
+    "ctClientDestroy",
+    "ctCancelIO",
+    "ctFindFirstEx",
+    "ctTagGetProperty",
+    "ctEngToRaw",
+    "ctRawToEng",
 )

@@ -16,7 +16,7 @@ from typing import Any
 
 from emulator.client.errors import CtApiError
 from emulator.compat.buffers import ArgumentError, target
-from emulator.protocol.errors import BAD_REQUEST, INTERNAL_ERROR, IO_INCOMPLETE
+from emulator.protocol.errors import BAD_REQUEST, INTERNAL_ERROR, IO_INCOMPLETE, OPERATION_ABORTED
 
 #: NTSTATUS STATUS_PENDING (ntstatus.h), what `dwStatus` reads while an operation runs.
 STATUS_PENDING = 0x103
@@ -53,8 +53,9 @@ class Pending:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._futures: dict[int, Future[Any]] = {}
+        self._owners: dict[int, int] = {}  # CTOVERLAPPED address -> the ctOpen handle
 
-    def start(self, overlapped: Any, future: Future[Any]) -> None:
+    def start(self, overlapped: Any, future: Future[Any], owner: int = 0) -> None:
         """Track `future` under the caller's CTOVERLAPPED; dwStatus follows it."""
         obj = target(overlapped)
         assert obj is not None, "only calls given a CTOVERLAPPED are pending"
@@ -62,6 +63,7 @@ class Pending:
         status.value = STATUS_PENDING
         with self._lock:
             self._futures[ctypes.addressof(obj)] = future
+            self._owners[ctypes.addressof(obj)] = owner
 
         def done(finished: Future[Any], keep: Any = obj) -> None:
             # `keep` holds the caller's structure alive until its status is written.
@@ -84,9 +86,25 @@ class Pending:
             raise ArgumentError(IO_INCOMPLETE, "the operation is still pending")
         try:
             future.result()
+        except CancelledError:
+            raise CtApiError.of(OPERATION_ABORTED, "ctCancelIO cancelled it") from None
         finally:
             with self._lock:
                 self._futures.pop(ctypes.addressof(obj), None)
+                self._owners.pop(ctypes.addressof(obj), None)
+
+    def cancel(self, owner: int, overlapped: Any) -> int:
+        """ctCancelIO: cancel `owner`'s pending operations (only `overlapped`'s, if given);
+        how many were cancelled. Their dwStatus becomes ERROR_OPERATION_ABORTED (995)."""
+        obj = target(overlapped)
+        address = None if obj is None else ctypes.addressof(obj)
+        with self._lock:
+            chosen = [
+                future
+                for key, future in self._futures.items()
+                if self._owners.get(key) == owner and address in (None, key) and not future.done()
+            ]
+        return sum(1 for future in chosen if future.cancel())
 
 
 def _code(future: Future[Any]) -> int:
@@ -94,7 +112,7 @@ def _code(future: Future[Any]) -> int:
     try:
         error = future.exception()
     except CancelledError:
-        return INTERNAL_ERROR.code
+        return OPERATION_ABORTED.code
     if error is None:
         return 0
     if isinstance(error, CtApiError):

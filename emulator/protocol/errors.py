@@ -263,6 +263,12 @@ IO_INCOMPLETE = ErrorCode(
     "Overlapped I/O event is not in a signaled state",
     f"{_WINERROR} ERROR_IO_INCOMPLETE; CtAPI ctGetOverlappedResult (the shim)",
 )
+OPERATION_ABORTED = ErrorCode(
+    995,
+    "operation_aborted",
+    "The I/O operation has been aborted",
+    f"{_WINERROR} ERROR_OPERATION_ABORTED; an overlapped call ended by ctCancelIO (the shim)",
+)
 
 ALL: tuple[ErrorCode, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, ErrorCode)
