@@ -31,6 +31,7 @@ from emulator.client.loop import BackgroundLoop
 from emulator.client.session import Found, Record
 from emulator.compat.buffers import (
     ArgumentError,
+    is_null,
     number,
     real,
     store,
@@ -560,7 +561,7 @@ class CtApi:
         def body() -> int:
             _, entry = self._list(hList)
             link = self._link(entry.link)
-            if pctOverlapped is None:
+            if is_null(pctOverlapped):
                 # Tags that failed report their error at ctListData, as in CtAPI.
                 link.list_read(entry.server)
                 return TRUE
