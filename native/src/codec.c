@@ -271,6 +271,18 @@ int json_int(jspan v, long long *out) {
     return 1;
 }
 
+int json_number(jspan v, double *out) {
+    if (v.n == 0 || v.n > 40) return 0;
+    char tmp[48];
+    memcpy(tmp, v.p, v.n);
+    tmp[v.n] = '\0';
+    char *end;
+    double x = strtod(tmp, &end);
+    if (*end != '\0' || end == tmp) return 0;
+    *out = x;
+    return 1;
+}
+
 int json_true(jspan v) { return v.n == 4 && !memcmp(v.p, "true", 4); }
 
 /* ---- framing --------------------------------------------------------------------------- */

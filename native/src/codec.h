@@ -39,6 +39,8 @@ int json_array_next(jspan arr, size_t *pos, jspan *out);
 char *json_string(jspan v, size_t *len);
 /* An integer value (1), or 0 when not an integer. */
 int json_int(jspan v, long long *out);
+/* A number value (1), or 0 when not a number. */
+int json_number(jspan v, double *out);
 /* 1 for the literal true. */
 int json_true(jspan v);
 

@@ -461,6 +461,69 @@ CTAPI_EXPORT DWORD CTAPI ctCicode(HANDLE hCtapi, LPCSTR sCmd, DWORD hWin, DWORD 
     return ok;
 }
 
+CTAPI_EXPORT BOOL CTAPI ctTagWriteEx(HANDLE hCtapi, LPCSTR szTag, LPCSTR szValue,
+                                     CTOVERLAPPED *pctOverlapped) {
+    /* complete on return; a given CTOVERLAPPED is marked complete (or failed) */
+    BOOL ok = ctTagWrite(hCtapi, szTag, szValue);
+    if (pctOverlapped) {
+        pctOverlapped->dwStatus = ok ? 0 : last_error;
+        pctOverlapped->dwLength = 0;
+    }
+    return ok;
+}
+
+/* UTC seconds since 1970 as FILETIME (100 ns since 1601). */
+static __int64 filetime_of(jspan obj, const char *field) {
+    jspan v;
+    double s;
+    if (!json_get(obj, field, &v) || !json_number(v, &s)) return 0;
+    double ft = 116444736000000000.0 + s * 1e7;
+    return ft < 0 ? 0 : (__int64)llround(ft);
+}
+
+static long long quality_part(jspan quality, const char *field) {
+    jspan v;
+    long long x = 0;
+    if (json_get(quality, field, &v)) {
+        if (json_true(v)) return 1;
+        if (!json_int(v, &x)) x = 0;
+    }
+    return x;
+}
+
+CTAPI_EXPORT BOOL CTAPI ctTagReadEx(HANDLE hCtapi, LPCSTR szTag, LPSTR szValue, DWORD dwLength,
+                                    CT_TAGVALUE_ITEMS *pctTagvalueItems) {
+    if (!check_handle(hCtapi)) return FALSE;
+    if (!szTag || !szValue || !dwLength) return fail(E_INVALID_PARAMETER);
+    jw_buf f;
+    jw_init(&f);
+    jw_raw(&f, "\"tag\":");
+    jw_str(&f, szTag);
+    reply r;
+    if (!request(hCtapi, "tag.read_ex", &f, &r)) return FALSE;
+    BOOL ok = copy_out(&r, "value", szValue, dwLength, NULL);
+    if (ok && pctTagvalueItems) {
+        CT_TAGVALUE_ITEMS it;
+        memset(&it, 0, sizeof it);
+        jspan q = {"{}", 2};
+        json_get(r.obj, "quality", &q);
+        it.dwLength = sizeof it;
+        it.nTimestamp = filetime_of(r.obj, "timestamp");
+        it.nValueTimestamp = filetime_of(r.obj, "value_timestamp");
+        it.nQualityTimestamp = filetime_of(r.obj, "quality_timestamp");
+        it.bQualityGeneral = (BYTE)quality_part(q, "general");
+        it.bQualitySubstatus = (BYTE)quality_part(q, "substatus");
+        it.bQualityLimit = (BYTE)quality_part(q, "limit");
+        it.bQualityExtendedSubstatus = (BYTE)quality_part(q, "extended_substatus");
+        it.nQualityDatasourceErrorCode = (UINT)quality_part(q, "datasource_error");
+        it.bOverride = (BOOLEAN)quality_part(q, "override");
+        it.bControlMode = (BOOLEAN)quality_part(q, "control_inhibit");
+        memcpy(pctTagvalueItems, &it, sizeof it);
+    }
+    reply_free(&r);
+    return ok;
+}
+
 CTAPI_EXPORT BOOL CTAPI ctSetManagedBinDirectory(LPCSTR szPath) {
     /* Where CtApi.dll finds its managed assemblies; this library has none to find. */
     if (!szPath) return fail(E_INVALID_PARAMETER);
@@ -516,8 +579,6 @@ NOT_YET_BOOL(ctClientDestroy, HANDLE a)
 NOT_YET_BOOL(ctCloseEx, HANDLE a, BOOL b)
 NOT_YET_BOOL(ctCancelIO, HANDLE a, CTOVERLAPPED *b)
 NOT_YET_BOOL(ctGetOverlappedResult, HANDLE a, CTOVERLAPPED *b, DWORD *c, BOOL d)
-NOT_YET_BOOL(ctTagReadEx, HANDLE a, LPCSTR b, LPSTR c, DWORD d, CT_TAGVALUE_ITEMS *e)
-NOT_YET_BOOL(ctTagWriteEx, HANDLE a, LPCSTR b, LPCSTR c, CTOVERLAPPED *d)
 NOT_YET_BOOL(ctTagGetProperty, HANDLE a, LPCSTR b, LPCSTR c, void *d, DWORD e, DWORD f)
 NOT_YET_HANDLE(ctFindFirst, HANDLE a, LPCTSTR b, LPCTSTR c, HANDLE *d, DWORD e)
 NOT_YET_HANDLE(ctFindFirstEx, HANDLE a, LPCTSTR b, LPCTSTR c, LPCTSTR d, HANDLE *e, DWORD f)

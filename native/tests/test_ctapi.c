@@ -48,6 +48,33 @@ static void test_open_read_write_cicode_close(void) {
     CHECK(ctClose(h) == TRUE);
 }
 
+static void test_read_ex_and_write_ex(void) {
+    HANDLE h = open_demo();
+    CHECK(h != NULL);
+    if (!h) return;
+    char buf[64];
+    CT_TAGVALUE_ITEMS items;
+    memset(&items, 0, sizeof items);
+    CHECK(ctTagReadEx(h, "TANK1_LEVEL", buf, sizeof buf, &items) == TRUE);
+    CHECK(strlen(buf) > 0);
+    CHECK(items.dwLength == sizeof items);
+    CHECK(items.bQualityGeneral == 3);
+    CHECK(items.nValueTimestamp > 116444736000000000LL);
+    CHECK(ctTagReadEx(h, "TANK1_LEVEL", buf, sizeof buf, NULL) == TRUE);
+    char tiny[1];
+    CHECK(ctTagReadEx(h, "PRODUCT_CODE", tiny, sizeof tiny, &items) == FALSE);
+    CHECK(GetLastError() == 111);
+    CTOVERLAPPED ov;
+    memset(&ov, 0xff, sizeof ov);
+    CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.75", &ov) == TRUE);
+    CHECK(ov.dwStatus == 0);
+    CHECK(ctTagRead(h, "BLEND_RATIO_SP", buf, sizeof buf) == TRUE && strcmp(buf, "0.750") == 0);
+    CHECK(ctTagWriteEx(h, "TANK1_LEVEL", "1", &ov) == FALSE);
+    CHECK(GetLastError() == 19 && ov.dwStatus == 19);
+    CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.5", NULL) == TRUE);
+    CHECK(ctClose(h) == TRUE);
+}
+
 static void test_errors_from_the_server(void) {
     HANDLE h = open_demo();
     CHECK(h != NULL);
@@ -183,6 +210,7 @@ static void test_threads_share_a_handle(void) {
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     test_open_read_write_cicode_close();
+    test_read_ex_and_write_ex();
     test_errors_from_the_server();
     test_bad_arguments_and_small_buffers();
     test_closed_and_bogus_handles();
