@@ -28,6 +28,8 @@
 #define E_OUT_OF_RANGE (ERROR_USER_DEFINED_BASE + 257)
 
 #define CT_PLAIN_PORT 2073
+#define CT_TLS_PORT 3073
+#define E_CONNECTION_REFUSED 1225
 #define CT_TIMEOUT_MS 10000
 #define CT_KNOWN_MODES 0x3F
 
@@ -259,37 +261,52 @@ static char *read_file(const char *path, size_t *len) {
     return d;
 }
 
-/* Resolve ctOpen's computer into host and port: 0, or the Win32 error code. */
-static int resolve(const char *computer, char *host, size_t host_len, int *port) {
+/* Where to dial: host, port, the TLS server name and CA (malloc'd, may be NULL). */
+typedef struct {
+    char host[256];
+    int port;
+    char server_name[256];
+    char *ca;
+} target;
+
+/* Resolve ctOpen's computer for the plain (tls 0) or encrypted (tls 1) port: 0, or the Win32
+ * error code. */
+static int resolve(const char *computer, int tls, target *t) {
     const char *ready = getenv("SCADA_EMU_READY_FILE");
-    *port = CT_PLAIN_PORT;
+    memset(t, 0, sizeof *t);
+    t->port = tls ? CT_TLS_PORT : CT_PLAIN_PORT;
     if (!ready || !*ready) {
-        snprintf(host, host_len, "%s", *computer ? computer : "127.0.0.1");
+        snprintf(t->host, sizeof t->host, "%s", *computer ? computer : "127.0.0.1");
+        snprintf(t->server_name, sizeof t->server_name, "%s", t->host);
         return 0;
     }
     size_t n = 0;
     char *text = read_file(ready, &n);
     if (!text) return E_INVALID_PARAMETER;
-    jspan doc = {text, n}, listeners, item;
-    int found = 0;
+    jspan doc = {text, n}, listeners, item, v;
+    int found = 0, known = 0;
     if (!json_is_object(doc) || !json_get(doc, "listeners", &listeners)) {
         free(text);
         return E_INVALID_PARAMETER;
     }
+    if (json_get(doc, "ca_certificate", &v)) t->ca = json_string(v, NULL);
     size_t pos = 0;
     while (!found && json_array_next(listeners, &pos, &item)) {
-        jspan v;
         long long p = 0;
         char *type = json_get(item, "type", &v) ? json_string(v, NULL) : NULL;
         char *name = json_get(item, "computer", &v) ? json_string(v, NULL) : NULL;
         char *addr = json_get(item, "address", &v) ? json_string(v, NULL) : NULL;
-        int tls = json_get(item, "tls", &v) && json_true(v);
+        int is_tls = json_get(item, "tls", &v) && json_true(v);
         int has_port = json_get(item, "port", &v) && json_int(v, &p);
-        if (type && name && addr && has_port && !tls && !strcmp(type, "ctapi") &&
+        if (type && name && addr && has_port && !strcmp(type, "ctapi") &&
             (!*computer || !strcasecmp(computer, name) || !strcmp(computer, addr))) {
-            snprintf(host, host_len, "%s", addr);
-            *port = (int)p;
-            found = 1;
+            known = 1;
+            if (is_tls == tls) {
+                snprintf(t->host, sizeof t->host, "%s", addr);
+                snprintf(t->server_name, sizeof t->server_name, "%s", name);
+                t->port = (int)p;
+                found = 1;
+            }
         }
         free(type);
         free(name);
@@ -297,8 +314,11 @@ static int resolve(const char *computer, char *host, size_t host_len, int *port)
     }
     free(text);
     if (found) return 0;
+    /* the computer is known but has no such port: never another port instead */
+    if (known) return E_CONNECTION_REFUSED;
     if (*computer && is_address(computer)) {
-        snprintf(host, host_len, "%s", computer);
+        snprintf(t->host, sizeof t->host, "%s", computer);
+        snprintf(t->server_name, sizeof t->server_name, "%s", computer);
         return 0;
     }
     return E_COMPUTER_NOT_FOUND;
@@ -307,16 +327,24 @@ static int resolve(const char *computer, char *host, size_t host_len, int *port)
 /* ---- connections ------------------------------------------------------------------------ */
 CTAPI_EXPORT HANDLE CTAPI ctOpen(LPCSTR szComputer, LPCSTR szUser, LPCSTR szPassword, DWORD nMode) {
     if (nMode & ~(DWORD)CT_KNOWN_MODES) return fail(E_INVALID_PARAMETER), NULL;
-    /* No TLS in this build: never fall back to the plain port with the password. */
-    if (nMode & CT_OPEN_CRYPT) return fail(E_ACCESS_DENIED), NULL;
-    char host[256];
-    int port, err = resolve(szComputer ? szComputer : "", host, sizeof host, &port);
-    if (err) return fail((DWORD)err), NULL;
+    /* CT_OPEN_CRYPT dials the encrypted port only: never the plain one with the password. */
+    int tls = (nMode & CT_OPEN_CRYPT) != 0;
+    target t;
+    int err = resolve(szComputer ? szComputer : "", tls, &t);
+    if (err) {
+        free(t.ca);
+        return fail((DWORD)err), NULL;
+    }
     connection *c = calloc(1, sizeof *c);
-    if (!c) return fail(E_NOT_ENOUGH_MEMORY), NULL;
+    if (!c) {
+        free(t.ca);
+        return fail(E_NOT_ENOUGH_MEMORY), NULL;
+    }
     pthread_mutex_init(&c->lock, NULL);
     frame_reader_init(&c->reader);
-    c->transport = ct_tcp_connect(host, port, CT_TIMEOUT_MS, &err);
+    c->transport = tls ? ct_tls_connect(t.host, t.port, CT_TIMEOUT_MS, t.server_name, t.ca, &err)
+                       : ct_tcp_connect(t.host, t.port, CT_TIMEOUT_MS, &err);
+    free(t.ca);
     if (!c->transport) {
         destroy(c);
         return fail((DWORD)err), NULL;

@@ -21,4 +21,10 @@ struct ct_transport {
  * read and write. NULL with *error set (53 name not found, 1225 refused, 1460 timeout). */
 ct_transport *ct_tcp_connect(const char *host, int port, int timeout_ms, int *error);
 
+/* Dial host:port and run a TLS (1.2+) handshake, verifying the certificate against `ca` (a PEM
+ * path or PEM text; NULL: the system trust store) and `server_name` (NULL: host). NULL with
+ * *error set (the TCP errors above, 1236 when TLS fails). src/tls.c, OpenSSL. */
+ct_transport *ct_tls_connect(const char *host, int port, int timeout_ms, const char *server_name,
+                             const char *ca, int *error);
+
 #endif
