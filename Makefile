@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check-demo clean bench bench-quick fuzz
+.PHONY: run test lint check-demo clean bench bench-quick fuzz native
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check emulator tests bench scenarios
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-test lint
+test: $(VENV)/.installed-test lint native
 	$(BIN)/python -m pytest
+
+# The native CtAPI library, native/build/libctapi.so, and its C test suite (docs/native.md).
+native:
+	$(MAKE) -C native
 
 # Benchmarks (not part of `make test`): docs/performance.md says what they measure.
 bench: $(VENV)/.installed-bench
@@ -47,4 +51,4 @@ fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.hardening.fuzz $(FUZZ)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis native/build

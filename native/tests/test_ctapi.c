@@ -1,0 +1,244 @@
+/* The C test suite of libctapi, against a live emulator (tests/native/test_c_suite.py starts
+ * the demo plant and exports SCADA_EMU_READY_FILE). Prints one line per check and closes with
+ * "N passed, M failed". Built with -fsanitize=address,undefined. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctapi.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (cond) {                                                          \
+            passed++;                                                        \
+        } else {                                                             \
+            failed++;                                                        \
+            printf("FAIL %s:%d: %s (last error %lu)\n", __FILE__, __LINE__, #cond, \
+                   (unsigned long)GetLastError());                           \
+        }                                                                    \
+    } while (0)
+
+#define CITECT(n) (ERROR_USER_DEFINED_BASE + (n))
+
+static HANDLE open_demo(void) { return ctOpen("", "engineer", "control", 0); }
+
+static void test_open_read_write_cicode_close(void) {
+    HANDLE h = open_demo();
+    CHECK(h != NULL);
+    if (!h) return;
+    char buf[64];
+    CHECK(ctTagRead(h, "PUMP1_SPEED", buf, sizeof buf) == TRUE);
+    CHECK(strlen(buf) > 0);
+    CHECK(ctTagWrite(h, "BLEND_RATIO_SP", "0.5") == TRUE);
+    CHECK(ctTagRead(h, "BLEND_RATIO_SP", buf, sizeof buf) == TRUE);
+    CHECK(strcmp(buf, "0.500") == 0);
+    CHECK(ctTagRead(h, "PRODUCT_CODE", buf, sizeof buf) == TRUE);
+    CHECK(strcmp(buf, "BLEND-A42") == 0);
+    CHECK(ctCicode(h, "Version(3)", 0, 0, buf, sizeof buf, NULL) == TRUE);
+    CHECK(strcmp(buf, "8.40") == 0);
+    CTOVERLAPPED ov;
+    memset(&ov, 0xff, sizeof ov);
+    CHECK(ctCicode(h, "Version(3)", 0, 0, buf, sizeof buf, &ov) == TRUE);
+    CHECK(ov.dwStatus == 0 && ov.dwLength == 4);
+    CHECK(ctHasOverlappedIoCompleted(&ov));
+    CHECK(ctClose(h) == TRUE);
+}
+
+static void test_read_ex_and_write_ex(void) {
+    HANDLE h = open_demo();
+    CHECK(h != NULL);
+    if (!h) return;
+    char buf[64];
+    CT_TAGVALUE_ITEMS items;
+    memset(&items, 0, sizeof items);
+    CHECK(ctTagReadEx(h, "TANK1_LEVEL", buf, sizeof buf, &items) == TRUE);
+    CHECK(strlen(buf) > 0);
+    CHECK(items.dwLength == sizeof items);
+    CHECK(items.bQualityGeneral == 3);
+    CHECK(items.nValueTimestamp > 116444736000000000LL);
+    CHECK(ctTagReadEx(h, "TANK1_LEVEL", buf, sizeof buf, NULL) == TRUE);
+    char tiny[1];
+    CHECK(ctTagReadEx(h, "PRODUCT_CODE", tiny, sizeof tiny, &items) == FALSE);
+    CHECK(GetLastError() == 111);
+    CTOVERLAPPED ov;
+    memset(&ov, 0xff, sizeof ov);
+    CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.75", &ov) == TRUE);
+    CHECK(ov.dwStatus == 0);
+    CHECK(ctTagRead(h, "BLEND_RATIO_SP", buf, sizeof buf) == TRUE && strcmp(buf, "0.750") == 0);
+    CHECK(ctTagWriteEx(h, "TANK1_LEVEL", "1", &ov) == FALSE);
+    CHECK(GetLastError() == 19 && ov.dwStatus == 19);
+    CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.5", NULL) == TRUE);
+    CHECK(ctClose(h) == TRUE);
+}
+
+static void test_tls(void) {
+    /* CT_OPEN_CRYPT: the encrypted listener of the ready file, verified against its CA */
+    HANDLE h = ctOpen("", "engineer", "control", CT_OPEN_CRYPT);
+    CHECK(h != NULL);
+    if (!h) return;
+    char buf[64];
+    CHECK(ctTagRead(h, "PRODUCT_CODE", buf, sizeof buf) == TRUE);
+    CHECK(strcmp(buf, "BLEND-A42") == 0);
+    CHECK(ctCicode(h, "Version(3)", 0, 0, buf, sizeof buf, NULL) == TRUE);
+    CHECK(ctClose(h) == TRUE);
+    /* a CA that did not sign the server's certificate: refused, no plain fallback */
+    const char *bad = getenv("CTAPI_TEST_WRONG_CA_READY_FILE");
+    if (bad) {
+        char *saved = strdup(getenv("SCADA_EMU_READY_FILE"));
+        setenv("SCADA_EMU_READY_FILE", bad, 1);
+        CHECK(ctOpen("", "engineer", "control", CT_OPEN_CRYPT) == NULL);
+        CHECK(GetLastError() == 1236);
+        setenv("SCADA_EMU_READY_FILE", saved, 1);
+        free(saved);
+    }
+}
+
+static void test_errors_from_the_server(void) {
+    HANDLE h = open_demo();
+    CHECK(h != NULL);
+    if (!h) return;
+    char buf[64];
+    CHECK(ctTagRead(h, "NO_SUCH_TAG", buf, sizeof buf) == FALSE);
+    CHECK(GetLastError() == CITECT(424));
+    CHECK(IsCitectError(GetLastError()));
+    CHECK(ctTagWrite(h, "TANK1_LEVEL", "50") == FALSE);
+    CHECK(GetLastError() == 19);
+    CHECK(ctCicode(h, "NoSuchFunction(1)", 0, 0, buf, sizeof buf, NULL) == FALSE);
+    CHECK(GetLastError() == 127);
+    /* the connection is still good after Plant SCADA errors */
+    CHECK(ctTagRead(h, "PUMP1_SPEED", buf, sizeof buf) == TRUE);
+    CHECK(ctClose(h) == TRUE);
+}
+
+static void test_bad_arguments_and_small_buffers(void) {
+    HANDLE h = open_demo();
+    CHECK(h != NULL);
+    if (!h) return;
+    char small[9];
+    strcpy(small, "1200");
+    /* "BLEND-A42" and its NUL need 10 bytes: FALSE, 111, the buffer untouched */
+    CHECK(ctTagRead(h, "PRODUCT_CODE", small, sizeof small) == FALSE);
+    CHECK(GetLastError() == 111);
+    CHECK(strcmp(small, "1200") == 0);
+    char two[2];
+    CHECK(ctCicode(h, "Version(3)", 0, 0, two, sizeof two, NULL) == FALSE);
+    CHECK(GetLastError() == 111);
+    CHECK(ctTagRead(h, NULL, small, sizeof small) == FALSE);
+    CHECK(GetLastError() == 87);
+    CHECK(ctTagRead(h, "PUMP1_SPEED", NULL, 16) == FALSE);
+    CHECK(GetLastError() == 87);
+    CHECK(ctTagRead(h, "PUMP1_SPEED", small, 0) == FALSE);
+    CHECK(GetLastError() == 87);
+    CHECK(ctTagWrite(h, "BLEND_RATIO_SP", NULL) == FALSE);
+    CHECK(GetLastError() == 87);
+    CHECK(ctTagWrite(h, NULL, "1") == FALSE);
+    CHECK(GetLastError() == 87);
+    CHECK(ctCicode(h, NULL, 0, 0, small, sizeof small, NULL) == FALSE);
+    CHECK(GetLastError() == 87);
+    CHECK(ctClose(h) == TRUE);
+}
+
+static void test_closed_and_bogus_handles(void) {
+    HANDLE h = open_demo();
+    CHECK(h != NULL);
+    char buf[16];
+    CHECK(ctClose(h) == TRUE);
+    CHECK(ctTagRead(h, "PUMP1_SPEED", buf, sizeof buf) == FALSE);
+    CHECK(GetLastError() == 6);
+    CHECK(ctClose(h) == FALSE);
+    CHECK(GetLastError() == 6);
+    CHECK(ctTagWrite(NULL, "X", "1") == FALSE);
+    CHECK(GetLastError() == 6);
+    CHECK(ctCicode((HANDLE)(uintptr_t)0xdead, "Version(3)", 0, 0, buf, sizeof buf, NULL) == FALSE);
+    CHECK(GetLastError() == 6);
+}
+
+static void test_open_failures(void) {
+    CHECK(ctOpen("", "engineer", "wrong", 0) == NULL);
+    CHECK(GetLastError() == CITECT(274));
+    CHECK(ctOpen("", "engineer", "control", 0x40) == NULL);
+    CHECK(GetLastError() == 87);
+    CHECK(ctOpen("NO-SUCH-COMPUTER", "engineer", "control", 0) == NULL);
+    CHECK(GetLastError() == 53);
+    /* an emulator that is not there: nothing listens on 127.0.0.1:1 */
+    const char *ready = getenv("SCADA_EMU_READY_FILE");
+    char *saved = ready ? strdup(ready) : NULL;
+    unsetenv("SCADA_EMU_READY_FILE");
+    const char *gone = getenv("CTAPI_TEST_ABSENT_READY_FILE");
+    if (gone) {
+        setenv("SCADA_EMU_READY_FILE", gone, 1);
+        CHECK(ctOpen("", "engineer", "control", 0) == NULL);
+        CHECK(GetLastError() == 1225);
+    }
+    setenv("SCADA_EMU_READY_FILE", "/nonexistent/ready.json", 1);
+    CHECK(ctOpen("", "engineer", "control", 0) == NULL);
+    CHECK(GetLastError() == 87);
+    if (saved) setenv("SCADA_EMU_READY_FILE", saved, 1);
+    free(saved);
+}
+
+static void test_scaling(void) {
+    CTSCALE s = {.RawZero = 0, .RawFull = 32000, .EngZero = 0, .EngFull = 100};
+    double out = 0;
+    CHECK(ctEngToRaw(&out, 50.0, &s, 0) == TRUE && out == 16000.0);
+    CHECK(ctRawToEng(&out, 8000.0, &s, 0) == TRUE && out == 25.0);
+    CHECK(ctEngToRaw(&out, 150.0, &s, CT_FMT_RANGE_CHECK) == FALSE);
+    CHECK(GetLastError() == CITECT(257));
+    CHECK(ctEngToRaw(NULL, 1.0, &s, 0) == FALSE && GetLastError() == 87);
+    CHECK(ctRawToEng(&out, 1.0, NULL, 0) == FALSE && GetLastError() == 87);
+    CHECK(ctSetManagedBinDirectory("/opt/citect/bin") == TRUE);
+}
+
+static void test_not_implemented(void) {
+    CHECK(ctListNew(NULL, 0) == NULL && GetLastError() == 120);
+    CHECK(ctFindFirst(NULL, "Tag", "", NULL, 0) == NULL && GetLastError() == 120);
+}
+
+/* several threads on one handle */
+static HANDLE shared;
+static int thread_failures;
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *reader(void *arg) {
+    (void)arg;
+    char buf[64];
+    for (int i = 0; i < 50; i++) {
+        if (!ctTagRead(shared, "PRODUCT_CODE", buf, sizeof buf) || strcmp(buf, "BLEND-A42")) {
+            pthread_mutex_lock(&count_lock);
+            thread_failures++;
+            pthread_mutex_unlock(&count_lock);
+        }
+    }
+    return NULL;
+}
+
+static void test_threads_share_a_handle(void) {
+    shared = open_demo();
+    CHECK(shared != NULL);
+    if (!shared) return;
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, reader, NULL);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    CHECK(thread_failures == 0);
+    CHECK(ctClose(shared) == TRUE);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    test_open_read_write_cicode_close();
+    test_read_ex_and_write_ex();
+    test_tls();
+    test_errors_from_the_server();
+    test_bad_arguments_and_small_buffers();
+    test_closed_and_bogus_handles();
+    test_open_failures();
+    test_scaling();
+    test_not_implemented();
+    test_threads_share_a_handle();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

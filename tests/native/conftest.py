@@ -1,0 +1,28 @@
+"""The native CtAPI library (native/, docs/native.md) against the demo plant on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator.client.loop import BackgroundLoop
+from tests.client.emulator import Running, running_in
+
+NATIVE = Path(__file__).resolve().parents[2] / "native" / "build"
+LIBRARY = NATIVE / "libctapi.so"
+SUITE = NATIVE / "test_ctapi"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The demo plant in a loop thread of its own, shared by this module's tests."""
+    if not LIBRARY.exists() or not SUITE.exists():
+        pytest.fail("native/build is missing: run `make native` (make test does)")
+    loop = BackgroundLoop("emulator")
+    try:
+        with running_in(loop, tmp_path_factory.mktemp("demo")) as emulator:
+            yield emulator
+    finally:
+        loop.stop()
