@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import structlog
-
 from emulator.client.blocking import CtApiClient
 from emulator.client.encryption import Encryption
 from emulator.client.errors import CtApiConnectionError, CtApiError
@@ -40,10 +38,11 @@ from emulator.compat.buffers import (
 from emulator.compat.overlapped import Pending, completed
 from emulator.compat.properties import encode
 from emulator.compat.tagvalue import fill
+from emulator.logs import get_logger
 from emulator.protocol.ctapi_flags import OpenMode
 from emulator.protocol.errors import BAD_REQUEST, INVALID_HANDLE, IO_PENDING
 
-_log = structlog.get_logger("emulator.compat.ctapi")
+_log = get_logger("emulator.compat.ctapi")
 
 #: ctListData's dwMode bit for the raw (unscaled) value (ctapi.h CT_FMT_NO_SCALE).
 CT_FMT_NO_SCALE = 0x1

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,10 +23,11 @@ from emulator.control.http import Handler, endpoint, http_error, problem, read_j
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
+from emulator.logs import get_logger
 from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import is_loopback
 
-_log = structlog.get_logger("emulator.control")
+_log = get_logger("emulator.control")
 
 #: Largest request body accepted (a fault or a tag value is a few hundred bytes).
 MAX_BODY = 64 * 1024
