@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import structlog
-
 from emulator.cicode.functions import (
     CallContext,
     Functions,
@@ -28,6 +26,7 @@ from emulator.cicode.parser import (
     parse,
     parse_expression,
 )
+from emulator.logs import get_logger
 from emulator.protocol.errors import (
     CICODE_SYNTAX,
     INVALID_ARGUMENT,
@@ -43,7 +42,7 @@ MAX_STRING = 4096
 #: Cicode's predefined labels the subset knows (used when no tag has the name).
 LABELS: dict[str, int] = {"TRUE": 1, "FALSE": 0}
 
-_log = structlog.get_logger("emulator.cicode")
+_log = get_logger("emulator.cicode")
 
 
 def run(command: str, ctx: CallContext, functions: Functions) -> str:

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import structlog
 
 from emulator.control.client import TOKEN_ENV
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.service import control_settings, run_beside
-from emulator.logs import LEVELS, configure
+from emulator.logs import LEVELS, configure, get_logger
 from emulator.processes.context import Context
 from emulator.runtime.bind import BindError
 from emulator.runtime.certs import CertificateError, default_state_dir
@@ -35,7 +34,7 @@ from emulator.scenario.runner import make_clock
 from emulator.topology.load import LoadedTopology, LoadError, load_demo, load_path
 from emulator.topology.report import format_problems, format_table
 
-_log = structlog.get_logger("emulator.cli")
+_log = get_logger("emulator.cli")
 
 
 def register(subparsers: Any) -> None:

@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import anyio
-import structlog
 
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.loop import BackgroundLoop
@@ -29,11 +28,12 @@ from emulator.client.session import (
     Value,
     connect,
 )
+from emulator.logs import get_logger
 from emulator.protocol.errors import NOT_CONNECTED, TIMEOUT
 
 T = TypeVar("T")
 
-_log = structlog.get_logger("emulator.client")
+_log = get_logger("emulator.client")
 
 #: Delays between reconnect attempts: the first, and the most it grows to (doubling).
 RETRY_FIRST = 0.2

@@ -16,12 +16,12 @@ from typing import Any
 
 import anyio
 import anyio.abc
-import structlog
 from anyio.streams.tls import TLSStream
 
 from emulator.client.encryption import Attempt, refused_port
 from emulator.client.errors import CtApiCertificateError, CtApiConnectionError, CtApiError
 from emulator.client.protocol import ClientProtocol, Fatal, Hello, Push, Reply
+from emulator.logs import get_logger
 from emulator.protocol.errors import (
     COMPUTER_NOT_FOUND,
     CONNECTION_LOST,
@@ -33,7 +33,7 @@ from emulator.protocol.errors import (
 )
 from emulator.protocol.framing import Message
 
-_log = structlog.get_logger("emulator.client")
+_log = get_logger("emulator.client")
 
 #: Pushes kept for a caller that does not read them; older ones are dropped beyond this.
 PUSH_BUFFER = 1024

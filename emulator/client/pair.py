@@ -28,17 +28,17 @@ from typing import Any, Literal, Self
 
 import anyio
 import anyio.abc
-import structlog
 
 from emulator.client.connection import Connection, dial
 from emulator.client.encryption import Attempt
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.locate import read_ready_file
+from emulator.logs import get_logger
 from emulator.processes.redundancy import Candidate, choose, choose_alarm
 from emulator.protocol.errors import BAD_REQUEST, CONNECTION_LOST, NOT_CONNECTED, TIMEOUT
 from emulator.protocol.framing import Message
 
-_log = structlog.get_logger("emulator.client.pair")
+_log = get_logger("emulator.client.pair")
 
 Kind = Literal["alarm", "trends", "reports"]
 #: Seconds between two rounds of connection attempts while no server answers.

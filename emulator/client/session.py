@@ -16,7 +16,6 @@ from typing import Any, Self, TypeVar
 
 import anyio
 import anyio.abc
-import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from emulator.client.connection import Connection, dial
@@ -29,6 +28,7 @@ from emulator.client.locate import (
     read_ready_file,
     topology_listeners,
 )
+from emulator.logs import get_logger
 from emulator.plant.state import Quality
 from emulator.protocol.ctapi_flags import ListEventMode, ListMode, OpenMode
 from emulator.protocol.errors import (
@@ -43,7 +43,7 @@ from emulator.protocol.framing import Message
 from emulator.topology.load import load_path
 from emulator.topology.model import Topology
 
-_log = structlog.get_logger("emulator.client")
+_log = get_logger("emulator.client")
 
 T = TypeVar("T")
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import structlog
-
 from emulator.client.blocking import CtApiClient
 from emulator.client.encryption import Encryption
 from emulator.client.errors import CtApiConnectionError, CtApiError
@@ -43,6 +41,7 @@ from emulator.compat.overlapped import Pending, completed
 from emulator.compat.properties import encode
 from emulator.compat.scale import convert
 from emulator.compat.tagvalue import fill
+from emulator.logs import get_logger
 from emulator.protocol.ctapi_flags import OpenMode
 from emulator.protocol.errors import (
     ALREADY_OPEN,
@@ -54,7 +53,7 @@ from emulator.protocol.errors import (
     TAG_NOT_FOUND,
 )
 
-_log = structlog.get_logger("emulator.compat.ctapi")
+_log = get_logger("emulator.compat.ctapi")
 
 #: ctListData's dwMode bit for the raw (unscaled) value (ctapi.h CT_FMT_NO_SCALE).
 CT_FMT_NO_SCALE = 0x1

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import structlog
-
 from emulator.compat.ctapi import CtApi
+from emulator.logs import get_logger
 
-_log = structlog.get_logger("emulator.compat")
+_log = get_logger("emulator.compat")
 
 #: The names install() sets on the ctypes module.
 PATCHED: tuple[str, ...] = ("windll", "WinDLL", "GetLastError", "get_last_error", "SetLastError")

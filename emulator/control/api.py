@@ -10,22 +10,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-import structlog
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import __version__
-from emulator.control.http import Handler, endpoint, problem, read_json
+from emulator.control.headers import SecurityHeaders
+from emulator.control.http import Handler, endpoint, http_error, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
+from emulator.logs import get_logger
 from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import is_loopback
 
-_log = structlog.get_logger("emulator.control")
+_log = get_logger("emulator.control")
 
 #: Largest request body accepted (a fault or a tag value is a few hundred bytes).
 MAX_BODY = 64 * 1024
@@ -338,7 +340,9 @@ def build_app(manager: RuntimeManager, token: str | None = None) -> ASGIApp:
     routes: list[BaseRoute] = [_route(op, manager) for op in OPERATIONS]
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
     routes.extend(dashboard.routes(manager))  # the page at / (docs/dashboard.md)
-    app: ASGIApp = dashboard.SameOrigin(Starlette(routes=routes))
+    app: ASGIApp = dashboard.SameOrigin(
+        Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    )
     if token:
-        return dashboard.TokenCookie(TokenRequired(app, token), token)
-    return LoopbackHostOnly(app)
+        return SecurityHeaders(dashboard.TokenCookie(TokenRequired(app, token), token))
+    return SecurityHeaders(LoopbackHostOnly(app))

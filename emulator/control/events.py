@@ -20,6 +20,8 @@ from typing import Any
 
 import structlog
 
+from emulator.logs import LIBRARY_PROCESSORS
+
 #: Events kept per runtime; older ones are dropped (GET /events says how many were).
 DEFAULT_CAPACITY = 2000
 
@@ -115,8 +117,10 @@ def tap(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> Mutab
 
 def install() -> None:
     """Put `tap` into structlog's processors, before the renderer (once; again after any
-    structlog.configure, which replaces the processors)."""
-    processors = list(structlog.get_config()["processors"])
+    structlog.configure, which replaces the processors). Into the library's chain when nobody
+    configured structlog, so a plant in a user's program logs as before it was made."""
+    configured = structlog.is_configured()
+    processors = list(structlog.get_config()["processors"] if configured else LIBRARY_PROCESSORS)
     if tap in processors:
         return
     processors.insert(max(len(processors) - 1, 0), tap)

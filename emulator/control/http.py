@@ -1,6 +1,7 @@
 """What the control API's routes and the dashboard's share: a JSON body read no further than a
-limit, the error body, and the wrapper that puts a request's events into the runtime's event log
-and answers a ControlError with its status. Documented in docs/control.md ("Routes").
+limit, the error body (also for paths and methods no route takes), and the wrapper that puts a
+request's events into the runtime's event log and answers a ControlError with its status.
+Documented in docs/control.md ("Routes").
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
 
 from emulator.control.manager import ControlError, RuntimeManager
 
@@ -48,3 +51,35 @@ def endpoint(handler: Handler, manager: RuntimeManager) -> Callable[[Request], A
             return problem(exc.status, exc.message)
 
     return call
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (no such path, a method the path does not take) in the JSON error
+    body the routes answer with, so a client parses every error alike (docs/control.md). A 405
+    names every method the path takes in `Allow`, not only those of the first route matched."""
+    if not isinstance(exc, HTTPException):  # pragma: no cover - registered for HTTPException only
+        raise exc
+    path = request.url.path
+    if exc.status_code == 404:
+        return problem(404, f"no route {path!r}: GET /openapi.json lists the routes")
+    if exc.status_code == 405:
+        allowed = sorted(_methods(request))
+        response = problem(
+            405, f"{request.method} is not allowed on {path!r} (allowed: {', '.join(allowed)})"
+        )
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    response = problem(exc.status_code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _methods(request: Request) -> set[str]:
+    """Every method that some route of the app takes on the request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE and isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 import anyio
 import msgspec
-import structlog
 
 from emulator.control.events import EventLog, install
 from emulator.faults.registry import PROCESS_KINDS, FaultError, Faults, matches, to_json
+from emulator.logs import get_logger
 from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.config import TagValue
@@ -36,7 +36,7 @@ from emulator.runtime.supervisor import Supervisor
 from emulator.scenario.config import FaultSpec, TimelineEvent
 from emulator.scenario.runner import ScenarioRunner
 
-_log = structlog.get_logger("emulator.control")
+_log = get_logger("emulator.control")
 
 Intent = Literal["running", "stopped"]
 

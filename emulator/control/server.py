@@ -9,17 +9,17 @@ import socket
 from collections.abc import Iterator
 
 import anyio
-import structlog
 import uvicorn
 from anyio.abc import TaskStatus
 from starlette.types import ASGIApp
 
 from emulator.control.manager import ControlError
+from emulator.logs import get_logger
 
 #: Seconds open HTTP connections get when the runtime stops.
 GRACE = 1.0
 
-_log = structlog.get_logger("emulator.control")
+_log = get_logger("emulator.control")
 
 
 def is_local(host: str) -> bool:

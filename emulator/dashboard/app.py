@@ -14,7 +14,6 @@ from http.cookies import CookieError, SimpleCookie
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
-import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -24,8 +23,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emulator.control.http import Handler, endpoint, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.dashboard import stream, views
+from emulator.logs import get_logger
 
-_log = structlog.get_logger("emulator.dashboard")
+_log = get_logger("emulator.dashboard")
 
 COOKIE = "scada_emu_token"
 #: The user the dashboard's writes and acknowledgements are logged as.

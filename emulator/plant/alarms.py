@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import msgspec
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.alarm_limits import AnalogLimits
 from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
 from emulator.plant.storage_error import StorageError
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: Reads the engineering value of a tag; None when it has no good value (unknown, bad quality).
 ValueReader = Callable[[str], TagValue | None]

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import msgspec
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.coerce import as_truth
 from emulator.plant.config import Report, TagValue
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 ValueReader = Callable[[str], TagValue | None]
 #: Told of every run this server makes (the reports process mirrors it to its peer).

@@ -10,8 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-import structlog
-
+from emulator.logs import get_logger
 from emulator.plant.config import TagValue
 from emulator.plant.refs import Element, Item, Reference, TagReferenceError, split_extension
 from emulator.plant.tags import OUT_OF_RANGE as VALUE_OUT_OF_RANGE
@@ -191,7 +190,7 @@ SUGGEST_CACHE = 1024
 RESOLVE_CACHE = 4096
 _MODE_MAX = 32767
 
-_log = structlog.get_logger("emulator.plant")
+_log = get_logger("emulator.plant")
 
 
 def iso(timestamp: float) -> str:

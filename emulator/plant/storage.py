@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.alarms import AlarmEvent, AlarmStatus
 from emulator.plant.storage_error import StorageError
 from emulator.plant.trends import TrendSample
 
 __all__ = ["FLUSH_INTERVAL", "StorageError", "Store"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: Trend samples wait at most this long (plant seconds) in memory before they are committed.
 FLUSH_INTERVAL = 1.0

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import msgspec
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import TagValue, Trend
 from emulator.plant.storage_error import StorageError
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 ValueReader = Callable[[str], TagValue | None]
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.alarms import (
     ALL_AREAS,
     QUERY_ACTIVE,
@@ -40,7 +40,7 @@ from emulator.protocol.errors import BAD_REQUEST, ProtocolError
 from emulator.protocol.messages import RequestId, event, field, ok
 from emulator.topology.plan import Endpoint
 
-_log = structlog.get_logger("emulator.alarm")
+_log = get_logger("emulator.alarm")
 
 #: Plant SCADA's [Alarm]ScanTime default: alarms are evaluated at least this often (seconds).
 SCAN_TIME = 0.5

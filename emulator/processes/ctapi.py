@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import structlog
-
 from emulator.cicode import BUILTINS, CallContext, Functions, run
+from emulator.logs import get_logger
 from emulator.plant.config import User
 from emulator.plant.state import Plant
 from emulator.plant.users import authenticate
@@ -53,7 +52,7 @@ OPEN_MODES = int(
     | CT_OPEN_WINDOWSUSER
 )
 
-_log = structlog.get_logger("emulator.ctapi")
+_log = get_logger("emulator.ctapi")
 
 Op = Callable[["CtapiHandler", RequestId, Message, float], list[Message]]
 

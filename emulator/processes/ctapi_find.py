@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import structlog
-
+from emulator.logs import get_logger
 from emulator.plant import almquery, trnquery
 from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError
 from emulator.plant.config import TagValue
@@ -39,7 +38,7 @@ from emulator.protocol.messages import field as request_field
 if TYPE_CHECKING:
     from emulator.processes.ctapi import CtapiHandler
 
-_log = structlog.get_logger("emulator.ctapi.find")
+_log = get_logger("emulator.ctapi.find")
 
 Record = dict[str, TagValue]
 

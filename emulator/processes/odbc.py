@@ -12,8 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import structlog
-
+from emulator.logs import get_logger
 from emulator.processes.active import alarm_clusters
 from emulator.processes.alarm import AlarmProcess
 from emulator.processes.base import Message, Peer
@@ -24,7 +23,7 @@ from emulator.protocol.errors import BAD_REQUEST, SQL_ERROR, SQL_READ_ONLY, Prot
 from emulator.protocol.messages import RequestId, field, ok
 from emulator.topology.plan import Endpoint
 
-_log = structlog.get_logger("emulator.odbc")
+_log = get_logger("emulator.odbc")
 
 MAX_SQL = 10_000
 MAX_ROWS = 10_000

@@ -19,14 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-import structlog
-
+from emulator.logs import get_logger
 from emulator.ports import ProcessType, type_title
 from emulator.processes.context import Context, ProcessState
 from emulator.protocol.errors import SERVER_UNAVAILABLE, ProtocolError
 from emulator.topology.plan import Endpoint
 
-_log = structlog.get_logger("emulator.redundancy")
+_log = get_logger("emulator.redundancy")
 
 #: A server process's default `priority` (reference section 3: 1-32767, default 1).
 DEFAULT_PRIORITY = 1

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.readers import plant_values
 from emulator.plant.reports import ReportRun, ReportServer
 from emulator.ports import ProcessType
@@ -32,7 +32,7 @@ from emulator.protocol.errors import BAD_REQUEST, REPORT_NOT_FOUND, ProtocolErro
 from emulator.protocol.messages import RequestId, field, ok
 from emulator.topology.plan import Endpoint
 
-_log = structlog.get_logger("emulator.reports")
+_log = get_logger("emulator.reports")
 
 MAX_RUNS = 1000
 

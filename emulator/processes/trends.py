@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
+from emulator.logs import get_logger
 from emulator.plant import trnquery
 from emulator.plant.readers import plant_values
 from emulator.plant.trends import TrendSample, TrendServer
@@ -28,7 +27,7 @@ from emulator.processes.serving import (
 from emulator.protocol.messages import RequestId, field, ok
 from emulator.topology.plan import Endpoint
 
-_log = structlog.get_logger("emulator.trends")
+_log = get_logger("emulator.trends")
 
 
 class TrendsProcess:

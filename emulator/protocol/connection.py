@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
 from emulator import __version__
+from emulator.logs import get_logger
 from emulator.processes.base import Handler, Peer
 from emulator.protocol.errors import INTERNAL_ERROR, ProtocolError
 from emulator.protocol.framing import (
@@ -30,7 +29,7 @@ EMULATOR_NAME = "plant-scada-emulator"
 #: The only request every process answers itself.
 PING = "ping"
 
-_log = structlog.get_logger("emulator.connection")
+_log = get_logger("emulator.connection")
 
 
 class ServerConnection:

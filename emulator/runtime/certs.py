@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from emulator.logs import get_logger
 from emulator.runtime.files import write_atomic
 
 APP_NAME = "plant-scada-emulator"
@@ -34,7 +34,7 @@ SERVER_DAYS = 397
 #: A server certificate closer than this to its end is made again.
 RENEW_BEFORE = dt.timedelta(days=30)
 
-_log = structlog.get_logger("emulator.certs")
+_log = get_logger("emulator.certs")
 
 
 class CertificateError(Exception):

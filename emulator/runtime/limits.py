@@ -5,8 +5,7 @@ from __future__ import annotations
 import resource
 from dataclasses import dataclass, field, replace
 
-import structlog
-
+from emulator.logs import get_logger
 from emulator.ports import ProcessType
 from emulator.protocol.framing import MAX_FRAME_SIZE
 from emulator.runtime.logins import LoginPolicy
@@ -26,7 +25,7 @@ WRITE_TIMEOUT = 10.0
 DEFAULT_MAX_CONNECTIONS = 256
 MAX_CONNECTIONS: dict[ProcessType, int] = {ProcessType.CTAPI: 20}
 
-_log = structlog.get_logger("emulator.limits")
+_log = get_logger("emulator.limits")
 
 
 @dataclass(frozen=True, slots=True)

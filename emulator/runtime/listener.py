@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import anyio
-import structlog
 from anyio.abc import SocketListener, SocketStream, TaskGroup, TaskStatus
 
+from emulator.logs import get_logger
 from emulator.protocol.errors import TOO_MANY_CONNECTIONS
 from emulator.runtime.bind import BACKLOG, BindError, bind_socket, bound_port
 from emulator.runtime.limits import Limits
@@ -26,7 +26,7 @@ from emulator.topology.plan import Endpoint
 if TYPE_CHECKING:
     from emulator.runtime.process import ProcessRuntime
 
-_log = structlog.get_logger("emulator.listener")
+_log = get_logger("emulator.listener")
 
 #: accept() errors that mean "out of descriptors or memory for now", not a broken socket.
 EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})

@@ -7,8 +7,8 @@ States (docs/running.md, "Process states"): starting → running → stopping �
 from __future__ import annotations
 
 import anyio
-import structlog
 
+from emulator.logs import get_logger
 from emulator.processes.base import Process
 from emulator.processes.context import Context, ProcessState, ProcessStatus
 from emulator.runtime.listener import Listener
@@ -42,7 +42,7 @@ class ProcessRuntime:
         self._changed = anyio.Event()
         # A lazy logger: it takes structlog's processors at each event, not now, so the event
         # log's tap (emulator.control.events) sees it even when installed after construction.
-        self._log = structlog.get_logger(
+        self._log = get_logger(
             "emulator.process", computer=self.computer, process=self.name, type=str(self.type)
         )
 

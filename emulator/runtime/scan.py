@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from typing import Protocol, cast, runtime_checkable
 
 import anyio
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.clock import Clock, VirtualClock
 from emulator.processes.context import Context, ProcessState
 from emulator.runtime.process import ProcessRuntime
 
-_log = structlog.get_logger("emulator.scan")
+_log = get_logger("emulator.scan")
 
 #: Real seconds between two scans at least, so a burst of tag changes costs one scan.
 MIN_INTERVAL = 0.02

@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-import structlog
 from anyio.abc import ByteStream, SocketAttribute, SocketStream
 from anyio.streams.tls import TLSAttribute, TLSStream
 
 from emulator.faults.handler import FaultyHandler
+from emulator.logs import get_logger
 from emulator.processes.base import Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.connection import ServerConnection
@@ -55,7 +55,7 @@ _CLOSED = (
     OSError,
 )
 
-_log = structlog.get_logger("emulator.session")
+_log = get_logger("emulator.session")
 
 
 class Session:

@@ -21,9 +21,9 @@ from types import TracebackType
 from typing import Any
 
 import anyio
-import structlog
 from anyio.abc import TaskGroup, TaskStatus
 
+from emulator.logs import get_logger
 from emulator.ports import ProcessType
 from emulator.processes.context import Context, ProcessState, ProcessStatus
 from emulator.processes.registry import ProcessFactory, factory_for
@@ -43,7 +43,7 @@ from emulator.topology.problems import Problem, has_errors
 #: Seconds open connections get to close on shutdown before they are cut.
 DEFAULT_GRACE = 2.0
 
-_log = structlog.get_logger("emulator.supervisor")
+_log = get_logger("emulator.supervisor")
 
 
 class TopologyError(Exception):

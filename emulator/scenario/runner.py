@@ -10,8 +10,8 @@ import math
 from typing import Any, Protocol
 
 import anyio
-import structlog
 
+from emulator.logs import get_logger
 from emulator.plant.clock import Clock, ScaledClock, VirtualClock
 from emulator.plant.config import TagValue
 from emulator.plant.state import Plant
@@ -23,7 +23,7 @@ from emulator.scenario.generators import Generators
 from emulator.scenario.timeline import Timeline
 from emulator.topology.model import Topology
 
-_log = structlog.get_logger("emulator.scenario")
+_log = get_logger("emulator.scenario")
 
 #: Longest real-time sleep between two checks of the clock, so `--speed` changes stay timely.
 MAX_SLEEP = 1.0
