@@ -37,7 +37,7 @@ from emulator.runtime.scan import Closing, run_scans
 from emulator.runtime.tls import contexts_for
 from emulator.topology.compile import compile_topology
 from emulator.topology.load import LoadedTopology
-from emulator.topology.plan import Endpoint, plan
+from emulator.topology.plan import Endpoint, plan, shared_loopback
 from emulator.topology.problems import Problem, has_errors
 
 #: Seconds open connections get to close on shutdown before they are cut.
@@ -59,6 +59,21 @@ class UnknownComputerError(LookupError):
         super().__init__(
             f"no computer named {name!r} in the topology (computers: {', '.join(known)})"
         )
+
+
+class OneHostError(ValueError):
+    """Computers that share a loopback listener were asked to run on one host."""
+
+    def __init__(self, pairs: list[tuple[Endpoint, Endpoint]]) -> None:
+        first, second = pairs[0]
+        super().__init__(
+            f"computers {first.computer!r} and {second.computer!r} both listen on "
+            f"{first.address}:{first.port} ({first.process} and {second.process}): loopback "
+            "is per host, so they cannot both run in one process here; run each on its own "
+            "host with --computer NAME, or give each computer a 127.x network address of its "
+            "own to run them together (or --ephemeral)"
+        )
+        self.pairs = pairs
 
 
 class Supervisor:
@@ -87,6 +102,8 @@ class Supervisor:
             if not match:
                 raise UnknownComputerError(computer, known)
             self.endpoints = [e for e in self.endpoints if e.computer == match[0]]
+        elif not ephemeral and (pairs := shared_loopback(self.endpoints)):
+            raise OneHostError(pairs)
         self.computer = computer
         self.ephemeral = ephemeral
         self.state_dir = state_dir

@@ -34,7 +34,13 @@ from emulator.scenario import rules as scenario_rules
 from emulator.topology.load import LoadedTopology, load_demo, load_path
 from emulator.topology.model import PRIORITY_MAX, PRIORITY_MIN, Computer, ServerProcess
 from emulator.topology.names import Directory, is_blank, nearest
-from emulator.topology.plan import Endpoint, alarm_database, computer_endpoints, process_endpoint
+from emulator.topology.plan import (
+    Endpoint,
+    alarm_database,
+    computer_endpoints,
+    host_key,
+    process_endpoint,
+)
 from emulator.topology.problems import Location, Problem, error, warning
 
 #: Plant SCADA's text for two listeners on one address and port (third-party reports).
@@ -232,10 +238,10 @@ def _listeners(c: _Context) -> list[_Listener]:
 
 def _clashes(c: _Context) -> Iterator[Problem]:
     listeners = _listeners(c)
-    first: dict[tuple[str | None, int], _Listener] = {}
+    first: dict[tuple[str | None, int, str | None], _Listener] = {}
     for listener in listeners:
         endpoint = listener.endpoint
-        key = (_ip(endpoint.address), endpoint.port)
+        key = host_key(endpoint, _ip(endpoint.address))
         earlier = first.setdefault(key, listener)
         if earlier is listener or earlier.owner == listener.owner:
             continue

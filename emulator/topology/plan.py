@@ -54,6 +54,31 @@ def is_loopback(address: str) -> bool:
         return False
 
 
+def host_key(endpoint: Endpoint, address: str | None = None) -> tuple[str | None, int, str | None]:
+    """Where a listener binds, as a host sees it: loopback belongs to its computer's host.
+
+    Plant SCADA binds 127.x (and the alarm database's 5482) on each computer's own host, so two
+    computers clash there only when they run on one host (shared_loopback says which do).
+    """
+    address = endpoint.address if address is None else address
+    return (address, endpoint.port, endpoint.computer if is_loopback(endpoint.address) else None)
+
+
+def shared_loopback(endpoints: list[Endpoint]) -> list[tuple[Endpoint, Endpoint]]:
+    """Listeners of different computers on one loopback address and port: they clash only
+    when those computers run on one host (one process), never across hosts."""
+    first: dict[tuple[str, int], Endpoint] = {}
+    pairs: list[tuple[Endpoint, Endpoint]] = []
+    for endpoint in endpoints:
+        if not is_loopback(endpoint.address):
+            continue
+        key = (ipaddress.ip_address(endpoint.address).compressed, endpoint.port)
+        earlier = first.setdefault(key, endpoint)
+        if earlier.computer != endpoint.computer:
+            pairs.append((earlier, endpoint))
+    return pairs
+
+
 def plan(topology: Topology) -> list[Endpoint]:
     """Every listener of a topology that compiled without errors, per computer in file order.
 

@@ -134,19 +134,25 @@ def test_a_process_port_may_equal_odbc_only_where_odbc_is_off() -> None:
     assert [p.rule for p in compile_text(text)] == ["reserved-port"]
 
 
-def test_alarm_databases_of_two_computers_without_loopback_addresses_clash() -> None:
-    text = BASE.replace("127.0.20.1", "10.0.0.1").replace("127.0.20.2", "10.0.0.2")
-    text += process("ALARM1", "alarm", "SCADA_A") + process("ALARM2", "alarm", "SCADA_B")
-    text = text.replace(
-        'network_address = "SCADA_B"', 'network_address = "SCADA_B"\nmode = "standby"'
-    )
-    (problem,) = compile_text(text)
-    assert problem.message == (
-        f"{CLASH_MESSAGE}: the alarm database of computer 'SCADA-B' and the alarm database "
-        "of computer 'SCADA-A' both listen on 127.0.0.1:5482"
-    )
-    assert problem.location.table == "computers"
-    assert problem.location.line == record_line(text, "SCADA-B")
+LAN_ALARM_PAIR = (
+    BASE.replace("127.0.20.1", "10.0.0.1").replace("127.0.20.2", "10.0.0.2")
+    + process("ALARM1", "alarm", "SCADA_A")
+    + process("ALARM2", "alarm", "SCADA_B")
+).replace('network_address = "SCADA_B"', 'network_address = "SCADA_B"\nmode = "standby"')
+
+
+def test_alarm_databases_of_two_computers_on_their_own_hosts_do_not_clash() -> None:
+    # Issue 15.3: 127.0.0.1:5482 is each computer's own loopback, as in Plant SCADA; the
+    # one-process runtime refuses the pair instead (tests/runtime/test_one_host.py).
+    assert compile_text(LAN_ALARM_PAIR) == []
+
+
+def test_two_computers_sharing_a_lan_address_still_clash() -> None:
+    text = BASE.replace("127.0.20.2", "10.0.0.1").replace("127.0.20.1", "10.0.0.1")
+    text += process("IO1", "io", "SCADA_A") + process("IO2", "io", "SCADA_B", mode="standby")
+    rules = {p.rule: p.message for p in compile_text(text)}
+    assert rules.keys() == {"address-port-clash", "duplicate-address"}
+    assert rules["address-port-clash"].endswith("both listen on 10.0.0.1:2082")
 
 
 # ---- rule 4: one primary and one standby per cluster ----------------------------------------
