@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check-demo clean bench bench-quick fuzz native
+.PHONY: run test lint check-demo clean bench bench-quick fuzz native containers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-quick: $(VENV)/.installed-bench
 FUZZ ?= --frames 1000000
 fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.hardening.fuzz $(FUZZ)
+
+# The demo plant as one container per computer (containers/, docs/containers.md); not part of
+# `make test`: building the base image with debootstrap takes about two minutes.
+containers: $(VENV)/.installed-test
+	containers/check.sh $(BIN)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis native/build
