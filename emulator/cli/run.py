@@ -23,6 +23,7 @@ from emulator.runtime.bind import BindError
 from emulator.runtime.certs import CertificateError, default_state_dir
 from emulator.runtime.files import write_atomic
 from emulator.runtime.limits import configured, raise_open_files
+from emulator.runtime.state import RunState
 from emulator.runtime.supervisor import (
     DEFAULT_GRACE,
     Supervisor,
@@ -53,7 +54,12 @@ def register(subparsers: Any) -> None:
         "--ready-file", type=Path, help="write the listeners as JSON here once ready"
     )
     parser.add_argument(
-        "--state-dir", type=Path, help=f"where the CA lives (default: {default_state_dir()})"
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the alarm and trend history and the CA in DIR, across runs (default: a "
+        f"fresh folder per run for the history, the CA in {default_state_dir()}; "
+        "with --ephemeral, the CA in the run's folder too)",
     )
     parser.add_argument(
         "--grace",
@@ -145,12 +151,33 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
             disabled=args.no_control,
             ephemeral=args.ephemeral,
         )
-        state_dir = args.state_dir or default_state_dir()
+        state = RunState.choose(
+            args.state_dir, ephemeral=args.ephemeral, default_ca=default_state_dir()
+        )
+    except (ControlError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot make the run's state folder: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return await _supervise(loaded, args, control, state)
+    finally:
+        state.discard()
+
+
+async def _supervise(
+    loaded: LoadedTopology,
+    args: argparse.Namespace,
+    control: ControlSettings | None,
+    state: RunState,
+) -> int:
+    try:
         supervisor = Supervisor(
             loaded,
             computer=args.computer,
             ephemeral=args.ephemeral,
-            state_dir=state_dir,
+            state_dir=state.ca,
             grace=args.grace,
             limits=configured(
                 ctapi_connections=args.max_connections,
@@ -158,7 +185,7 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
                 idle_timeout=args.idle_timeout,
             ),
             context=Context(
-                loaded.model, clock=make_clock(loaded.model, args.speed), state_dir=state_dir
+                loaded.model, clock=make_clock(loaded.model, args.speed), state_dir=state.history
             ),
         )
     except TopologyError as exc:
@@ -168,9 +195,10 @@ async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
     except (UnknownComputerError, ControlError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    _log.info("run.state", history=str(state.history), ca=str(state.ca), kept=state.kept)
     manager = RuntimeManager(supervisor)
     with manager.logging():
-        return await _serve(supervisor, manager, control, args)
+        return await _serve(supervisor, manager, control, args, state)
 
 
 async def _serve(
@@ -178,6 +206,7 @@ async def _serve(
     manager: RuntimeManager,
     control: ControlSettings | None,
     args: argparse.Namespace,
+    state: RunState,
 ) -> int:
     if supervisor.problems:
         print(format_problems(supervisor.problems, supervisor.loaded.source), file=sys.stderr)
@@ -207,7 +236,7 @@ async def _serve(
                 return 1
             status = 0
             try:
-                _announce(supervisor, ready_file, control_url)
+                _announce(supervisor, ready_file, control_url, state)
             except OSError as exc:
                 print(f"error: cannot write the ready file {ready_file}: {exc}", file=sys.stderr)
                 supervisor.shutdown()
@@ -248,9 +277,12 @@ def listener_rows(supervisor: Supervisor) -> list[dict[str, Any]]:
     ]
 
 
-def _announce(supervisor: Supervisor, ready_file: Path | None, control: str | None) -> None:
+def _announce(
+    supervisor: Supervisor, ready_file: Path | None, control: str | None, state: RunState
+) -> None:
     rows = listener_rows(supervisor)
     print(_table(rows))
+    print(state.describe())
     if control is not None:
         print(f"control {control}")
         print(f"dashboard {control}/")  # docs/dashboard.md; with a token: /?token=TOKEN
@@ -264,6 +296,8 @@ def _announce(supervisor: Supervisor, ready_file: Path | None, control: str | No
                     str(supervisor.ca_certificate) if supervisor.ca_certificate else None
                 ),
                 "control": control,
+                "state_dir": str(state.history),
+                "state_kept": state.kept,
             },
         )
     print("ready", flush=True)

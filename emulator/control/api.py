@@ -115,6 +115,26 @@ async def clear_faults(request: Request, m: RuntimeManager) -> Response:
     return _json({"cleared": await m.reset()})
 
 
+async def reset(request: Request, m: RuntimeManager) -> Response:
+    """Clear every active fault; with `history` (body or query), the history as well."""
+    history = request.query_params.get("history", "false").casefold()
+    if history not in ("true", "false", "1", "0"):
+        raise ControlError("'history' must be true or false")
+    wants = history in ("true", "1")
+    if await request.body():
+        body = await _object(request)
+        unknown = set(body) - {"history"}
+        if unknown:
+            raise ControlError(f"unknown field(s) {', '.join(sorted(unknown))}: only 'history'")
+        if not isinstance(body.get("history", False), bool):
+            raise ControlError("'history' must be true or false")
+        wants = wants or bool(body.get("history", False))
+    answer: dict[str, Any] = {"cleared": await m.reset()}
+    if wants:
+        answer["history"] = m.reset_history()
+    return _json(answer)
+
+
 async def get_tag(request: Request, m: RuntimeManager) -> Response:
     return _json(m.read_tag(request.path_params["name"]))
 
@@ -189,7 +209,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("DELETE", "/faults", "Clear every active fault", clear_faults),
     Operation("DELETE", "/faults/{name}", "Clear one active fault", clear_fault,
               responses=(200, 404)),
-    Operation("POST", "/reset", "Clear every active fault", clear_faults),
+    Operation("POST", "/reset",
+              "Clear every active fault; {history: true} or ?history=true: the alarm log, "
+              "alarm statuses and trend samples too", reset,
+              responses=(200, 400)),
     Operation("GET", "/tags/{name}", "A tag's value, text, quality and timestamps", get_tag,
               responses=(200, 404)),
     Operation("PUT", "/tags/{name}", "Set a tag as its I/O device would: {value}", put_tag,

@@ -242,6 +242,18 @@ class RuntimeManager:
             await self.clear_fault(name)
         return names
 
+    def reset_history(self) -> list[str]:
+        """Forget the alarm log, alarm statuses and trend samples of every alarm and trends
+        server (`POST /reset` with history): the plant's history is a fresh run's."""
+        cleared = []
+        for proc in self.supervisor.processes.values():
+            reset = getattr(proc.process, "reset_history", None)
+            if reset is not None:
+                reset()
+                cleared.append(proc.name)
+        _log.warning("history.reset", processes=cleared)
+        return cleared
+
     async def apply_initial_faults(self) -> None:
         """Process-level faults the scenario marks active from the start."""
         for spec in list(self.faults.active.values()):
