@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hmac
 import math
+import re
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
 from emulator.logs import get_logger
 from emulator.scenario.config import FaultSpec
+from emulator.topology.names import nearest
 from emulator.topology.plan import is_loopback
 
 _log = get_logger("emulator.control")
@@ -103,8 +106,42 @@ async def add_fault(request: Request, m: RuntimeManager) -> Response:
     try:
         spec = msgspec.convert(body, FaultSpec)
     except msgspec.ValidationError as exc:
-        raise ControlError(f"not a fault: {exc}") from None
+        raise ControlError(fault_problem(exc)) from None
     return _json(await m.add_fault(spec), 201)
+
+
+_UNKNOWN = re.compile(r"Object contains unknown field `(.+)`")
+_MISSING = re.compile(r"Object missing required field `(.+)`")
+_ENUM = re.compile(r"Invalid enum value '(.*)' - at `\$\.(\w+)`")
+_TYPE = re.compile(r"Expected `(.+?)`, got `(\w+)` - at `\$\.(\w+)`")
+_WORDS = {"float": "a number", "int": "a whole number", "str": "text", "bool": "true or false"}
+
+
+def fault_problem(exc: msgspec.ValidationError) -> str:
+    """What is wrong with a fault body, in the words of docs/scenarios.md ("Faults"), not
+    msgspec's: the attribute, what it must be, the choices."""
+    text = str(exc)
+    fields = FaultSpec.__struct_fields__
+    if found := _UNKNOWN.fullmatch(text):
+        name = found[1]
+        near = nearest(name, fields)
+        hint = f" (did you mean {near!r}?)" if near else ""
+        return f"a fault has no attribute {name!r}{hint}; its attributes: {', '.join(fields[1:])}"
+    if found := _MISSING.fullmatch(text):
+        return f"a fault needs {found[1]!r} (e.g. kind=latency latency=200)"
+    if found := _ENUM.fullmatch(text):
+        value, name = found[1], found[2]
+        return f"{name} {value!r} is not one of: {', '.join(_choices(name))}"
+    if found := _TYPE.fullmatch(text):
+        expected = " or ".join(_WORDS.get(w, w) for w in found[1].split(" | ") if w != "null")
+        got = _WORDS.get(found[2], found[2])
+        return f"{found[3]} must be {expected}, not {got}"
+    return f"not a fault: {text}"
+
+
+def _choices(name: str) -> tuple[str, ...]:
+    hint = typing.get_type_hints(FaultSpec).get(name)
+    return tuple(str(a) for a in typing.get_args(hint) if isinstance(a, str))
 
 
 async def clear_fault(request: Request, m: RuntimeManager) -> Response:

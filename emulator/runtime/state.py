@@ -10,13 +10,21 @@ Documented in docs/running.md ("State").
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+APP_NAME = "plant-scada-emulator"
 #: The prefix of a run's own folder under the system's temporary directory.
 RUN_PREFIX = "scada-emu-run-"
+
+
+def default_state_dir() -> Path:
+    """$XDG_STATE_HOME/plant-scada-emulator, else ~/.local/state/plant-scada-emulator."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / APP_NAME
 
 
 @dataclass(frozen=True, slots=True)
