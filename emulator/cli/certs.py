@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emulator.logs import configure
-from emulator.runtime.certs import CertificateAuthority, CertificateError, default_state_dir
+from emulator.runtime.state import default_state_dir
 
 
 def register(subparsers: Any) -> None:
@@ -28,6 +27,9 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from emulator.logs import configure
+    from emulator.runtime.certs import CertificateAuthority, CertificateError
+
     configure()
     state_dir: Path = args.state_dir or default_state_dir()
     try:

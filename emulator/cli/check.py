@@ -10,18 +10,6 @@ import argparse
 import sys
 from typing import Any
 
-from emulator.topology.compile import load_and_compile
-from emulator.topology.load import DEMO_SOURCE, LoadError
-from emulator.topology.plan import plan
-from emulator.topology.problems import has_errors
-from emulator.topology.report import (
-    endpoint_json,
-    format_plan,
-    format_problems,
-    problems_json,
-    to_json,
-)
-
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_UNREADABLE = 2
@@ -50,6 +38,18 @@ def register(subparsers: Any) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
+    from emulator.topology.compile import load_and_compile
+    from emulator.topology.load import DEMO_SOURCE, LoadError
+    from emulator.topology.plan import plan
+    from emulator.topology.problems import has_errors
+    from emulator.topology.report import (
+        endpoint_json,
+        format_plan,
+        format_problems,
+        problems_json,
+        to_json,
+    )
+
     source = args.file or DEMO_SOURCE
     try:
         loaded, problems = load_and_compile(args.file)

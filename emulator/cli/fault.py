@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from emulator.cli import _control
-from emulator.control.client import ControlClient
+from emulator.control.client import ControlClient, ControlClientError
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +77,19 @@ def _list(args: argparse.Namespace, client: ControlClient) -> int:
 
 
 def _add(args: argparse.Namespace, client: ControlClient, body: dict[str, Any]) -> int:
-    added = client.post("/faults", body)
+    try:
+        added = client.post("/faults", body)
+    except ControlClientError as exc:
+        if exc.status == 0 or not isinstance(exc.body, dict) or "error" not in exc.body:
+            raise
+        print(f"error: fault {args.name!r} not added: {exc.body['error']}", file=sys.stderr)
+        if exc.status == 400 and args.kind is not None:
+            print(
+                "  usage: scada-emu fault add NAME KIND [KEY=VALUE ...], e.g. "
+                "`fault add slow latency latency=200 process=CtAPI` (docs/scenarios.md, Faults)",
+                file=sys.stderr,
+            )
+        return 1
     _control.show(args, added, f"added {added['name']} ({added['kind']})")
     return 0
 

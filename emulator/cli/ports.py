@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from emulator.ports import DEFAULT_PORTS, LEGACY_PORTS, RESERVED_PORT_MESSAGE, RESERVED_RANGE
-from emulator.topology.report import format_table, to_json
-
 HEADERS = ("PORT", "PROCESS TYPE", "OWNER", "TLS", "NOTE")
 
 
@@ -23,6 +20,9 @@ def register(subparsers: Any) -> None:
 
 
 def ports(args: argparse.Namespace) -> int:
+    from emulator.ports import DEFAULT_PORTS, LEGACY_PORTS, RESERVED_PORT_MESSAGE, RESERVED_RANGE
+    from emulator.topology.report import format_table, to_json
+
     if args.format == "json":
         print(
             to_json(

@@ -1,40 +1,21 @@
-"""`scada-emu run [FILE]`: compile, bind every listener, print them and `ready`, serve until a
-signal. Documented in docs/running.md.
+"""`scada-emu run [FILE]`: the options; emulator.cli._run does the work, imported only when the
+command runs, so every other command starts without the runtime (docs/performance.md).
+Documented in docs/running.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
-import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from emulator.control.client import TOKEN_ENV
-from emulator.control.manager import ControlError, RuntimeManager
-from emulator.control.service import control_settings, run_beside
-from emulator.logs import LEVELS, configure, get_logger
-from emulator.processes.context import Context
-from emulator.runtime.bind import BindError
-from emulator.runtime.certs import CertificateError, default_state_dir
-from emulator.runtime.files import write_atomic
-from emulator.runtime.limits import configured, raise_open_files
-from emulator.runtime.supervisor import (
-    DEFAULT_GRACE,
-    Supervisor,
-    TopologyError,
-    UnknownComputerError,
-)
-from emulator.scenario.config import ControlSettings
-from emulator.scenario.runner import make_clock
-from emulator.topology.load import LoadedTopology, LoadError, load_demo, load_path
-from emulator.topology.report import format_problems, format_table
+from emulator.runtime.state import default_state_dir
 
-_log = get_logger("emulator.cli")
+#: emulator.logs.LEVELS and emulator.runtime.supervisor.DEFAULT_GRACE, without importing them
+#: (tests/cli/test_startup.py keeps them equal).
+LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_GRACE = 2.0
 
 
 def register(subparsers: Any) -> None:
@@ -53,7 +34,12 @@ def register(subparsers: Any) -> None:
         "--ready-file", type=Path, help="write the listeners as JSON here once ready"
     )
     parser.add_argument(
-        "--state-dir", type=Path, help=f"where the CA lives (default: {default_state_dir()})"
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the alarm and trend history and the CA in DIR, across runs (default: a "
+        f"fresh folder per run for the history, the CA in {default_state_dir()}; "
+        "with --ephemeral, the CA in the run's folder too)",
     )
     parser.add_argument(
         "--grace",
@@ -102,197 +88,6 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    configure(args.log_format, args.log_level)
-    if args.grace < 0:
-        print("error: --grace must be zero or more seconds", file=sys.stderr)
-        return 2
-    try:
-        loaded = load_path(args.file) if args.file is not None else load_demo()
-    except LoadError as exc:
-        print(format_problems([exc.problem], str(args.file)), file=sys.stderr)
-        return 2
-    raise_open_files()
-    try:
-        options = _loop_options(args.event_loop)
-    except ImportError:
-        print("error: --event-loop uvloop, but uvloop is not installed", file=sys.stderr)
-        return 2
-    _log.info("run.event_loop", loop="uvloop" if options else "asyncio")
-    result: int = anyio.run(_run, loaded, args, backend_options=options)
-    return result
+    from emulator.cli._run import main as run  # the runtime, only now
 
-
-def _loop_options(choice: str) -> dict[str, Any]:
-    """uvloop serves a tag read with about 13 % less CPU than asyncio's loop
-    (docs/performance.md); the emulator runs the same on both."""
-    if choice == "asyncio":
-        return {}
-    try:
-        import uvloop  # noqa: F401, PLC0415
-    except ImportError:
-        if choice == "uvloop":
-            raise
-        return {}
-    return {"use_uvloop": True}
-
-
-async def _run(loaded: LoadedTopology, args: argparse.Namespace) -> int:
-    try:
-        control = control_settings(
-            loaded.model.control,
-            address=args.control,
-            token=args.control_token or os.environ.get(TOKEN_ENV) or None,
-            disabled=args.no_control,
-            ephemeral=args.ephemeral,
-        )
-        state_dir = args.state_dir or default_state_dir()
-        supervisor = Supervisor(
-            loaded,
-            computer=args.computer,
-            ephemeral=args.ephemeral,
-            state_dir=state_dir,
-            grace=args.grace,
-            limits=configured(
-                ctapi_connections=args.max_connections,
-                request_timeout=args.request_timeout,
-                idle_timeout=args.idle_timeout,
-            ),
-            context=Context(
-                loaded.model, clock=make_clock(loaded.model, args.speed), state_dir=state_dir
-            ),
-        )
-    except TopologyError as exc:
-        print(format_problems(exc.problems, loaded.source), file=sys.stderr)
-        print("error: the topology does not compile; nothing was started", file=sys.stderr)
-        return 1
-    except (UnknownComputerError, ControlError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    manager = RuntimeManager(supervisor)
-    with manager.logging():
-        return await _serve(supervisor, manager, control, args)
-
-
-async def _serve(
-    supervisor: Supervisor,
-    manager: RuntimeManager,
-    control: ControlSettings | None,
-    args: argparse.Namespace,
-) -> int:
-    if supervisor.problems:
-        print(format_problems(supervisor.problems, supervisor.loaded.source), file=sys.stderr)
-    ready_file: Path | None = args.ready_file
-    _remove(ready_file)
-    async with anyio.create_task_group() as tg:
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            tg.start_soon(_on_signals, signals, supervisor)
-            try:
-                await tg.start(supervisor.run)
-            except (BindError, CertificateError) as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                tg.cancel_scope.cancel()
-                return 1
-            except Exception as exc:
-                _log.exception("supervisor.start_failed", error=repr(exc))
-                print(f"error: the emulator failed to start: {exc!r}", file=sys.stderr)
-                tg.cancel_scope.cancel()
-                return 1
-            try:
-                control_url = await tg.start(run_beside, manager, control)
-            except ControlError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                supervisor.shutdown()
-                await supervisor.stopped.wait()
-                tg.cancel_scope.cancel()
-                return 1
-            status = 0
-            try:
-                _announce(supervisor, ready_file, control_url)
-            except OSError as exc:
-                print(f"error: cannot write the ready file {ready_file}: {exc}", file=sys.stderr)
-                supervisor.shutdown()
-                status = 1
-            try:
-                await supervisor.stopped.wait()
-            finally:
-                _remove(ready_file)
-            tg.cancel_scope.cancel()
-    return status
-
-
-async def _on_signals(signals: Any, supervisor: Supervisor) -> None:
-    """The first signal stops gracefully; a second one exits at once."""
-    async for signum in signals:
-        if supervisor.stopped.is_set():
-            return
-        if supervisor.shutting_down:
-            _log.warning("supervisor.exit_now", signal=signal.Signals(signum).name)
-            os._exit(128 + signum)
-        _log.info("supervisor.signal", signal=signal.Signals(signum).name)
-        supervisor.shutdown()
-
-
-def listener_rows(supervisor: Supervisor) -> list[dict[str, Any]]:
-    return [
-        {
-            "computer": listener.endpoint.computer,
-            "process": listener.endpoint.process,
-            "type": str(listener.endpoint.type),
-            "cluster": listener.endpoint.cluster,
-            "mode": listener.endpoint.mode,
-            "address": listener.endpoint.address,
-            "port": listener.port,
-            "tls": listener.endpoint.tls,
-        }
-        for listener in supervisor.listeners
-    ]
-
-
-def _announce(supervisor: Supervisor, ready_file: Path | None, control: str | None) -> None:
-    rows = listener_rows(supervisor)
-    print(_table(rows))
-    if control is not None:
-        print(f"control {control}")
-        print(f"dashboard {control}/")  # docs/dashboard.md; with a token: /?token=TOKEN
-    if ready_file is not None:
-        _write_ready_file(
-            ready_file,
-            {
-                "pid": os.getpid(),
-                "listeners": rows,
-                "ca_certificate": (
-                    str(supervisor.ca_certificate) if supervisor.ca_certificate else None
-                ),
-                "control": control,
-            },
-        )
-    print("ready", flush=True)
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    header = ("COMPUTER", "PROCESS", "TYPE", "MODE", "ADDRESS:PORT", "TLS")
-    return format_table(
-        header,
-        [
-            (
-                r["computer"],
-                r["process"],
-                r["type"],
-                r["mode"] or "-",
-                f"{r['address']}:{r['port']}",
-                "yes" if r["tls"] else "no",
-            )
-            for r in rows
-        ],
-    )
-
-
-def _remove(ready_file: Path | None) -> None:
-    """A ready file is true only while this run serves: none before, none after."""
-    if ready_file is not None:
-        ready_file.unlink(missing_ok=True)
-
-
-def _write_ready_file(path: Path, content: dict[str, Any]) -> None:
-    """Atomically: a harness polling for the file never reads half of it."""
-    write_atomic(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"))
+    return run(args)

@@ -5,11 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import msgspec
-
-from emulator.topology.model import Topology
-from emulator.topology.report import to_json
-
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -25,10 +20,16 @@ def register(subparsers: Any) -> None:
 
 
 def topology_schema() -> dict[str, Any]:
+    import msgspec
+
+    from emulator.topology.model import Topology
+
     found: dict[str, Any] = msgspec.json.schema(Topology)
     return {"$schema": DIALECT, "title": "plant-scada-emulator topology file", **found}
 
 
 def schema(args: argparse.Namespace) -> int:
+    from emulator.topology.report import to_json
+
     print(to_json(topology_schema()))
     return 0

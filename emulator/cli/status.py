@@ -8,7 +8,6 @@ from typing import Any
 
 from emulator.cli import _control
 from emulator.control.client import ControlClient
-from emulator.topology.report import format_table
 
 
 def register(subparsers: Any) -> None:
@@ -22,10 +21,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-HEADERS = ("COMPUTER", "PROCESS", "TYPE", "STATE", "INTENDED", "OK")
+HEADERS = ("COMPUTER", "PROCESS", "TYPE", "ROLE", "STATE", "INTENDED", "OK")
 
 
 def table(body: dict[str, Any]) -> str:
+    from emulator.topology.report import format_table
+
     rows = []
     for p in body["processes"]:
         state = p["state"] + (" (hung)" if p.get("hung") else "")
@@ -34,6 +35,7 @@ def table(body: dict[str, Any]) -> str:
                 p["computer"],
                 p["process"],
                 p["type"],
+                p.get("role") or "-",
                 state,
                 p["intended"],
                 "yes" if p["healthy"] else "NO",

@@ -18,7 +18,7 @@ from typing import Literal
 from emulator.client.errors import CtApiConnectionError
 from emulator.client.locate import Target
 from emulator.protocol.errors import BAD_REQUEST, CONNECTION_REFUSED
-from emulator.runtime.certs import default_state_dir
+from emulator.runtime.state import default_state_dir
 
 Encryption = Literal["mixed", "encrypted", "unencrypted"]
 ENCRYPTIONS: tuple[Encryption, ...] = ("mixed", "encrypted", "unencrypted")

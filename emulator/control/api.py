@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hmac
 import math
+import re
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
 from emulator.logs import get_logger
 from emulator.scenario.config import FaultSpec
+from emulator.topology.names import nearest
 from emulator.topology.plan import is_loopback
 
 _log = get_logger("emulator.control")
@@ -103,8 +106,42 @@ async def add_fault(request: Request, m: RuntimeManager) -> Response:
     try:
         spec = msgspec.convert(body, FaultSpec)
     except msgspec.ValidationError as exc:
-        raise ControlError(f"not a fault: {exc}") from None
+        raise ControlError(fault_problem(exc)) from None
     return _json(await m.add_fault(spec), 201)
+
+
+_UNKNOWN = re.compile(r"Object contains unknown field `(.+)`")
+_MISSING = re.compile(r"Object missing required field `(.+)`")
+_ENUM = re.compile(r"Invalid enum value '(.*)' - at `\$\.(\w+)`")
+_TYPE = re.compile(r"Expected `(.+?)`, got `(\w+)` - at `\$\.(\w+)`")
+_WORDS = {"float": "a number", "int": "a whole number", "str": "text", "bool": "true or false"}
+
+
+def fault_problem(exc: msgspec.ValidationError) -> str:
+    """What is wrong with a fault body, in the words of docs/scenarios.md ("Faults"), not
+    msgspec's: the attribute, what it must be, the choices."""
+    text = str(exc)
+    fields = FaultSpec.__struct_fields__
+    if found := _UNKNOWN.fullmatch(text):
+        name = found[1]
+        near = nearest(name, fields)
+        hint = f" (did you mean {near!r}?)" if near else ""
+        return f"a fault has no attribute {name!r}{hint}; its attributes: {', '.join(fields[1:])}"
+    if found := _MISSING.fullmatch(text):
+        return f"a fault needs {found[1]!r} (e.g. kind=latency latency=200)"
+    if found := _ENUM.fullmatch(text):
+        value, name = found[1], found[2]
+        return f"{name} {value!r} is not one of: {', '.join(_choices(name))}"
+    if found := _TYPE.fullmatch(text):
+        expected = " or ".join(_WORDS.get(w, w) for w in found[1].split(" | ") if w != "null")
+        got = _WORDS.get(found[2], found[2])
+        return f"{found[3]} must be {expected}, not {got}"
+    return f"not a fault: {text}"
+
+
+def _choices(name: str) -> tuple[str, ...]:
+    hint = typing.get_type_hints(FaultSpec).get(name)
+    return tuple(str(a) for a in typing.get_args(hint) if isinstance(a, str))
 
 
 async def clear_fault(request: Request, m: RuntimeManager) -> Response:
@@ -113,6 +150,26 @@ async def clear_fault(request: Request, m: RuntimeManager) -> Response:
 
 async def clear_faults(request: Request, m: RuntimeManager) -> Response:
     return _json({"cleared": await m.reset()})
+
+
+async def reset(request: Request, m: RuntimeManager) -> Response:
+    """Clear every active fault; with `history` (body or query), the history as well."""
+    history = request.query_params.get("history", "false").casefold()
+    if history not in ("true", "false", "1", "0"):
+        raise ControlError("'history' must be true or false")
+    wants = history in ("true", "1")
+    if await request.body():
+        body = await _object(request)
+        unknown = set(body) - {"history"}
+        if unknown:
+            raise ControlError(f"unknown field(s) {', '.join(sorted(unknown))}: only 'history'")
+        if not isinstance(body.get("history", False), bool):
+            raise ControlError("'history' must be true or false")
+        wants = wants or bool(body.get("history", False))
+    answer: dict[str, Any] = {"cleared": await m.reset()}
+    if wants:
+        answer["history"] = m.reset_history()
+    return _json(answer)
 
 
 async def get_tag(request: Request, m: RuntimeManager) -> Response:
@@ -189,7 +246,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("DELETE", "/faults", "Clear every active fault", clear_faults),
     Operation("DELETE", "/faults/{name}", "Clear one active fault", clear_fault,
               responses=(200, 404)),
-    Operation("POST", "/reset", "Clear every active fault", clear_faults),
+    Operation("POST", "/reset",
+              "Clear every active fault; {history: true} or ?history=true: the alarm log, "
+              "alarm statuses and trend samples too", reset,
+              responses=(200, 400)),
     Operation("GET", "/tags/{name}", "A tag's value, text, quality and timestamps", get_tag,
               responses=(200, 404)),
     Operation("PUT", "/tags/{name}", "Set a tag as its I/O device would: {value}", put_tag,

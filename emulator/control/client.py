@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +48,9 @@ class ControlClient:
         """(status, decoded JSON or text); ControlClientError when unreachable or 4xx/5xx
         other than a 503 from /health."""
         data = None if body is None else json.dumps(body).encode()
+        import urllib.error  # noqa: PLC0415 -- only when a request is made: `scada-emu run` and
+        import urllib.request  # noqa: PLC0415 -- `--help` need only this module's names
+
         request = urllib.request.Request(self.url + path, data=data, method=method)  # noqa: S310
         if data is not None:
             request.add_header("Content-Type", "application/json")

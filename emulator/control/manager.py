@@ -23,12 +23,15 @@ from emulator.plant.clock import VirtualClock
 from emulator.plant.config import TagValue
 from emulator.plant.state import Plant, plant_of
 from emulator.plant.tags import TagValueError
+from emulator.ports import ProcessType
 from emulator.processes.active import (
     alarm_clusters,
     alarm_server,
     alarm_server_of,
     report_server_of,
 )
+from emulator.processes.context import ProcessState
+from emulator.processes.redundancy import pairs_of
 from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
 from emulator.runtime.bind import BindError
 from emulator.runtime.process import ProcessRuntime
@@ -62,6 +65,9 @@ class ProcessView:
     hung: bool
     reason: str | None
     listeners: list[dict[str, Any]]
+    #: In a redundant pair: "main" (the alarm main; the trends/reports server clients use) or
+    #: "standby"; None for a process that is not running or has no peer role.
+    role: str | None = None
 
     @property
     def healthy(self) -> bool:
@@ -140,9 +146,23 @@ class RuntimeManager:
                     }
                     for listener in proc.listeners
                 ],
+                role=self._role(proc),
             )
             for proc in self.supervisor.processes.values()
         ]
+
+    def _role(self, proc: ProcessRuntime) -> str | None:
+        """main or standby, as the cluster's redundancy has it now (reference section 3)."""
+        if proc.state is not ProcessState.RUNNING or proc.process is None:
+            return None
+        role = getattr(proc.process, "role", None)  # the alarm server's election
+        if isinstance(role, str):
+            return role
+        if proc.type in (ProcessType.TRENDS, ProcessType.REPORTS) and proc.cluster is not None:
+            kind: Any = type(proc.process)
+            active = pairs_of(self.context).active(proc.type, proc.cluster, kind)
+            return "main" if active is proc.process else "standby"
+        return None
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """(healthy, body): every process in its intended state and none hung."""
@@ -241,6 +261,18 @@ class RuntimeManager:
         for name in names:
             await self.clear_fault(name)
         return names
+
+    def reset_history(self) -> list[str]:
+        """Forget the alarm log, alarm statuses and trend samples of every alarm and trends
+        server (`POST /reset` with history): the plant's history is a fresh run's."""
+        cleared = []
+        for proc in self.supervisor.processes.values():
+            reset = getattr(proc.process, "reset_history", None)
+            if reset is not None:
+                reset()
+                cleared.append(proc.name)
+        _log.warning("history.reset", processes=cleared)
+        return cleared
 
     async def apply_initial_faults(self) -> None:
         """Process-level faults the scenario marks active from the start."""

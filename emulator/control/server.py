@@ -4,6 +4,7 @@ real port is known at once (port 0 under `--ephemeral`)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import socket
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from emulator.logs import get_logger
 
 #: Seconds open HTTP connections get when the runtime stops.
 GRACE = 1.0
+#: Connections the kernel queues for the control API before uvicorn accepts them.
+BACKLOG = 128
 
 _log = get_logger("emulator.control")
 
@@ -40,16 +43,28 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """The control API's socket; without `listen` bound only (`scada-emu run` binds it with the
+    plant's listeners, before anything serves, and `serve` listens)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(128)
+        if listen:
+            sock.listen(BACKLOG)
     except OSError as exc:
         sock.close()
-        raise ControlError(f"cannot bind the control API to {host}:{port}: {exc}") from None
+        hint = (
+            "another program (or another emulator) listens there: "
+            if exc.errno == errno.EADDRINUSE
+            else ""
+        )
+        raise ControlError(
+            f"cannot bind the control API to {host}:{port}: {exc.strerror or exc} ({hint}"
+            "choose another address with --control HOST:PORT, e.g. --control 127.0.0.1:0 for "
+            "any free port, or [control] port in the topology; or run with --no-control)"
+        ) from None
     sock.setblocking(False)
     return sock
 
@@ -84,6 +99,7 @@ async def serve(
     )
     server = _Server(config)
     url = url_of(sock)
+    sock.listen(BACKLOG)  # again is harmless; a socket bound by bind(listen=False) starts here
 
     async def run() -> None:
         with anyio.CancelScope(shield=True):

@@ -3,6 +3,8 @@ pytest plugin start once every listener is bound."""
 
 from __future__ import annotations
 
+import socket
+
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
@@ -57,13 +59,15 @@ async def run_beside(
     manager: RuntimeManager,
     settings: ControlSettings | None,
     *,
+    sock: socket.socket | None = None,
     task_status: TaskStatus[str | None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Drive the scenario and serve the control API until cancelled; started(url or None).
 
-    Raises ControlError (before starting anything) when the control API cannot bind."""
-    sock = None
-    if settings is not None:
+    `sock`: the control API's socket, bound already (`server.bind(..., listen=False)`, as
+    `scada-emu run` does with the listeners); else it is bound here. Raises ControlError
+    (before starting anything) when the control API cannot bind."""
+    if settings is not None and sock is None:
         server.check_bind(settings.host, settings.token)
         sock = server.bind(settings.host, settings.port)
     async with anyio.create_task_group() as tg:

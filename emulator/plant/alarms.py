@@ -202,6 +202,14 @@ class AlarmServer:
                 limits.resume(status.condition)
             self._alarms[_key(alarm.tag)] = _Configured(alarm, priority, limits, status)
 
+    def forget(self) -> None:
+        """Every alarm back to a fresh status (off, enabled, never acknowledged), as after a
+        cleared history; the next `evaluate` raises those whose condition holds anew."""
+        for entry in self._alarms.values():
+            entry.status = AlarmStatus(tag=entry.config.tag)
+            if entry.limits is not None:
+                entry.limits.reset()
+
     # ---- evaluation ------------------------------------------------------------------------
 
     def evaluate(self, now: float) -> list[AlarmEvent]:

@@ -132,6 +132,14 @@ class Store:
                 f"{SCHEMA_VERSION}; move the old file away"
             )
 
+    def clear_history(self) -> None:
+        """Forget every alarm event, alarm status and trend sample (`POST /reset` with history):
+        the store is as a fresh run's."""
+        self._pending, self._oldest_pending = [], None
+        with self._transaction():
+            for table in ("alarm_events", "alarm_status", "trend_samples"):
+                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 -- fixed names
+
     def close(self) -> None:
         """Commit what is buffered and close the database."""
         self.flush()

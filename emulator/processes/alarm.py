@@ -165,6 +165,12 @@ class AlarmProcess:
     def close(self) -> None:
         self.store.flush()
 
+    def reset_history(self) -> None:
+        """Forget the log and every status (`POST /reset` with history): as a fresh run."""
+        self.store.clear_history()
+        self.alarms.forget()
+        self._last_scan = None
+
     def connect(self, peer: Peer) -> AlarmHandler:
         return AlarmHandler(self, peer)
 

@@ -67,6 +67,10 @@ class TrendsProcess:
     def close(self) -> None:
         self.store.flush()
 
+    def reset_history(self) -> None:
+        """Forget every sample (`POST /reset` with history): as a fresh run."""
+        self.store.clear_history()
+
     def connect(self, peer: Peer) -> TrendsHandler:
         return TrendsHandler(self)
 

@@ -27,7 +27,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from emulator.logs import get_logger
 from emulator.runtime.files import write_atomic
 
-APP_NAME = "plant-scada-emulator"
 CA_NAME = "plant-scada-emulator CA"
 CA_DAYS = 3650
 SERVER_DAYS = 397
@@ -39,12 +38,6 @@ _log = get_logger("emulator.certs")
 
 class CertificateError(Exception):
     """The state directory or a certificate file cannot be used; says which and why."""
-
-
-def default_state_dir() -> Path:
-    """$XDG_STATE_HOME/plant-scada-emulator, else ~/.local/state/plant-scada-emulator."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / APP_NAME
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.cli.run import listener_rows
+from emulator.cli._run import listener_rows
 from emulator.client.loop import BackgroundLoop
 from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import LoadedTopology, load_demo, load_text

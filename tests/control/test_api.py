@@ -104,7 +104,7 @@ async def test_faults_add_list_clear_and_reset(api: httpx.AsyncClient) -> None:
     ("body", "status", "message"),
     [
         ({"name": "x", "kind": "bandwidth"}, 400, "needs rate > 0"),
-        ({"name": "x", "kind": "warp"}, 400, "not a fault"),
+        ({"name": "x", "kind": "warp"}, 400, "kind 'warp' is not one of: latency"),
         ({"name": "x", "kind": "latency", "latency": 5, "process": "NOPE"}, 201, ""),
         ({"name": "never-defined"}, 404, "no fault named 'never-defined'"),
         ([1, 2], 400, "must be a JSON object"),

@@ -91,3 +91,49 @@ async def test_ready_file_and_unreachable(
     args = ["wait", "--ready-file", missing, "--timeout", "0"]
     assert await anyio.to_thread.run_sync(main, args) == 1
     assert "no ready file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["x", "warp"], "fault 'x' not added: kind 'warp' is not one of: latency, bandwidth"),
+        (
+            ["x", "latency", "latency=abc"],
+            "fault 'x' not added: latency must be a number, not text",
+        ),
+        (["x", "latency", "latnecy=1"], "no attribute 'latnecy' (did you mean 'latency'?)"),
+        (["x", "latency", "stream=up"], "stream 'up' is not one of: downstream, upstream"),
+        (["x", "latency", "tls=maybe"], "tls must be true or false, not text"),
+        (["x", "down"], "a down fault needs the process it acts on"),
+    ],
+)
+async def test_fault_add_errors_are_clear(
+    served: RunningPlant, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert await cli(served, "fault", "add", *argv) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Invalid enum" not in err and "Expected `" not in err and "$." not in err
+    assert "usage: scada-emu fault add NAME KIND" in err
+
+
+async def test_status_shows_which_server_is_main(
+    served: RunningPlant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def roles() -> dict[str, str]:
+        lines = capsys.readouterr().out.splitlines()
+        header = lines[0].split()
+        assert header[:4] == ["COMPUTER", "PROCESS", "TYPE", "ROLE"]
+        return {line.split()[1]: line.split()[3] for line in lines[1:] if line.startswith("SCADA")}
+
+    await served.advance(1)  # the first scan elects the alarm main
+    assert await cli(served, "status") == 0
+    before = roles()
+    assert (before["ALARM1"], before["ALARM2"]) == ("main", "standby")
+    assert (before["TREND1"], before["TREND2"]) == ("main", "standby")
+    assert before["IO1"] == "-"
+    assert await cli(served, "process", "crash", "ALARM1") == 0
+    capsys.readouterr()
+    assert await cli(served, "status") == 1
+    after = roles()
+    assert (after["ALARM1"], after["ALARM2"]) == ("-", "main")  # ALARM2 becomes main

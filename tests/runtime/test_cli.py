@@ -183,7 +183,7 @@ def test_certs_prints_where_the_ca_is(tmp_path: Path) -> None:
 
 
 async def test_a_second_signal_exits_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from emulator.cli import run
+    from emulator.cli import _run as run
     from emulator.runtime.supervisor import Supervisor
     from emulator.topology.load import load_demo
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from emulator.cli import main
-from emulator.cli.run import _loop_options
+from emulator.cli._run import _loop_options
 
 
 def test_auto_takes_uvloop_when_installed_and_asyncio_is_always_there() -> None:

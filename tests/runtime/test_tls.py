@@ -13,8 +13,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from emulator.ports import CTAPI_PLAIN_PORT, CTAPI_TLS_PORT
-from emulator.runtime.certs import CertificateAuthority, CertificateError, default_state_dir
+from emulator.runtime.certs import CertificateAuthority, CertificateError
 from emulator.runtime.limits import Limits
+from emulator.runtime.state import default_state_dir
 from emulator.runtime.supervisor import Supervisor
 from emulator.runtime.tls import server_context
 from tests.runtime.helpers import Client, computers_toml, listener, topology
