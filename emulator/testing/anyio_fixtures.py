@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emulator.testing.plugin import options_of, resolve
+from emulator.testing.options import options_of, resolve
 
 if TYPE_CHECKING:
     from emulator.testing.plant import RunningPlant, Source

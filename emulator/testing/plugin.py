@@ -17,15 +17,11 @@ imports nothing of the emulator: the fixture modules do, when a fixture is first
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from emulator.testing.plant import Source
+from emulator.testing.options import MARKER
 
-MARKER = "scada_scenario"
 FIXTURES = ("scada_plant", "scada_plant_factory", "scada_plant_session")
 #: Name under which the chosen fixture module is registered with pytest.
 REGISTERED = "scada_emu_fixtures"
@@ -110,33 +106,3 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     problem = _problem(item)
     if problem is not None:
         pytest.fail(f"scada_emu: {problem} (docs/testing.md)", pytrace=False)
-
-
-def resolve(source: Any, request: pytest.FixtureRequest) -> Source:
-    """A relative path is looked up beside the test file, then under the rootdir (a session
-    fixture has no test file: the rootdir only), else taken as it is (from the current folder)."""
-    if not isinstance(source, str | Path) or (isinstance(source, str) and "\n" in source):
-        return source
-    path = Path(source)
-    if path.is_absolute():
-        return path
-    beside = [request.path.parent] if request.scope in ("function", "class", "module") else []
-    for base in (*beside, request.config.rootpath):
-        if (base / path).exists():
-            return base / path
-    return path
-
-
-def options_of(request: pytest.FixtureRequest) -> tuple[Source, dict[str, Any]]:
-    marker = request.node.get_closest_marker(MARKER)
-    config = request.config
-    source: Any = config.getoption("--scada-scenario")
-    options: dict[str, Any] = {}
-    if config.getoption("--scada-clock"):
-        options["clock"] = config.getoption("--scada-clock")
-    if marker is not None:
-        if marker.args:
-            source = marker.args[0]
-        options.update(marker.kwargs)
-        source = options.pop("source", source)
-    return resolve(source, request), options

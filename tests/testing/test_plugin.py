@@ -184,7 +184,11 @@ import sys
 def test_the_plugin_loaded_nothing_of_the_emulator() -> None:
     loaded = sorted(name for name in sys.modules if name.startswith("emulator"))
     assert loaded == [
-        "emulator", "emulator.testing", "emulator.testing.anyio_fixtures", "emulator.testing.plugin"
+        "emulator",
+        "emulator.testing",
+        "emulator.testing.anyio_fixtures",
+        "emulator.testing.options",
+        "emulator.testing.plugin",
     ], loaded
 """
 
