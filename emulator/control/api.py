@@ -8,7 +8,6 @@ import hmac
 import math
 import re
 import typing
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -20,8 +19,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import __version__
+from emulator.control import schemas
 from emulator.control.headers import SecurityHeaders
-from emulator.control.http import Handler, endpoint, http_error, problem, read_json
+from emulator.control.http import Operation, endpoint, http_error, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.metrics import CONTENT_TYPE
 from emulator.dashboard import app as dashboard
@@ -35,16 +35,6 @@ _log = get_logger("emulator.control")
 #: Largest request body accepted (a fault or a tag value is a few hundred bytes).
 MAX_BODY = 64 * 1024
 PROCESS_ACTIONS = ("stop", "start", "crash", "hang")
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    method: str
-    path: str
-    summary: str
-    call: Handler
-    body: str | None = None
-    responses: tuple[int, ...] = (200,)
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
@@ -233,50 +223,99 @@ async def run_report(request: Request, m: RuntimeManager) -> Response:
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/health", "Every process in its intended state? 200, else 503", health,
-              responses=(200, 503)),
-    Operation("GET", "/topology", "The topology and scenario (passwords redacted)", topology),
+              "Health", responses=(200, 503)),
+    Operation("GET", "/topology", "The topology and scenario (passwords redacted)", topology,
+              "Topology"),
     Operation("GET", "/processes", "Every server process: state, intended state, listeners",
-              processes),
+              processes, "Processes"),
     Operation("POST", "/processes/{name}/{action}",
               "stop, start, crash or hang a server process (?computer= to pick one)",
-              process_action, responses=(200, 404, 409)),
-    Operation("GET", "/faults", "Defined faults, each with whether it is active", list_faults),
+              process_action, "Processes", responses=(200, 404, 409)),
+    Operation("GET", "/faults", "Defined faults, each with whether it is active", list_faults,
+              "Faults"),
     Operation("POST", "/faults", "Add and activate a fault, or {name} to activate a defined one",
-              add_fault, body="Fault", responses=(201, 400, 404)),
-    Operation("DELETE", "/faults", "Clear every active fault", clear_faults),
-    Operation("DELETE", "/faults/{name}", "Clear one active fault", clear_fault,
+              add_fault, "FaultState", body="Fault", responses=(201, 400, 404)),
+    Operation("DELETE", "/faults", "Clear every active fault", clear_faults, "Cleared"),
+    Operation("DELETE", "/faults/{name}", "Clear one active fault", clear_fault, "FaultState",
               responses=(200, 404)),
     Operation("POST", "/reset",
               "Clear every active fault; {history: true} or ?history=true: the alarm log, "
-              "alarm statuses and trend samples too", reset,
+              "alarm statuses and trend samples too", reset, "Reset",
               responses=(200, 400)),
     Operation("GET", "/tags/{name}", "A tag's value, text, quality and timestamps", get_tag,
-              responses=(200, 404)),
+              "TagReading", responses=(200, 404)),
     Operation("PUT", "/tags/{name}", "Set a tag as its I/O device would: {value}", put_tag,
-              body="TagValue", responses=(200, 400, 404)),
-    Operation("GET", "/alarms", "Every configured alarm and its state", alarms,
+              "TagReading", body="TagValue", responses=(200, 400, 404)),
+    Operation("GET", "/alarms", "Every configured alarm and its state", alarms, "Alarms",
               responses=(200, 409)),
     Operation("POST", "/alarms/{name}/ack", "Acknowledge an alarm", ack_alarm,
+              "AlarmAcknowledged", responses=(200, 404, 409)),
+    Operation("POST", "/reports/{name}/run", "Run a report now", run_report, "ReportRun",
               responses=(200, 404, 409)),
-    Operation("POST", "/reports/{name}/run", "Run a report now", run_report,
-              responses=(200, 404, 409)),
-    Operation("GET", "/events", "Recent events (?since=seq&prefix=fault.)", events),
-    Operation("GET", "/metrics", "Prometheus metrics", metrics),
+    Operation("GET", "/events", "Recent events (?since=seq&prefix=fault.)", events, "Events",
+              responses=(200, 400)),
+    Operation("GET", "/metrics", "Prometheus metrics", metrics, "Text",
+              media=CONTENT_TYPE.split(";")[0]),
     Operation("POST", "/clock/advance", "Advance a virtual plant clock: {seconds}",
-              advance_clock, body="Seconds", responses=(200, 409)),
+              advance_clock, "Now", body="Seconds", responses=(200, 400, 409)),
     Operation("POST", "/clock/shift", "Shift a time server's clock: {seconds, computer?}",
-              shift_clock, body="Shift", responses=(200, 404)),
+              shift_clock, "Offsets", body="Shift", responses=(200, 400, 404)),
 )  # fmt: skip
 
 
+async def _openapi_placeholder(request: Request, m: RuntimeManager) -> Response:
+    raise NotImplementedError  # pragma: no cover - build_app serves the document itself
+
+
+#: The document's own route, listed like the others.
+OPENAPI = Operation("GET", "/openapi.json", "This document (OpenAPI 3.1)", _openapi_placeholder,
+                    "OpenAPI")  # fmt: skip
+
+
+def _operation(op: Operation, tag: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for code in op.responses:
+        success = code < 400 or code == 503  # /health answers its body with 503 too
+        schema = schemas.ref(op.reply) if success else schemas.ref("Error")
+        media = op.media if success else "application/json"
+        responses[str(code)] = {
+            "description": _REASONS[code],
+            "content": {media: {"schema": schema}},
+        }
+    for code in (401, 403, 413) if op.method != "GET" else (401, 403):
+        responses.setdefault(
+            str(code),
+            {
+                "description": _REASONS[code],
+                "content": {"application/json": {"schema": schemas.ref("Error")}},
+            },
+        )
+    entry: dict[str, Any] = {
+        "summary": op.summary,
+        "tags": [tag],
+        "operationId": op.method.lower() + "".join(c if c.isalnum() else "_" for c in op.path),
+        "responses": responses,
+    }
+    parameters = [
+        {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+        for part in op.path.split("/")
+        if part.startswith("{")
+    ]
+    if parameters:
+        entry["parameters"] = parameters
+    if op.body is not None:
+        entry["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.ref(op.body)}},
+        }
+    return entry
+
+
 def openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of OPERATIONS."""
-    (fault,), components = msgspec.json.schema_components(
-        [FaultSpec], ref_template="#/components/schemas/{name}"
-    )
-    schemas: dict[str, Any] = {
-        **components,
-        "Fault": fault,
+    """The OpenAPI 3.1 document of OPERATIONS and of the dashboard's routes, with the schema of
+    every answer (emulator.control.schemas)."""
+    components: dict[str, Any] = {
+        **schemas.components(),
         "TagValue": {
             "type": "object",
             "required": ["value"],
@@ -292,37 +331,36 @@ def openapi() -> dict[str, Any]:
             "required": ["seconds"],
             "properties": {"seconds": {"type": "number"}, "computer": {"type": "string"}},
         },
+        "DashboardWrite": {
+            "type": "object",
+            "required": ["value"],
+            "properties": {"value": {"type": ["number", "boolean", "string"]}},
+        },
+        "Text": {"type": "string"},
     }
     paths: dict[str, Any] = {}
-    for op in OPERATIONS:
-        entry: dict[str, Any] = {
-            "summary": op.summary,
-            "operationId": op.method.lower() + "".join(c if c.isalnum() else "_" for c in op.path),
-            "responses": {str(code): {"description": _REASONS[code]} for code in op.responses},
-        }
-        parameters = [
-            {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
-            for part in op.path.split("/")
-            if part.startswith("{")
-        ]
-        if parameters:
-            entry["parameters"] = parameters
-        if op.body is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body}"}}
-                },
-            }
-        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    for op, tag in [
+        *((op, "control") for op in (*OPERATIONS, OPENAPI)),
+        *((op, "dashboard") for op in dashboard.OPERATIONS),
+    ]:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, tag)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "plant-scada-emulator control API", "version": __version__},
+        "info": {
+            "title": "plant-scada-emulator control API",
+            "version": __version__,
+            "description": "docs/control.md and docs/dashboard.md",
+        },
+        "tags": [
+            {"name": "control", "description": "The control API (docs/control.md)"},
+            {"name": "dashboard", "description": "The dashboard's routes (docs/dashboard.md)"},
+        ],
         "paths": paths,
         "components": {
-            "schemas": schemas,
+            "schemas": components,
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },
+        "security": [{}, {"token": []}],
     }
 
 
@@ -330,8 +368,12 @@ _REASONS = {
     200: "OK",
     201: "Created",
     400: "Bad request: the body says what is wrong",
+    303: "See other: the token was taken, on to the page",
+    401: "The control API has a token and the request did not carry it",
+    403: "Refused: a Host that is not this machine, or a change from another site's page",
     404: "Not found: no such process, fault, tag or alarm",
     409: "Conflict: not possible in this state",
+    413: "The body is larger than the API takes",
     503: "Some process is not in its intended state",
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -18,6 +19,21 @@ from starlette.routing import Match, Route
 from emulator.control.manager import ControlError, RuntimeManager
 
 Handler = Callable[[Request, RuntimeManager], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One route as openapi.json describes it: `reply` names the schema of its success answers
+    (emulator.control.schemas), in `media`; every error answer is the Error schema."""
+
+    method: str
+    path: str
+    summary: str
+    call: Handler
+    reply: str
+    body: str | None = None
+    responses: tuple[int, ...] = (200,)
+    media: str = "application/json"
 
 
 def problem(status: int, message: str) -> JSONResponse:

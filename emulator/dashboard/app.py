@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator.control.http import Handler, endpoint, problem, read_json
+from emulator.control.http import Operation, endpoint, problem, read_json
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.dashboard import stream, views
 from emulator.logs import get_logger
@@ -71,24 +71,41 @@ async def acknowledge_all(request: Request, manager: RuntimeManager) -> Response
     return JSONResponse({"acknowledged": count})
 
 
-def _route(path: str, handler: Handler, manager: RuntimeManager, method: str = "GET") -> Route:
-    return Route(path, endpoint(handler, manager), methods=[method])
+async def _static(request: Request, manager: RuntimeManager) -> Response:
+    raise NotImplementedError  # pragma: no cover - the Mount below serves the files
+
+
+#: The dashboard's routes, as openapi.json lists them (the control API's document).
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/", "The dashboard page (?token= trades the token for a cookie)", page,
+              "Text", responses=(200, 303), media="text/html"),
+    Operation("GET", "/dashboard/state", "The dashboard's snapshot", state, "DashboardState"),
+    Operation("GET", "/dashboard/stream", "The live channel: a snapshot, then changes", live,
+              "Text", media="text/event-stream"),
+    Operation("POST", "/dashboard/tags/{name}/write", "Write a tag as a CtAPI client would",
+              write_tag, "TagReading", body="DashboardWrite", responses=(200, 400, 404)),
+    Operation("POST", "/dashboard/alarms/ack", "Acknowledge every alarm on the main servers",
+              acknowledge_all, "Acknowledged", responses=(200, 409)),
+    Operation("GET", "/dashboard/static/{file}", "The page's scripts, styles and libraries",
+              _static, "Text", responses=(200, 404), media="*/*"),
+)  # fmt: skip
 
 
 def routes(manager: RuntimeManager) -> list[BaseRoute]:
     """The dashboard's routes, for the control API's Starlette app."""
-    return [
-        _route("/", page, manager),
-        _route("/dashboard/state", state, manager),
-        _route("/dashboard/stream", live, manager),
-        _route("/dashboard/tags/{name}/write", write_tag, manager, "POST"),
-        _route("/dashboard/alarms/ack", acknowledge_all, manager, "POST"),
+    found: list[BaseRoute] = [
+        Route(op.path, endpoint(op.call, manager), methods=[op.method])
+        for op in OPERATIONS
+        if op.call is not _static
+    ]
+    found.append(
         Mount(
             "/dashboard/static",
             app=StaticFiles(packages=[("emulator.dashboard", "static")]),
             name="dashboard-static",
-        ),
-    ]
+        )
+    )
+    return found
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import difflib
+import math
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,7 +25,7 @@ import anyio
 from emulator.client.locate import CtApiListener
 from emulator.client.session import Connecting, connect
 from emulator.control.events import EventLog
-from emulator.control.manager import ProcessView, RuntimeManager
+from emulator.control.manager import ControlError, ProcessView, RuntimeManager
 from emulator.control.service import run_beside
 from emulator.plant.clock import Clock, ScaledClock, VirtualClock
 from emulator.plant.config import TagValue
@@ -47,6 +49,48 @@ class PlantError(Exception):
 
 #: Seconds a plant gets to bind and to stop in a test.
 START_TIMEOUT = 30.0
+#: Seconds wait_alarm and wait_event wait by default.
+WAIT_TIMEOUT = 10.0
+ALARM_STATES = (
+    "ON unacknowledged",
+    "ON acknowledged",
+    "OFF unacknowledged",
+    "OFF acknowledged",
+    "DISABLED",
+)
+_HALVES = {"on", "off", "acknowledged", "unacknowledged"}
+
+
+def _alarm_row(rows: list[dict[str, Any]], tag: str) -> dict[str, Any]:
+    for row in rows:
+        if str(row["tag"]).casefold() == tag.casefold():
+            return row
+    names = difflib.get_close_matches(tag, [str(r["tag"]) for r in rows], n=3)
+    hint = f" (did you mean {', '.join(names)}?)" if names else ""
+    raise LookupError(f"the plant has no alarm {tag!r}{hint}")
+
+
+async def _first_of(events: EventLog, after: int, names: tuple[str, ...]) -> None:
+    """Returns once an event of one of `names` comes after event number `after`."""
+    async with anyio.create_task_group() as tg:
+
+        async def one(name: str) -> None:
+            await events.wait_for(name, after)
+            tg.cancel_scope.cancel()
+
+        for name in names:
+            tg.start_soon(one, name)
+
+
+def _alarm_state_test(state: str) -> Callable[[str], bool]:
+    """What matches `state` (see RunningPlant.wait_alarm); ValueError naming the choices."""
+    folded = state.strip().casefold()
+    if folded in {s.casefold() for s in ALARM_STATES}:
+        return lambda current: current.casefold() == folded
+    if folded in _HALVES:
+        return lambda current: folded in current.casefold().split()
+    choices = ", ".join([*ALARM_STATES, *sorted(_HALVES)])
+    raise ValueError(f"unknown alarm state {state!r}: use one of {choices}")
 
 
 def load(source: Source) -> LoadedTopology:
@@ -201,6 +245,73 @@ class RunningPlant:
 
     def healthy(self) -> bool:
         return self.manager.health()[0]
+
+    # ---- waiting, without polling -------------------------------------------------------------
+
+    async def wait_event(
+        self,
+        name: str,
+        *,
+        timeout: float = WAIT_TIMEOUT,  # noqa: ASYNC109 -- a test's one-line bound
+        after: int = 0,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """The first event `name` of the event log with these field values, after event number
+        `after` (0: any since the plant started; `plant.events.sequence` before an action: only
+        what the action causes). TimeoutError after `timeout` seconds, naming what came."""
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        with anyio.move_on_after(timeout):
+            return await self.events.wait_for(name, after, **fields)
+        seen = [e for e in self.events.since(after) if e["event"] == name][-3:]
+        wanted = " ".join(f"{k}={v!r}" for k, v in fields.items())
+        raise TimeoutError(
+            f"no event {name!r}{' with ' + wanted if wanted else ''} in {timeout} s"
+            + (f"; the last {name!r} events were {seen}" if seen else f"; none named {name!r} came")
+            + " (plant.events.since(0) lists them all)"
+        )
+
+    def alarm(self, tag: str) -> dict[str, Any]:
+        """An alarm's state as its cluster's main alarm server has it (as `GET /alarms`)."""
+        try:
+            rows = self.manager.alarms()
+        except ControlError as exc:
+            raise LookupError(exc.message) from None
+        return _alarm_row(rows, tag)
+
+    async def wait_alarm(
+        self,
+        tag: str,
+        state: str = "on",
+        *,
+        timeout: float = WAIT_TIMEOUT,  # noqa: ASYNC109 -- a test's one-line bound
+    ) -> dict[str, Any]:
+        """Wait until alarm `tag` is in `state` on its main alarm server; its state then.
+
+        `state`: Plant SCADA's `.State` words (`ON unacknowledged`, `ON acknowledged`,
+        `OFF unacknowledged`, `OFF acknowledged`, `DISABLED`), any case, or `on`, `off`,
+        `acknowledged`, `unacknowledged` for either half. Returns at once if it already is.
+        LookupError for an alarm the plant does not have; TimeoutError after `timeout` seconds,
+        saying the state it is in (or why no alarm server answers)."""
+        wanted = _alarm_state_test(state)
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        last = "unknown"
+        with anyio.move_on_after(timeout):
+            while True:
+                seq = self.events.sequence
+                try:
+                    rows = self.manager.alarms()
+                except ControlError as exc:
+                    last = exc.message  # no alarm server runs now: a standby may take over
+                else:
+                    row = _alarm_row(rows, tag)
+                    if wanted(row["state"]):
+                        return row
+                    last = row["state"]
+                # an alarm event, or a process changing state (a new main alarm server)
+                await _first_of(self.events, seq, ("alarm.event", "process.state"))
+        raise TimeoutError(f"alarm {tag!r} did not become {state!r} in {timeout} s: it is {last!r}")
 
 
 @asynccontextmanager

@@ -1,4 +1,5 @@
-"""The pytest plugin used the way a user would: a sample project run by pytester."""
+"""The pytest plugin used the way a user would: a sample project run by pytester, under
+pytest-asyncio in auto mode and in a plain pytest project (anyio's plugin, no setting)."""
 
 from __future__ import annotations
 
@@ -127,3 +128,122 @@ async def test_the_session_plant_takes_the_options(scada_plant_session):
         "-q", "--scada-scenario", "plant.toml", "--scada-clock", "virtual"
     )
     result.assert_outcomes(passed=2)
+
+
+# ---- a plain pytest project: no asyncio_mode, no marker, pytest-asyncio absent or strict -------
+
+PLAIN_TESTS = """
+import sys
+
+import pytest
+
+from emulator.testing.plant import RunningPlant
+
+
+async def test_demo_plant(scada_plant: RunningPlant) -> None:
+    async with scada_plant.client("SCADA-A") as session:
+        assert await session.tag_read("TANK1_LEVEL") == "62.0"
+
+
+async def test_waits_need_no_polling(scada_plant: RunningPlant) -> None:
+    assert (await scada_plant.wait_alarm("PUMP1_FAULT_ALM", "off"))["on"] is False
+    scada_plant.set_tag("PUMP1_FAULT", True)
+    alarm = await scada_plant.wait_alarm("PUMP1_FAULT_ALM", "ON unacknowledged", timeout=5)
+    assert alarm["state"] == "ON unacknowledged"
+    mark = scada_plant.events.sequence
+    await scada_plant.crash("ALARM1")
+    event = await scada_plant.wait_event("process.state", after=mark, reason="crashed")
+    assert event["process"] == "ALARM1"
+
+
+@pytest.mark.scada_scenario("plant.toml")
+async def test_marker(scada_plant: RunningPlant) -> None:
+    await scada_plant.advance(30)
+    assert scada_plant.tag("LEVEL") == 30.0
+
+
+async def test_factory(scada_plant_factory) -> None:
+    first = await scada_plant_factory()
+    second = await scada_plant_factory("plant.toml")
+    assert first.endpoint("IO1") != second.endpoint("IO1")
+
+
+async def test_session_plant(scada_plant_session: RunningPlant) -> None:
+    assert scada_plant_session.healthy()
+
+
+async def test_session_plant_again(scada_plant_session: RunningPlant) -> None:
+    async with scada_plant_session.client("SCADA-A") as session:
+        assert await session.tag_read("TANK1_LEVEL") == "62.0"
+"""
+
+LAZY_TEST = """
+import sys
+
+
+def test_the_plugin_loaded_nothing_of_the_emulator() -> None:
+    loaded = sorted(name for name in sys.modules if name.startswith("emulator"))
+    assert loaded == [
+        "emulator",
+        "emulator.testing",
+        "emulator.testing.anyio_fixtures",
+        "emulator.testing.options",
+        "emulator.testing.plugin",
+    ], loaded
+"""
+
+
+def plain_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project with no pytest configuration at all."""
+    pytester.makefile(".toml", plant=PLANT)
+    pytester.makepyfile(test_plain=PLAIN_TESTS)
+    return pytester
+
+
+@pytest.mark.parametrize(
+    "without", [["-p", "no:asyncio"], []], ids=["no-pytest-asyncio", "pytest-asyncio-strict"]
+)
+def test_a_plain_project_needs_no_setting(pytester: pytest.Pytester, without: list[str]) -> None:
+    result = plain_project(pytester).runpytest_subprocess("-q", "-p", "no:cacheprovider", *without)
+    result.assert_outcomes(passed=6)
+
+
+def test_the_plugin_loads_the_emulator_only_when_a_fixture_runs(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_lazy=LAZY_TEST)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("test", "options", "message"),
+    [
+        (
+            "def test_sync(scada_plant):\n    pass\n",
+            [],
+            "*scada_emu: test_sync uses scada_plant, which is async*write the test as "
+            "`async def test_sync(...)`*",
+        ),
+        (
+            "async def test_it(scada_plant):\n    pass\n",
+            ["-p", "no:anyio"],
+            "*scada_plant runs on anyio's pytest plugin, which is disabled here (`-p no:anyio`*"
+            "asyncio_mode = auto*",
+        ),
+        (
+            "import pytest\n\n@pytest.mark.asyncio\nasync def test_it(scada_plant):\n    pass\n",
+            [],
+            "*test_it is marked asyncio, but pytest-asyncio is not in auto mode*remove the "
+            "`@pytest.mark.asyncio` marker*",
+        ),
+    ],
+    ids=["sync-test", "anyio-disabled", "asyncio-marker-strict"],
+)
+def test_what_is_missing_is_said(
+    pytester: pytest.Pytester, test: str, options: list[str], message: str
+) -> None:
+    pytester.makepyfile(test_missing=test)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", *options)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([message])
