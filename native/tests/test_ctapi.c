@@ -40,10 +40,16 @@ static void test_open_read_write_cicode_close(void) {
     CHECK(strcmp(buf, "BLEND-A42") == 0);
     CHECK(ctCicode(h, "Version(3)", 0, 0, buf, sizeof buf, NULL) == TRUE);
     CHECK(strcmp(buf, "8.40") == 0);
+    /* overlapped: pending at return, completed by the library's I/O thread */
     CTOVERLAPPED ov;
-    memset(&ov, 0xff, sizeof ov);
-    CHECK(ctCicode(h, "Version(3)", 0, 0, buf, sizeof buf, &ov) == TRUE);
-    CHECK(ov.dwStatus == 0 && ov.dwLength == 4);
+    memset(&ov, 0, sizeof ov);
+    memset(buf, 0, sizeof buf);
+    CHECK(ctCicode(h, "Version(3)", 0, 0, buf, sizeof buf, &ov) == FALSE);
+    CHECK(GetLastError() == 997);
+    DWORD bytes = 99;
+    CHECK(ctGetOverlappedResult(h, &ov, &bytes, TRUE) == TRUE);
+    CHECK(bytes == 4 && ov.dwStatus == 0 && ov.dwLength == 4 && ov.pData == (BYTE *)buf);
+    CHECK(strcmp(buf, "8.40") == 0);
     CHECK(ctHasOverlappedIoCompleted(&ov));
     CHECK(ctClose(h) == TRUE);
 }
@@ -65,11 +71,14 @@ static void test_read_ex_and_write_ex(void) {
     CHECK(ctTagReadEx(h, "PRODUCT_CODE", tiny, sizeof tiny, &items) == FALSE);
     CHECK(GetLastError() == 111);
     CTOVERLAPPED ov;
-    memset(&ov, 0xff, sizeof ov);
-    CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.75", &ov) == TRUE);
-    CHECK(ov.dwStatus == 0);
+    memset(&ov, 0, sizeof ov);
+    DWORD bytes = 99;
+    CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.75", &ov) == FALSE && GetLastError() == 997);
+    CHECK(ctGetOverlappedResult(h, &ov, &bytes, TRUE) == TRUE);
+    CHECK(ov.dwStatus == 0 && bytes == 0);
     CHECK(ctTagRead(h, "BLEND_RATIO_SP", buf, sizeof buf) == TRUE && strcmp(buf, "0.750") == 0);
-    CHECK(ctTagWriteEx(h, "TANK1_LEVEL", "1", &ov) == FALSE);
+    CHECK(ctTagWriteEx(h, "TANK1_LEVEL", "1", &ov) == FALSE && GetLastError() == 997);
+    CHECK(ctGetOverlappedResult(h, &ov, &bytes, TRUE) == FALSE);
     CHECK(GetLastError() == 19 && ov.dwStatus == 19);
     CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.5", NULL) == TRUE);
     CHECK(ctClose(h) == TRUE);
