@@ -82,6 +82,15 @@ void handle_remove(HANDLE h) {
     }
 }
 
+HANDLE handle_first(int kind, int (*pred)(void *obj, void *arg), void *arg) {
+    for (size_t i = 0; i < cap; i++) {
+        entry *e = &table[i];
+        if (e->id && e->id != TOMBSTONE && e->kind == kind && pred(e->obj, arg))
+            return (HANDLE)e->id;
+    }
+    return NULL;
+}
+
 void handle_remove_if(int kind, int (*pred)(void *obj, void *arg), void *arg,
                       void (*drop)(void *obj)) {
     for (size_t i = 0; i < cap; i++) {

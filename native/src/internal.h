@@ -66,6 +66,8 @@ void *handle_find(HANDLE h, int kind);       /* NULL when not a live handle of t
 void handle_remove(HANDLE h);
 /* Every live handle of a kind whose object satisfies pred(obj, arg): removed, each passed to
  * drop(obj) (handles lock held). */
+/* The first live handle of a kind whose object satisfies pred(obj, arg), or NULL. */
+HANDLE handle_first(int kind, int (*pred)(void *obj, void *arg), void *arg);
 void handle_remove_if(int kind, int (*pred)(void *obj, void *arg), void *arg,
                       void (*drop)(void *obj));
 
@@ -160,6 +162,13 @@ void ov_forget_handle(HANDLE h);
  * what fits, NUL-terminated, *written its length). */
 BOOL property_store(const char *text, DWORD dwType, void *pData, DWORD dwBufferLength,
                     DWORD *written);
+
+/* ---- the Tag table (find.c): a tag's engineering range, for deadbands and points ------- */
+/* The Tag record of a tag reference (`[Cluster.]Tag[.Element][[n]]`) on c: the reply frame of
+ * find.first (its "record" member), or FALSE (no such tag: 424; or the link's error). */
+BOOL tag_record(conn *c, const char *reference, reply *out, jspan *record);
+/* A numeric field of a record (1), or 0 when blank or not a number. */
+int record_number(jspan record, const char *field, double *out);
 
 /* ---- JSON helpers --------------------------------------------------------------------- */
 void jw_field_str(jw_buf *b, const char *name, const char *value); /* ,"name":"value" */

@@ -9,22 +9,11 @@
 
 #include "ctapi.h"
 
-static int passed, failed;
+#include "suite.h"
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            printf("FAIL %s:%d: %s (last error %lu)\n", __FILE__, __LINE__, #cond, \
-                   (unsigned long)GetLastError());                           \
-        }                                                                    \
-    } while (0)
+int passed, failed;
 
-#define CITECT(n) (ERROR_USER_DEFINED_BASE + (n))
-
-static HANDLE open_demo(void) { return ctOpen("", "engineer", "control", 0); }
+HANDLE open_demo(void) { return ctOpen("", "engineer", "control", 0); }
 
 static void test_open_read_write_cicode_close(void) {
     HANDLE h = open_demo();
@@ -202,10 +191,6 @@ static void test_scaling(void) {
     CHECK(ctSetManagedBinDirectory("/opt/citect/bin") == TRUE);
 }
 
-static void test_not_implemented(void) {
-    CHECK(ctListNew(NULL, 0) == NULL && GetLastError() == 120);
-    CHECK(ctFindFirst(NULL, "Tag", "", NULL, 0) == NULL && GetLastError() == 120);
-}
 
 /* several threads on one handle */
 static HANDLE shared;
@@ -246,7 +231,12 @@ int main(void) {
     test_closed_and_bogus_handles();
     test_open_failures();
     test_scaling();
-    test_not_implemented();
+    test_clients();
+    test_overlapped();
+    test_lists();
+    test_find();
+    test_points();
+    test_bad_servers();
     test_threads_share_a_handle();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
