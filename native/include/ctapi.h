@@ -85,6 +85,11 @@ extern "C" {
 #define CT_FIND_SCROLL_ABSOLUTE 0x00000005
 #define CT_FIND_SCROLL_RELATIVE 0x00000006
 
+/* ---- ctEngToRaw / ctRawToEng modes ------------------------------------------------------ */
+#define CT_SCALE_RANGE_CHECK 0x00000001
+#define CT_SCALE_CLAMP_LIMIT 0x00000002
+#define CT_SCALE_NOISE_FACTOR 0x00000004
+
 /* ---- formats (ctListData, ctTagRead modes, ctEngToRaw) ----------------------------------- */
 #define CT_FMT_NO_SCALE 0x00000001
 #define CT_FMT_NO_FORMAT 0x00000002

@@ -6,7 +6,15 @@
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#endif
 
+#include "thread.h"
 #include "transport.h"
 
 #define ERR_CONNECTION_LOST 64
@@ -17,35 +25,130 @@ typedef struct {
     ct_transport *tcp;
     SSL_CTX *ctx;
     SSL *ssl;
+    /* One SSL object must not be used by two threads at once: the library's I/O thread reads
+     * while callers send. The socket is non-blocking after the handshake, so neither holds the
+     * lock while waiting for the network (poll waits outside it). */
+    ct_mutex io;
+    int timeout_ms;
 } tls_transport;
+
+#define ERR_TIMEOUT 1460
+
+/* OpenSSL writes to the socket with write(): a peer that went away would raise SIGPIPE and kill
+ * the host program. Block it on this thread around SSL calls and swallow one we caused (the
+ * process's own handling of SIGPIPE is left alone). */
+typedef struct {
+#ifndef _WIN32
+    sigset_t old;
+    int was_pending;
+#endif
+    int unused;
+} sigpipe_guard;
+
+static void guard_begin(sigpipe_guard *g) {
+#ifndef _WIN32
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+#else
+    (void)g;
+#endif
+}
+
+static void guard_end(sigpipe_guard *g) {
+#ifndef _WIN32
+    if (!g->was_pending) {
+        sigset_t set, pending;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE)) {
+            struct timespec zero = {0, 0};
+            sigtimedwait(&set, NULL, &zero);
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+#else
+    (void)g;
+#endif
+}
+
+/* Wait until the socket is readable (or writable): 0, or the error. */
+static int tls_wait(tls_transport *s, int want_write) {
+#ifdef _WIN32
+    WSAPOLLFD pfd = {.fd = (SOCKET)s->base.fd, .events = want_write ? POLLOUT : POLLIN};
+    int rc = WSAPoll(&pfd, 1, s->timeout_ms);
+#else
+    struct pollfd pfd = {.fd = s->base.fd, .events = want_write ? POLLOUT : POLLIN};
+    int rc = poll(&pfd, 1, s->timeout_ms);
+#endif
+    if (rc == 0) return ERR_TIMEOUT;
+    if (rc < 0) return ERR_CONNECTION_LOST;
+    return 0;
+}
 
 static int tls_send_all(ct_transport *t, const char *buf, size_t len) {
     tls_transport *s = (tls_transport *)t;
-    while (len) {
+    int err = 0;
+    sigpipe_guard g;
+    ct_mutex_lock(&s->io);
+    guard_begin(&g);
+    while (len && !err) {
         size_t n = 0;
-        if (SSL_write_ex(s->ssl, buf, len, &n) <= 0) return ERR_CONNECTION_LOST;
-        buf += n;
-        len -= n;
+        if (SSL_write_ex(s->ssl, buf, len, &n) > 0) {
+            buf += n;
+            len -= n;
+            continue;
+        }
+        int e = SSL_get_error(s->ssl, 0);
+        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+            err = tls_wait(s, e == SSL_ERROR_WANT_WRITE);
+        else
+            err = ERR_CONNECTION_LOST;
     }
-    return 0;
+    ERR_clear_error();
+    guard_end(&g);
+    ct_mutex_unlock(&s->io);
+    return err;
 }
 
 static ssize_t tls_recv(ct_transport *t, char *buf, size_t room) {
     tls_transport *s = (tls_transport *)t;
-    size_t n = 0;
-    if (SSL_read_ex(s->ssl, buf, room, &n) > 0) return (ssize_t)n;
-    int e = SSL_get_error(s->ssl, 0);
-    return e == SSL_ERROR_ZERO_RETURN ? 0 : -(ssize_t)ERR_CONNECTION_LOST;
+    for (;;) {
+        size_t n = 0;
+        sigpipe_guard g;
+        ct_mutex_lock(&s->io);
+        guard_begin(&g);
+        int ok = SSL_read_ex(s->ssl, buf, room, &n) > 0;
+        int e = ok ? 0 : SSL_get_error(s->ssl, 0);
+        ERR_clear_error();
+        guard_end(&g);
+        ct_mutex_unlock(&s->io);
+        if (ok) return (ssize_t)n;
+        if (e == SSL_ERROR_ZERO_RETURN) return 0;
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+            return -(ssize_t)ERR_CONNECTION_LOST;
+        int err = tls_wait(s, e == SSL_ERROR_WANT_WRITE);
+        if (err) return -(ssize_t)err;
+    }
 }
 
 static void tls_close(ct_transport *t) {
     tls_transport *s = (tls_transport *)t;
     if (s->ssl) {
-        SSL_shutdown(s->ssl);
+        sigpipe_guard g;
+        guard_begin(&g);
+        SSL_shutdown(s->ssl); /* close_notify, when the socket still takes it */
+        ERR_clear_error();
+        guard_end(&g);
         SSL_free(s->ssl);
     }
     if (s->ctx) SSL_CTX_free(s->ctx);
     if (s->tcp) s->tcp->close(s->tcp);
+    ct_mutex_destroy(&s->io);
     free(s);
 }
 
@@ -78,6 +181,8 @@ ct_transport *ct_tls_connect(const char *host, int port, int timeout_ms, const c
     s->base.recv = tls_recv;
     s->base.close = tls_close;
     s->base.fd = -1;
+    s->timeout_ms = timeout_ms;
+    ct_mutex_init(&s->io);
     s->ctx = SSL_CTX_new(TLS_client_method());
     if (!s->ctx || SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION) != 1 ||
         !load_ca(s->ctx, ca)) {
@@ -110,5 +215,11 @@ ct_transport *ct_tls_connect(const char *host, int port, int timeout_ms, const c
         *error = ERR_TLS_FAILED;
         return NULL;
     }
+#ifndef _WIN32
+    fcntl(s->base.fd, F_SETFL, fcntl(s->base.fd, F_GETFL) | O_NONBLOCK);
+#else
+    u_long nonblocking = 1;
+    ioctlsocket((SOCKET)s->base.fd, FIONBIO, &nonblocking);
+#endif
     return &s->base;
 }

@@ -126,3 +126,12 @@ ct_transport *ct_tcp_connect(const char *host, int port, int timeout_ms, int *er
     t->close = tcp_close;
     return t;
 }
+
+void ct_transport_wake(ct_transport *t) {
+    if (!t || t->fd < 0) return;
+#ifdef _WIN32
+    shutdown((SOCKET)t->fd, SD_BOTH);
+#else
+    shutdown(t->fd, SHUT_RDWR);
+#endif
+}

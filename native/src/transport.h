@@ -27,4 +27,8 @@ ct_transport *ct_tcp_connect(const char *host, int port, int timeout_ms, int *er
 ct_transport *ct_tls_connect(const char *host, int port, int timeout_ms, const char *server_name,
                              const char *ca, int *error);
 
+/* Wake a thread blocked reading or writing t (shut the socket down both ways); t->close still
+ * frees it. Safe from another thread. */
+void ct_transport_wake(ct_transport *t);
+
 #endif

@@ -17,7 +17,6 @@ from tests.native.conftest import LIBRARY
 ERROR_INVALID_HANDLE = 6
 ERROR_INVALID_PARAMETER = 87
 ERROR_BUFFER_OVERFLOW = 111
-ERROR_CALL_NOT_IMPLEMENTED = 120
 ERROR_CONNECTION_REFUSED = 1225
 
 
@@ -86,10 +85,10 @@ def test_an_emulator_that_is_not_there(
     assert lib.GetLastError() == ERROR_CONNECTION_REFUSED
 
 
-def test_scaling_and_what_is_not_implemented(lib: ctypes.CDLL) -> None:
+def test_scaling_and_a_list_without_a_connection(lib: ctypes.CDLL) -> None:
     scale = CTSCALE(0.0, 32000.0, 0.0, 100.0)
     out = c_double()
     assert lib.ctEngToRaw(byref(out), 50.0, byref(scale), 0) == 1
     assert out.value == 16000.0
     assert lib.ctListNew(None, 0) is None
-    assert lib.GetLastError() == ERROR_CALL_NOT_IMPLEMENTED
+    assert lib.GetLastError() == ERROR_INVALID_HANDLE

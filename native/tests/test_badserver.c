@@ -1,0 +1,2 @@
+#include "suite.h"
+void test_bad_servers(void) {}
