@@ -32,8 +32,8 @@ from emulator.protocol.ctapi_flags import (
 from emulator.protocol.errors import (
     ACCESS_DENIED,
     ALREADY_OPEN,
-    BAD_REQUEST,
     ENCRYPTION_UNAVAILABLE,
+    INVALID_ARGUMENT,
     LIST_BUSY,
     LOGIN_FAILED,
     NOT_CONNECTED,
@@ -168,7 +168,7 @@ class CtapiHandler:
         if self.user is not None:
             raise ProtocolError(ALREADY_OPEN, f"logged in as {self.user.name}; close first")
         if mode & ~OPEN_MODES or mode < 0:
-            raise ProtocolError(BAD_REQUEST, f"open mode {mode:#x}: known bits are 0x01..0x20")
+            raise ProtocolError(INVALID_ARGUMENT, f"open mode {mode:#x}: known bits are 0x01..0x20")
         if mode & CT_OPEN_CRYPT and self.peer.tls_version is None:
             raise ProtocolError(
                 ENCRYPTION_UNAVAILABLE,
