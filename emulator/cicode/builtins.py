@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from emulator.cicode.functions import (
     CallContext,
+    CicodeSession,
     Functions,
     Value,
     checked_int,
@@ -23,7 +24,13 @@ from emulator.cicode.functions import (
 )
 from emulator.cicode.interpreter import value_of_tag
 from emulator.plant.format import plain
-from emulator.protocol.errors import OUT_OF_RANGE, ProtocolError
+from emulator.protocol.errors import (
+    INVALID_ARGUMENT,
+    NO_PAGES,
+    OUT_OF_RANGE,
+    SHUTDOWN_REFUSED,
+    ProtocolError,
+)
 
 #: The Plant SCADA version the emulator answers as (Plant SCADA 2023 is version 8.40).
 VERSION = (8, 40, 0)
@@ -73,6 +80,103 @@ def full_name(ctx: CallContext, args: list[Value]) -> Value:
     return ctx.user.full_name if ctx.user else ""
 
 
+# --- the session's user (UserInfo 1192352, GetPriv, Login, Logout) ---------------------------
+#: Privilege levels and areas GetPriv knows (Plant SCADA: levels 0..8, areas 0..255).
+MAX_PRIVILEGE = 8
+MAX_AREA = 255
+
+
+@register("UserInfo", min_args=1, max_args=1, summary="(Type) 0..6 about the session's user")
+def user_info(ctx: CallContext, args: list[Value]) -> Value:
+    """1192352: 1 is the login name. The other types are ours: 0 the user's number (its place
+    in [[users]], from 1), 2 the full name, 3 the login time HH:MM:SS, 4 the login date
+    DD/MM/YYYY (UTC), 5 and 6 "" (password expiry and user type are not modelled)."""
+    kind = to_int(args[0], "UserInfo's type")
+    if not 0 <= kind <= 6:
+        raise ProtocolError(OUT_OF_RANGE, f"UserInfo({kind}): the type is 0..6")
+    user = ctx.user
+    if user is None:
+        return ""
+    session = ctx.session
+    if kind == 0:
+        users = session.users() if session else []
+        numbers = [i + 1 for i, u in enumerate(users) if u.name.casefold() == user.name.casefold()]
+        return str(numbers[0]) if numbers else "0"
+    if kind == 1:
+        return user.name
+    if kind == 2:
+        return user.full_name
+    login_time = session.login_time if session else None
+    if kind in (3, 4) and login_time is not None:
+        moment = datetime.fromtimestamp(login_time, UTC)
+        return moment.strftime("%H:%M:%S" if kind == 3 else "%d/%m/%Y")
+    return ""
+
+
+@register("GetPriv", min_args=2, max_args=2, summary="(Priv, Area) 1 if the user has it, else 0")
+def get_priv(ctx: CallContext, args: list[Value]) -> Value:
+    """Ours: [[users]] carry no privileges, so a read/write user has every level in every area
+    and a read-only user only level 0 (nothing needed)."""
+    level = to_int(args[0], "GetPriv's privilege")
+    area = to_int(args[1], "GetPriv's area")
+    if not 0 <= level <= MAX_PRIVILEGE or not 0 <= area <= MAX_AREA:
+        raise ProtocolError(OUT_OF_RANGE, f"GetPriv({level}, {area}): privilege 0..8, area 0..255")
+    if ctx.user is None:
+        return 0
+    return 1 if level == 0 or not ctx.user.read_only else 0
+
+
+def _session(ctx: CallContext, function: str) -> CicodeSession:
+    if ctx.session is None:
+        raise ProtocolError(INVALID_ARGUMENT, f"{function}() needs a CtAPI session")
+    return ctx.session
+
+
+@register(
+    "Login",
+    min_args=2,
+    max_args=4,
+    summary="(User, Password [, Language [, ...]]) 0, or the error number (274)",
+    returns_error=True,
+    names=(0,),
+)
+def login(ctx: CallContext, args: list[Value]) -> Value:
+    """Later Cicode of this session runs as that user (Name(), writes in the logs)."""
+    _session(ctx, "Login").login(to_text(args[0]).strip(), to_text(args[1]), ctx.now)
+    return 0
+
+
+@register("Logout", summary="() 0; back to the user that opened the session", returns_error=True)
+def logout(ctx: CallContext, args: list[Value]) -> Value:
+    _session(ctx, "Logout").logout()
+    return 0
+
+
+# --- what the emulator has not: pages, shutting the runtime down -------------------------------
+@register(
+    "PageDisplay",
+    min_args=1,
+    max_args=1,
+    summary="(Page) the no_pages number: the emulator has no graphics pages",
+    returns_error=True,
+    names=(0,),
+)
+def page_display(ctx: CallContext, args: list[Value]) -> Value:
+    raise ProtocolError(NO_PAGES, f"no page {to_text(args[0])!r}: the emulator shows no pages")
+
+
+@register(
+    "Shutdown",
+    min_args=0,
+    max_args=4,
+    summary="([Dest [, Project [, Mode [, Cluster]]]]) the shutdown_refused number; never stops",
+    returns_error=True,
+    names=(0, 1, 3),
+)
+def shutdown(ctx: CallContext, args: list[Value]) -> Value:
+    raise ProtocolError(SHUTDOWN_REFUSED, "use scada-emu stop or the control API")
+
+
 # --- tags --------------------------------------------------------------------------------------
 def _reference(tag: Value, offset: Value | None, cluster: Value | None) -> str:
     reference = to_text(tag).strip()
@@ -86,7 +190,13 @@ def _reference(tag: Value, offset: Value | None, cluster: Value | None) -> str:
     return reference
 
 
-@register("TagRead", min_args=1, max_args=3, summary="(Tag [, Offset [, Cluster]]) value text")
+@register(
+    "TagRead",
+    min_args=1,
+    max_args=3,
+    summary="(Tag [, Offset [, Cluster]]) value text",
+    names=(0, 2),
+)
 def tag_read(ctx: CallContext, args: list[Value]) -> Value:
     offset = args[1] if len(args) > 1 else None
     cluster = args[2] if len(args) > 2 else None
@@ -97,7 +207,9 @@ def tag_read(ctx: CallContext, args: list[Value]) -> Value:
     "TagWrite",
     min_args=2,
     max_args=5,
-    summary="(Tag, Value [, Offset [, Synch [, Cluster]]]) 0; a failed write is an error",
+    summary="(Tag, Value [, Offset [, Synch [, Cluster]]]) 0, or the error number",
+    returns_error=True,
+    names=(0, 4),
 )
 def tag_write(ctx: CallContext, args: list[Value]) -> Value:
     offset = args[2] if len(args) > 2 else None
@@ -107,7 +219,13 @@ def tag_write(ctx: CallContext, args: list[Value]) -> Value:
     return 0
 
 
-@register("TagGetValue", min_args=1, max_args=1, summary="(Tag) the typed value (0/1 digital)")
+@register(
+    "TagGetValue",
+    min_args=1,
+    max_args=1,
+    summary="(Tag) the typed value (0/1 digital)",
+    names=(0,),
+)
 def tag_get_value(ctx: CallContext, args: list[Value]) -> Value:
     return value_of_tag(ctx, to_text(args[0]).strip())
 

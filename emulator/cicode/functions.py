@@ -16,11 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from emulator.plant.config import User
 from emulator.plant.format import plain
-from emulator.protocol.errors import INVALID_ARGUMENT, OUT_OF_RANGE, ProtocolError
+from emulator.protocol.errors import (
+    ERROR_USER_DEFINED_BASE,
+    INVALID_ARGUMENT,
+    OUT_OF_RANGE,
+    ProtocolError,
+    is_citect_error,
+)
 
 if TYPE_CHECKING:
     from emulator.plant.state import Plant, Reading
@@ -34,6 +40,25 @@ INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
 
 
+class CicodeSession(Protocol):
+    """What Login, Logout and UserInfo need of the CtAPI session that runs the command."""
+
+    #: When the current user logged in (seconds since 1970), None when nobody is.
+    login_time: float | None
+
+    def login(self, name: str, password: str, now: float) -> User:
+        """Log in as `name` for this session's Cicode; ProtocolError(LOGIN_FAILED) if not."""
+        ...
+
+    def logout(self) -> None:
+        """Back to the user that opened the session."""
+        ...
+
+    def users(self) -> list[User]:
+        """The project's users, in [[users]] order."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class CallContext:
     """What a Cicode call may use: the plant, the time, who calls, and the runtime."""
@@ -45,6 +70,8 @@ class CallContext:
     context: Context | None = None
     #: How the CtAPI session resolves tag references (alarm properties too); None: tags only.
     references: References | None = None
+    #: The CtAPI session the command runs on (Login, Logout, UserInfo); None outside one.
+    session: CicodeSession | None = None
 
     def read(self, reference: str) -> Reading:
         """A reference read as ctTagRead reads it on the caller's session."""
@@ -64,6 +91,12 @@ class Function:
     call: Implementation
     #: One line for docs/ctapi.md and error messages.
     summary: str = ""
+    #: The function reports failure as its result ("0 if successful, otherwise an error code",
+    #: AlarmAckTag 1033447): a ProtocolError becomes the Plant SCADA number, ctCicode succeeds.
+    returns_error: bool = False
+    #: Arguments that are names (a tag, an alarm, a cluster): an unquoted name there is the name
+    #: itself, not the tag's value (clients build such calls by string formatting).
+    names: tuple[int, ...] = ()
 
 
 class Functions:
@@ -73,7 +106,14 @@ class Functions:
         self._table: dict[str, Function] = {}
 
     def register(
-        self, name: str, *, min_args: int = 0, max_args: int | None = None, summary: str = ""
+        self,
+        name: str,
+        *,
+        min_args: int = 0,
+        max_args: int | None = None,
+        summary: str = "",
+        returns_error: bool = False,
+        names: tuple[int, ...] = (),
     ) -> Callable[[Implementation], Implementation]:
         """Decorator: add `name`; registering a name twice is a programming error."""
 
@@ -82,7 +122,9 @@ class Functions:
             if key in self._table:
                 raise ValueError(f"the Cicode function {name} is already registered")
             upper = min_args if max_args is None else max_args
-            self._table[key] = Function(name, min_args, upper, implementation, summary)
+            self._table[key] = Function(
+                name, min_args, upper, implementation, summary, returns_error, names
+            )
             return implementation
 
         return add
@@ -102,6 +144,8 @@ def to_number(value: Value, what: str = "value") -> int | float:
     if isinstance(value, int | float):
         return value
     text = value.strip()
+    if not text:
+        return 0  # an empty argument or string converts to 0 (Plant SCADA's conversion)
     try:
         return int(text)
     except ValueError:
@@ -128,6 +172,13 @@ def to_text(value: Value) -> str:
     if isinstance(value, int):
         return str(value)
     return plain(value)
+
+
+def error_number(error: ProtocolError) -> int:
+    """The number a Cicode function returns for a failure: the Plant SCADA error number
+    (GetLastError's code without ERROR_USER_DEFINED_BASE), or the Win32 code as it is."""
+    code = error.error.code
+    return code - ERROR_USER_DEFINED_BASE if is_citect_error(code) else code
 
 
 def checked_int(value: int, what: str = "result") -> int:

@@ -10,6 +10,7 @@ from emulator.cicode.functions import (
     Value,
     checked_int,
     checked_real,
+    error_number,
     to_int,
     to_number,
     to_text,
@@ -146,8 +147,30 @@ class _Interpreter:
             raise ProtocolError(
                 INVALID_ARGUMENT, f"{function.name}() takes {expected} arguments, not {count}"
             )
-        args = [self.evaluate(arg) for arg in call.args]
-        return function.call(self.ctx, args)
+        args = [self.argument(arg, i in function.names) for i, arg in enumerate(call.args)]
+        if not function.returns_error:
+            return function.call(self.ctx, args)
+        try:
+            return function.call(self.ctx, args)
+        except ProtocolError as exc:
+            # "0 if successful, otherwise an error code" (AlarmAckTag, 1033447): the function
+            # ran and failed; ctCicode succeeds with the number as its result.
+            _log.debug("cicode.function_failed", function=function.name, error=exc.error.name)
+            return error_number(exc)
+
+    def argument(self, arg: Expr, is_name: bool) -> Value:
+        """An argument's value; an unquoted name is the name itself where a name is expected,
+        and wherever no tag has it (Plant SCADA's conversion of formatted calls)."""
+        if isinstance(arg, TagRef) and arg.index is None:
+            if is_name:
+                return arg.name
+            try:
+                return self.tag(arg)
+            except ProtocolError as exc:
+                if exc.error is TAG_NOT_FOUND:
+                    return arg.name
+                raise
+        return self.evaluate(arg)
 
     def unary(self, op: str, value: Value) -> Value:
         if op == "NOT":

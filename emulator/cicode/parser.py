@@ -24,6 +24,10 @@ class Constant:
     value: Literal
 
 
+#: An argument left empty between commas: the function's default ("" or 0).
+EMPTY = Constant("")
+
+
 @dataclass(frozen=True, slots=True)
 class TagRef:
     """A tag read inside an expression: `Cluster.Tag.Element.Item` and an optional index."""
@@ -232,12 +236,21 @@ class _Parser:
         return TagRef(".".join(parts), index, first.position)
 
     def call(self, name: Token) -> Call:
+        """`Name(a, b)`; an argument left empty (`F(a, , c)`, `F(a, )`) is EMPTY, as Plant
+        SCADA's argument conversion takes clients' formatted calls (ctapi-behaviour.md)."""
         self.expect("(")
         args: list[Expr] = []
         if not self.token.is_op(")"):
-            args.append(self.expression())
+            args.append(self.argument())
             while self.token.is_op(","):
                 self.advance()
-                args.append(self.expression())
+                args.append(self.argument())
         self.expect(")")
+        while args and args[-1] is EMPTY:  # empty trailing arguments: as if left out
+            args.pop()
         return Call(name.text, tuple(args), name.position)
+
+    def argument(self) -> Expr:
+        if self.token.is_op(",") or self.token.is_op(")"):
+            return EMPTY
+        return self.expression()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-from emulator.protocol.errors import BAD_REQUEST, BUFFER_TOO_SMALL, ErrorCode
+from emulator.protocol.errors import BUFFER_TOO_SMALL, INVALID_ARGUMENT, ErrorCode
 
 
 class ArgumentError(Exception):
@@ -40,18 +40,18 @@ def text(value: Any, name: str, *, optional: bool = False) -> str | None:
     if value is None:
         if optional:
             return None
-        raise ArgumentError(BAD_REQUEST, f"{name} is NULL")
+        raise ArgumentError(INVALID_ARGUMENT, f"{name} is NULL")
     if isinstance(value, str):
         raise ArgumentError(
-            BAD_REQUEST,
+            INVALID_ARGUMENT,
             f"{name} is a str; CtApi.dll takes char*: pass {name}.encode('ascii') (bytes)",
         )
     if not isinstance(value, bytes | bytearray):
-        raise ArgumentError(BAD_REQUEST, f"{name} must be bytes, not {type(value).__name__}")
+        raise ArgumentError(INVALID_ARGUMENT, f"{name} must be bytes, not {type(value).__name__}")
     try:
         return bytes(value).split(b"\0", 1)[0].decode("ascii")
     except UnicodeDecodeError:
-        raise ArgumentError(BAD_REQUEST, f"{name} is not ASCII: {bytes(value)!r}") from None
+        raise ArgumentError(INVALID_ARGUMENT, f"{name} is not ASCII: {bytes(value)!r}") from None
 
 
 def is_null(value: Any) -> bool:
@@ -69,7 +69,9 @@ def number(value: Any, name: str) -> int:
     if isinstance(value, bool):
         return int(value)
     if not isinstance(value, int):
-        raise ArgumentError(BAD_REQUEST, f"{name} must be an integer, not {type(value).__name__}")
+        raise ArgumentError(
+            INVALID_ARGUMENT, f"{name} must be an integer, not {type(value).__name__}"
+        )
     return value
 
 
@@ -77,7 +79,9 @@ def real(value: Any, name: str) -> float:
     """A double argument (c_double, or a Python number when argtypes declare it)."""
     value = _unwrap(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ArgumentError(BAD_REQUEST, f"{name} must be a number, not {type(value).__name__}")
+        raise ArgumentError(
+            INVALID_ARGUMENT, f"{name} must be a number, not {type(value).__name__}"
+        )
     return float(value)
 
 
@@ -93,7 +97,7 @@ def target(buffer: Any) -> Any:
     if isinstance(buffer, ctypes.Array):
         return buffer
     raise ArgumentError(
-        BAD_REQUEST,
+        INVALID_ARGUMENT,
         f"the result buffer must be byref(buffer) of a ctypes buffer, not {type(buffer).__name__}",
     )
 
@@ -128,7 +132,7 @@ def store(pointer: Any, value: int) -> None:
         return
     if not isinstance(obj, ctypes._SimpleCData) or isinstance(obj.value, bytes | str | float):
         raise ArgumentError(
-            BAD_REQUEST,
+            INVALID_ARGUMENT,
             f"expected byref() of a ctypes integer or c_void_p, not {type(obj).__name__}",
         )
     obj.value = value

@@ -45,12 +45,12 @@ from emulator.logs import get_logger
 from emulator.protocol.ctapi_flags import OpenMode
 from emulator.protocol.errors import (
     ALREADY_OPEN,
-    BAD_REQUEST,
     INVALID_ARGUMENT,
     INVALID_HANDLE,
     IO_PENDING,
     NO_MORE_RECORDS,
     TAG_NOT_FOUND,
+    UNKNOWN_HANDLE,
 )
 
 _log = get_logger("emulator.compat.ctapi")
@@ -124,7 +124,8 @@ class _Function:
         # ctFindClose); too few is a caller's bug, reported as ERROR_INVALID_PARAMETER.
         if len(args) < self._least:
             result: Any = self._failed(
-                BAD_REQUEST.code, f"{self.__name__} takes {self._least} arguments, got {len(args)}"
+                INVALID_ARGUMENT.code,
+                f"{self.__name__} takes {self._least} arguments, got {len(args)}",
             )
         else:
             result = self._body(*args[: self._most])
@@ -247,7 +248,7 @@ class CtApi:
             _log.debug("ctapi.shim.failed", function=function, error=exc.name, code=exc.code)
         except Exception as exc:  # a DLL call returns, whatever it was given
             # Junk a native DLL would have rejected (or crashed on): never an exception out.
-            self.SetLastError(BAD_REQUEST.code)
+            self.SetLastError(INVALID_ARGUMENT.code)
             _log.warning("ctapi.shim.unexpected", function=function, error=repr(exc))
         return failure
 
@@ -258,7 +259,13 @@ class CtApi:
             return next(self._handles)
 
     def _link(self, handle: Any) -> CtApiClient:
-        return _entry(self._links, handle, "hCtapi", "open CtAPI connection")[1]
+        """The client of an open ctOpen handle; INVALID_HANDLE (Win32 6: the link is not open,
+        open it again) otherwise."""
+        key = number(handle, "hCtapi")
+        client = self._links.get(key)
+        if client is None:
+            raise CtApiError.of(INVALID_HANDLE, f"no open CtAPI connection {handle!r}")
+        return client
 
     def _list(self, handle: Any) -> tuple[int, _List]:
         return _entry(self._lists, handle, "hList", "tag list")
@@ -629,7 +636,9 @@ class CtApi:
             code = number(dwItem, "dwItem")
             item = LIST_ITEMS.get(code)
             if item is None:
-                raise ArgumentError(BAD_REQUEST, f"dwItem {code} is not a CT_LIST_* item (1..11)")
+                raise ArgumentError(
+                    INVALID_ARGUMENT, f"dwItem {code} is not a CT_LIST_* item (1..11)"
+                )
             raw = True if number(dwMode, "dwMode") & CT_FMT_NO_SCALE else None
             value = self._link(entry.link).list_data(entry.server, raw=raw, item=item)
             write(pBuffer, dwLength, value)
@@ -827,11 +836,13 @@ class CtApi:
             key = number(hnd, "hnd")
             search = self._searches.get(self._objects.get(key, key))
             if search is None:
-                raise CtApiError.of(INVALID_HANDLE, f"no search object {hnd!r}")
+                raise CtApiError.of(UNKNOWN_HANDLE, f"no search object {hnd!r}")
             field = next((k for k in search.record if k.casefold() == name.casefold()), None)
             if field is None:
                 known = ", ".join(search.record)
-                raise ArgumentError(BAD_REQUEST, f"no property {name!r}; this record has {known}")
+                raise ArgumentError(
+                    INVALID_ARGUMENT, f"no property {name!r}; this record has {known}"
+                )
             data = encode(search.record[field], number(dwType, "dwType"), field)
             write_bytes(pData, dwBufferLength, data)
             store(dwResultLength, len(data))
@@ -850,11 +861,12 @@ def in_cluster(filter_text: str, cluster: str) -> str:
 
 
 def _entry(table: dict[int, T], handle: Any, argument: str, what: str) -> tuple[int, T]:
-    """(key, entry) of a shim handle; INVALID_HANDLE naming what it should have been."""
+    """(key, entry) of a shim handle; UNKNOWN_HANDLE (a Plant SCADA code: the link is fine)
+    naming what it should have been."""
     key = number(handle, argument)
     entry = table.get(key)
     if entry is None:
-        raise CtApiError.of(INVALID_HANDLE, f"no {what} {handle!r}")
+        raise CtApiError.of(UNKNOWN_HANDLE, f"no {what} {handle!r}")
     return key, entry
 
 

@@ -16,7 +16,12 @@ from typing import Any
 
 from emulator.client.errors import CtApiError
 from emulator.compat.buffers import ArgumentError, target
-from emulator.protocol.errors import BAD_REQUEST, INTERNAL_ERROR, IO_INCOMPLETE, OPERATION_ABORTED
+from emulator.protocol.errors import (
+    INTERNAL_ERROR,
+    INVALID_ARGUMENT,
+    IO_INCOMPLETE,
+    OPERATION_ABORTED,
+)
 
 #: NTSTATUS STATUS_PENDING (ntstatus.h), what `dwStatus` reads while an operation runs.
 STATUS_PENDING = 0x103
@@ -36,7 +41,7 @@ class CTOVERLAPPED(ctypes.Structure):
 def _status_of(obj: Any) -> ctypes.c_uint32:
     """The first DWORD of the caller's object (a CTOVERLAPPED's `dwStatus`, a DWORD)."""
     if ctypes.sizeof(obj) < ctypes.sizeof(ctypes.c_uint32):
-        raise ArgumentError(BAD_REQUEST, "the argument is too small for a DWORD")
+        raise ArgumentError(INVALID_ARGUMENT, "the argument is too small for a DWORD")
     return ctypes.c_uint32.from_address(ctypes.addressof(obj))
 
 
@@ -75,12 +80,14 @@ class Pending:
         """ctGetOverlappedResult: return when done (waiting if asked); raise its error."""
         obj = target(overlapped)
         if obj is None:
-            raise ArgumentError(BAD_REQUEST, "pctOverlapped is NULL")
+            raise ArgumentError(INVALID_ARGUMENT, "pctOverlapped is NULL")
         with self._lock:
             future = self._futures.get(ctypes.addressof(obj))
         if future is None:
             if _status_of(obj).value == STATUS_PENDING:
-                raise ArgumentError(BAD_REQUEST, "no operation of this shim uses that CTOVERLAPPED")
+                raise ArgumentError(
+                    INVALID_ARGUMENT, "no operation of this shim uses that CTOVERLAPPED"
+                )
             return  # completed at once, or already collected
         if not future.done() and not wait:
             raise ArgumentError(IO_INCOMPLETE, "the operation is still pending")

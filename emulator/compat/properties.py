@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 
 from emulator.compat.buffers import ArgumentError
-from emulator.protocol.errors import BAD_REQUEST, INVALID_ARGUMENT
+from emulator.protocol.errors import INVALID_ARGUMENT
 
 PropertyValue = str | int | float | bool
 
@@ -44,7 +44,9 @@ def encode(value: PropertyValue, dbtype: int, name: str) -> bytes:
         return as_text(value).encode("ascii", errors="replace") + b"\0"
     if dbtype not in BINARY:
         known = ", ".join(f"{n} {code}" for code, (_, n) in sorted(BINARY.items()))
-        raise ArgumentError(BAD_REQUEST, f"dwType {dbtype}: use DBTYPE_STR 129 or one of {known}")
+        raise ArgumentError(
+            INVALID_ARGUMENT, f"dwType {dbtype}: use DBTYPE_STR 129 or one of {known}"
+        )
     layout, type_name = BINARY[dbtype]
     try:
         number = float(value)

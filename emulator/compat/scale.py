@@ -11,7 +11,7 @@ import ctypes
 from typing import Any
 
 from emulator.compat.buffers import ArgumentError, number, real, target
-from emulator.protocol.errors import BAD_REQUEST, OUT_OF_RANGE
+from emulator.protocol.errors import INVALID_ARGUMENT, OUT_OF_RANGE
 
 #: dwMode bits (ctapi.h CT_SCALE_*): fail outside the source range, or clamp to it.
 CT_SCALE_RANGE_CHECK = 0x1
@@ -32,14 +32,14 @@ def convert(result_p: Any, value_d: Any, scale_p: Any, mode_dw: Any, *, to_raw: 
     mode = number(mode_dw, "dwMode")
     scale = target(scale_p)
     if not isinstance(scale, CTSCALE):
-        raise ArgumentError(BAD_REQUEST, "pctScale must be byref(CTSCALE(...))")
+        raise ArgumentError(INVALID_ARGUMENT, "pctScale must be byref(CTSCALE(...))")
     result = target(result_p)
     if not isinstance(result, ctypes.c_double):
-        raise ArgumentError(BAD_REQUEST, "pResult must be byref(c_double())")
+        raise ArgumentError(INVALID_ARGUMENT, "pResult must be byref(c_double())")
     source, dest = (scale.Eng, scale.Raw) if to_raw else (scale.Raw, scale.Eng)
     span = source.Full - source.Zero
     if span == 0:
-        raise ArgumentError(BAD_REQUEST, "the scale's source range is empty (Zero == Full)")
+        raise ArgumentError(INVALID_ARGUMENT, "the scale's source range is empty (Zero == Full)")
     low, high = sorted((source.Zero, source.Full))
     if not low <= value <= high:
         if mode & CT_SCALE_CLAMP_LIMIT:

@@ -71,6 +71,8 @@ class AlarmStatus(msgspec.Struct, kw_only=True):
     condition: str = ""
     value: TagValue | None = None
     com_break: bool = False
+    #: AlarmDisableTag's end time (seconds since 1970): the scan enables the alarm again then.
+    disabled_until: float | None = None
 
     @property
     def state(self) -> str:
@@ -154,6 +156,10 @@ class UnknownAlarmPropertyError(AlarmError):
     pass
 
 
+class AlarmStateError(AlarmError):
+    """The alarm is not in a state that allows the action (clearing an alarm that is on)."""
+
+
 @dataclass(slots=True)
 class _Configured:
     config: Alarm
@@ -221,6 +227,10 @@ class AlarmServer:
         events: list[AlarmEvent] = []
         before = _backup(self._alarms.values())
         for entry in self._alarms.values():
+            until = entry.status.disabled_until
+            if entry.status.disabled and until is not None and now >= until:
+                entry.status.disabled, entry.status.disabled_until = False, None
+                events.append(self._event(entry, "enable", now, comment="disable time ended"))
             if entry.status.disabled:
                 continue
             reading = self._read(entry, now)
@@ -327,14 +337,18 @@ class AlarmServer:
             events.append(self._event(entry, "ack", now, user=user, value=status.value))
         return self._commit(events, before)
 
-    def disable(self, tag: str, user: str, now: float, comment: str = "") -> list[AlarmEvent]:
-        """Stop evaluating an alarm and take it off the active list; [] if already disabled."""
+    def disable(
+        self, tag: str, user: str, now: float, comment: str = "", until: float | None = None
+    ) -> list[AlarmEvent]:
+        """Stop evaluating an alarm and take it off the active list (until `until`, when given:
+        AlarmDisableTag's end time); [] if already disabled."""
         entry = self._entry(tag)
         status = entry.status
         if status.disabled:
             return []
         before = _backup([entry])
         status.disabled, status.on, status.acked = True, False, True
+        status.disabled_until = until
         status.com_break = False
         if entry.limits is not None:
             entry.limits.reset()
@@ -342,14 +356,37 @@ class AlarmServer:
             [self._event(entry, "disable", now, user=user, comment=comment)], before
         )
 
-    def enable(self, tag: str, user: str, now: float, comment: str = "") -> list[AlarmEvent]:
-        """Evaluate the alarm again from the next `evaluate`; [] if it was not disabled."""
+    def enable(
+        self, tag: str, user: str, now: float, comment: str = "", acknowledge: bool = False
+    ) -> list[AlarmEvent]:
+        """Evaluate the alarm again from the next `evaluate`; [] if it was not disabled.
+
+        With `acknowledge` (AlarmEnableTag's bAcknowledge, 1033471) the alarm is evaluated now
+        and, if its condition is on, acknowledged by `user` at once."""
         entry = self._entry(tag)
         if not entry.status.disabled:
             return []
         before = _backup([entry])
-        entry.status.disabled = False
-        return self._commit([self._event(entry, "enable", now, user=user, comment=comment)], before)
+        entry.status.disabled, entry.status.disabled_until = False, None
+        events = [self._event(entry, "enable", now, user=user, comment=comment)]
+        if acknowledge:
+            reading = self._read(entry, now)
+            if reading is not None:
+                events += self._transition(entry, reading[0], reading[1], now)
+            status = entry.status
+            if status.on and not status.acked:
+                status.acked, status.ack_time, status.ack_user = True, now, user
+                events.append(self._event(entry, "ack", now, user=user, value=status.value))
+        return self._commit(events, before)
+
+    def clear(self, tag: str, user: str, now: float) -> list[AlarmEvent]:
+        """AlarmClearTag (ours): an alarm that is off leaves the active list, acknowledged by
+        `user` if it was not; [] when there is nothing to clear. An alarm still on stays."""
+        entry = self._entry(tag)
+        status = entry.status
+        if status.on:
+            raise AlarmStateError(f"alarm {entry.config.tag!r} is still on: it cannot be cleared")
+        return self._ack([entry], user, now)
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -603,6 +640,7 @@ __all__ = [
     "AlarmLog",
     "AlarmServer",
     "AlarmSnapshot",
+    "AlarmStateError",
     "AlarmStatus",
     "UnknownAlarmError",
     "UnknownAlarmPropertyError",

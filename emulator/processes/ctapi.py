@@ -32,8 +32,8 @@ from emulator.protocol.ctapi_flags import (
 from emulator.protocol.errors import (
     ACCESS_DENIED,
     ALREADY_OPEN,
-    BAD_REQUEST,
     ENCRYPTION_UNAVAILABLE,
+    INVALID_ARGUMENT,
     LIST_BUSY,
     LOGIN_FAILED,
     NOT_CONNECTED,
@@ -91,6 +91,10 @@ class CtapiHandler:
         self.process = process
         self.peer = peer
         self.user: User | None = None
+        #: Who the session's Cicode runs as after Cicode Login() (None: the user that opened).
+        self.cicode_user: User | None = None
+        #: When the current user logged in (ctOpen, or Cicode Login), for UserInfo(3), (4).
+        self.login_time: float | None = None
         self.read_only = False
         self.lists = TagLists()
         self.finds = Searches()
@@ -130,7 +134,7 @@ class CtapiHandler:
 
     def close(self) -> None:
         self._log.debug("ctapi.disconnect", user=self.user.name if self.user else None)
-        self.user = None
+        self.user = self.cicode_user = self.login_time = None
         self.lists = TagLists()
         self.finds = Searches()
 
@@ -148,7 +152,27 @@ class CtapiHandler:
             raise ProtocolError(ACCESS_DENIED, f"{what}: the session is read-only")
 
     def _user_name(self) -> str | None:
-        return self.user.name if self.user else None
+        user = self.cicode_user or self.user
+        return user.name if user else None
+
+    # --- the session as Cicode's Login, Logout and UserInfo see it (cicode.CicodeSession) ----
+    def login(self, name: str, password: str, now: float) -> User:
+        """Cicode Login(): later Cicode of this session runs as `name` (ours: the session's
+        read-only state stays as ctOpen made it)."""
+        user = authenticate(self.process.users, name, password)
+        if user is None:
+            self._log.warning("ctapi.cicode_login_failed", user=name[:64])
+            raise ProtocolError(LOGIN_FAILED, "Login(): check the user name and password")
+        self.cicode_user, self.login_time = user, now
+        self._log.info("ctapi.cicode_login", user=user.name)
+        return user
+
+    def logout(self) -> None:
+        """Cicode Logout(): back to the user that opened the session (ours)."""
+        self.cicode_user = None
+
+    def users(self) -> list[User]:
+        return list(self.process.users)
 
     def _cancel(self, tag_list: TagList, why: str) -> list[Message]:
         if tag_list.pending is None:
@@ -168,7 +192,7 @@ class CtapiHandler:
         if self.user is not None:
             raise ProtocolError(ALREADY_OPEN, f"logged in as {self.user.name}; close first")
         if mode & ~OPEN_MODES or mode < 0:
-            raise ProtocolError(BAD_REQUEST, f"open mode {mode:#x}: known bits are 0x01..0x20")
+            raise ProtocolError(INVALID_ARGUMENT, f"open mode {mode:#x}: known bits are 0x01..0x20")
         if mode & CT_OPEN_CRYPT and self.peer.tls_version is None:
             raise ProtocolError(
                 ENCRYPTION_UNAVAILABLE,
@@ -178,7 +202,7 @@ class CtapiHandler:
         if user is None:
             self._log.warning("ctapi.login_failed", user=user_name[:64], mode=mode)
             raise ProtocolError(LOGIN_FAILED, "check the user name and password")
-        self.user = user
+        self.user, self.cicode_user, self.login_time = user, None, now
         self.read_only = user.read_only or bool(mode & CT_OPEN_READ_ONLY)
         self._log.info("ctapi.open", user=user.name, mode=mode, read_only=self.read_only)
         return [ok(rid, user=user.name, mode=mode, read_only=self.read_only)]
@@ -188,7 +212,7 @@ class CtapiHandler:
         for tag_list in self.lists.lists.values():
             replies += self._cancel(tag_list, "was cancelled by close")
         self._log.info("ctapi.close", user=self._user_name())
-        self.user = None
+        self.user = self.cicode_user = self.login_time = None
         self.read_only = False
         return [*replies, ok(rid)]
 
@@ -221,7 +245,14 @@ class CtapiHandler:
         field(request, "window", int, 0)
         field(request, "mode", int, 0)
         self._may_write("Cicode")
-        ctx = CallContext(self.plant, now, self.user, self.process.context, self.process.references)
+        ctx = CallContext(
+            self.plant,
+            now,
+            self.cicode_user or self.user,
+            self.process.context,
+            self.process.references,
+            session=self,
+        )
         result = run(command, ctx, self.process.functions)
         self._log.info("ctapi.cicode", user=self._user_name(), command=command[:200])
         return [ok(rid, result=result)]

@@ -26,10 +26,9 @@ from emulator.processes.base import Message
 from emulator.processes.context import Context
 from emulator.processes.serving import engine_errors
 from emulator.protocol.errors import (
-    BAD_REQUEST,
     INVALID_ARGUMENT,
-    INVALID_HANDLE,
     NO_MORE_RECORDS,
+    UNKNOWN_HANDLE,
     ProtocolError,
 )
 from emulator.protocol.messages import RequestId, ok
@@ -71,7 +70,7 @@ class Searches:
     def add(self, search: Search) -> int:
         if len(self.open) >= MAX_SEARCHES:
             raise ProtocolError(
-                BAD_REQUEST, f"{MAX_SEARCHES} searches are open; close some with find.close"
+                INVALID_ARGUMENT, f"{MAX_SEARCHES} searches are open; close some with find.close"
             )
         handle = next(self._ids)
         self.open[handle] = search
@@ -80,7 +79,7 @@ class Searches:
     def get(self, handle: int) -> Search:
         search = self.open.get(handle)
         if search is None:
-            raise ProtocolError(INVALID_HANDLE, f"no open search {handle}")
+            raise ProtocolError(UNKNOWN_HANDLE, f"no open search {handle}")
         return search
 
 
@@ -298,7 +297,7 @@ def find_scroll(
     }
     if mode not in targets:
         raise ProtocolError(
-            BAD_REQUEST,
+            INVALID_ARGUMENT,
             f"scroll mode {mode}: 1 next, 2 prev, 3 first, 4 last, 5 absolute, 6 relative",
         )
     return [ok(rid, **_at(search, handle, targets[mode]))]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
-from emulator.plant.alarms import UnknownAlarmError, UnknownAlarmPropertyError
+from emulator.plant.alarms import AlarmStateError, UnknownAlarmError, UnknownAlarmPropertyError
 from emulator.plant.almquery import AlmQueryError
 from emulator.plant.reports import UnknownReportError
 from emulator.plant.storage import Store
@@ -65,7 +65,7 @@ def engine_errors() -> Iterator[None]:
         raise ProtocolError(TAG_NOT_FOUND, str(exc)) from None
     except UnknownReportError as exc:
         raise ProtocolError(REPORT_NOT_FOUND, str(exc)) from None
-    except (UnknownAlarmPropertyError, HistoryQueryError, AlmQueryError) as exc:
+    except (UnknownAlarmPropertyError, AlarmStateError, HistoryQueryError, AlmQueryError) as exc:
         raise ProtocolError(INVALID_ARGUMENT, str(exc)) from None
 
 

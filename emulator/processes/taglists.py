@@ -19,9 +19,9 @@ from emulator.protocol.ctapi_flags import (
     CT_LIST_LIGHTWEIGHT_MODE,
 )
 from emulator.protocol.errors import (
-    BAD_REQUEST,
-    INVALID_HANDLE,
+    INVALID_ARGUMENT,
     NOT_READ,
+    UNKNOWN_HANDLE,
     ErrorCode,
     ProtocolError,
 )
@@ -156,22 +156,22 @@ class TagLists:
     def get_list(self, list_id: int) -> TagList:
         found = self.lists.get(list_id)
         if found is None:
-            raise ProtocolError(INVALID_HANDLE, f"no list {list_id} (made by list.new?)")
+            raise ProtocolError(UNKNOWN_HANDLE, f"no list {list_id} (made by list.new?)")
         return found
 
     def get_tag(self, handle: int) -> ListTag:
         found = self.tags.get(handle)
         if found is None:
-            raise ProtocolError(INVALID_HANDLE, f"no tag handle {handle} (made by list.add?)")
+            raise ProtocolError(UNKNOWN_HANDLE, f"no tag handle {handle} (made by list.add?)")
         return found
 
     def new(self, mode: int) -> int:
         if mode & ~LIST_MODES:
             raise ProtocolError(
-                BAD_REQUEST, f"list mode {mode:#x}: only CT_LIST_EVENT 0x1, LIGHTWEIGHT 0x2"
+                INVALID_ARGUMENT, f"list mode {mode:#x}: only CT_LIST_EVENT 0x1, LIGHTWEIGHT 0x2"
             )
         if len(self.lists) >= MAX_LISTS:
-            raise ProtocolError(BAD_REQUEST, f"at most {MAX_LISTS} lists per connection")
+            raise ProtocolError(INVALID_ARGUMENT, f"at most {MAX_LISTS} lists per connection")
         tag_list = TagList(self._handle(), mode)
         self.lists[tag_list.id] = tag_list
         return tag_list.id
@@ -189,11 +189,11 @@ class TagLists:
         tag_list = self.get_list(list_id)
         if not 0 <= poll_period_ms <= MAX_POLL_PERIOD_MS or not 0 <= deadband < math.inf:
             raise ProtocolError(
-                BAD_REQUEST,
+                INVALID_ARGUMENT,
                 f"poll_period_ms must be 0..{MAX_POLL_PERIOD_MS} and deadband a number >= 0",
             )
         if len(tag_list.tags) >= MAX_LIST_TAGS:
-            raise ProtocolError(BAD_REQUEST, f"at most {MAX_LIST_TAGS} tags per list")
+            raise ProtocolError(INVALID_ARGUMENT, f"at most {MAX_LIST_TAGS} tags per list")
         tag = ListTag(
             self._handle(), list_id, reference, raw, poll_period_ms / 1000, float(deadband)
         )
@@ -234,7 +234,7 @@ class TagLists:
     def data(self, handle: int, *, raw: bool | None = None, item: str = "value") -> str:
         tag = self.get_tag(handle)
         if item not in ITEMS:
-            raise ProtocolError(BAD_REQUEST, f"item {item!r}: one of {', '.join(ITEMS)}")
+            raise ProtocolError(INVALID_ARGUMENT, f"item {item!r}: one of {', '.join(ITEMS)}")
         sample = tag.sample
         if sample is None:
             raise ProtocolError(NOT_READ, f"handle {handle} ({tag.reference})")
@@ -268,10 +268,10 @@ class TagLists:
         tag_list = self.get_list(list_id)
         if mode & ~EVENT_MODES:
             raise ProtocolError(
-                BAD_REQUEST, f"event mode {mode:#x}: only CT_LIST_EVENT_NEW 0x1, STATUS 0x2"
+                INVALID_ARGUMENT, f"event mode {mode:#x}: only CT_LIST_EVENT_NEW 0x1, STATUS 0x2"
             )
         if not tag_list.mode & CT_LIST_EVENT:
-            raise ProtocolError(BAD_REQUEST, f"list {list_id} was not made with CT_LIST_EVENT")
+            raise ProtocolError(INVALID_ARGUMENT, f"list {list_id} was not made with CT_LIST_EVENT")
         wanted = _VALUE_CHANGED | mode
         while tag_list.events:
             handle = next(iter(tag_list.events))

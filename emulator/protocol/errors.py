@@ -44,6 +44,22 @@ class ErrorCode:
 _WINERROR = "Win32 winerror.h"
 _OURS = "emulator (ours to decide)"
 
+#: Plant SCADA numbers of our own start here: Plant SCADA publishes no per-function list
+#: (reference section 5), so a refused command with no documented number gets one from this
+#: block, clear of the numbers the help and client code name (25, 257, 274, 424).
+OURS_BASE = 0x1000
+
+
+def ours(n: int) -> int:
+    """The n-th Plant SCADA error number of our own, as GetLastError reports it."""
+    return citect(OURS_BASE + n)
+
+
+_OURS_CITECT = (
+    "emulator: a Plant SCADA code of our own (docs/ctapi.md 'Error codes': a refused command "
+    "is a Plant SCADA code, a Win32 code only for a lost or unopened link)"
+)
+
 # --- Protocol level: the framing and the request envelope -------------------------------------
 BAD_FRAME = ErrorCode(
     13, "bad_frame", "The frame is not a JSON object on one UTF-8 line", f"{_WINERROR}; {_OURS}"
@@ -109,10 +125,10 @@ LOGIN_FAILED = ErrorCode(
     "user name or password; one answer for unknown user, wrong and blank password (ours)",
 )
 ALREADY_OPEN = ErrorCode(
-    1247,
+    ours(1),
     "already_open",
     "The session is already open",
-    f"{_WINERROR} ERROR_ALREADY_INITIALIZED; {_OURS}",
+    f"{_OURS_CITECT}; was Win32 1247 ERROR_ALREADY_INITIALIZED",
 )
 ENCRYPTION_UNAVAILABLE = ErrorCode(
     5,
@@ -121,10 +137,11 @@ ENCRYPTION_UNAVAILABLE = ErrorCode(
     f"{_WINERROR} ERROR_ACCESS_DENIED; reference sections 4-5; {_OURS}",
 )
 ACCESS_DENIED = ErrorCode(
-    5,
+    ours(2),
     "access_denied",
     "The session is read-only: no writes and no Cicode",
-    f"{_WINERROR} ERROR_ACCESS_DENIED; CtAPI CT_OPEN_READ_ONLY (reference section 5); {_OURS}",
+    f"CtAPI CT_OPEN_READ_ONLY (reference section 5); ctapi-behaviour.md 'Error classes' (a "
+    f"write on a read-only link is a Plant SCADA code); {_OURS_CITECT}",
 )
 TAG_NOT_FOUND = ErrorCode(
     citect(424),
@@ -133,10 +150,11 @@ TAG_NOT_FOUND = ErrorCode(
     "Plant SCADA 424 as client code in the wild treats it (reference section 5)",
 )
 TAG_READ_ONLY = ErrorCode(
-    19,
+    ours(3),
     "tag_read_only",
     "The tag or element cannot be written",
-    f"{_WINERROR} ERROR_WRITE_PROTECT; CtAPI ctTagWrite 'only read/write elements'; {_OURS}",
+    f"CtAPI ctTagWrite 'only read/write elements'; ctapi-behaviour.md 'Error classes' (a write "
+    f"to a read-only tag is a Plant SCADA code); {_OURS_CITECT}",
 )
 INVALID_ARGUMENT = ErrorCode(
     citect(274),
@@ -157,43 +175,52 @@ CICODE_SYNTAX = ErrorCode(
     f"{_CICODE_ERRORS} 274 'Invalid argument passed'; {_OURS}",
 )
 UNKNOWN_FUNCTION = ErrorCode(
-    127,
+    ours(4),
     "unknown_function",
     "The emulator has no Cicode function of that name",
-    f"{_WINERROR} ERROR_PROC_NOT_FOUND; {_OURS}",
+    f"ctapi-behaviour.md 'Error classes' (an unknown Cicode function is a Plant SCADA code); "
+    f"{_OURS_CITECT}",
 )
 LIST_BUSY = ErrorCode(
-    170,
+    ours(5),
     "list_busy",
     "The list already has a pending read",
-    f"{_WINERROR} ERROR_BUSY; CtAPI ctListRead 'one pending read per list'",
+    f"CtAPI ctListRead 'one pending read per list' (reference section 5); {_OURS_CITECT}",
 )
 NOT_READ = ErrorCode(
-    21,
+    citect(25),
     "not_read",
-    "The tag has not been read since it was added: call list.read first",
-    f"{_WINERROR} ERROR_NOT_READY; {_OURS}",
+    "The tag has no valid data yet: call ctListRead first",
+    "CtAPI ctListData (1150525) GENERIC_INVALID_DATA before the first ctListRead; Plant SCADA 25 "
+    "as pyctapi tests it ('no valid data yet', adapter.value_from_list, commit 3179214)",
+)
+UNKNOWN_HANDLE = ErrorCode(
+    ours(6),
+    "unknown_handle",
+    "No such list, tag, search or record handle",
+    f"{_OURS_CITECT}; the CtAPI connection handle itself is Win32 6 (invalid_handle)",
 )
 
 # --- Server processes: alarm, trends, reports, I/O, alarm database, ODBC; CtAPI find ---------
 SERVER_UNAVAILABLE = ErrorCode(
-    1722,
+    ours(7),
     "server_unavailable",
     "No server of the cluster that serves this request is running (#COM)",
-    f"{_WINERROR} RPC_S_SERVER_UNAVAILABLE; reference section 3 (service resumes by itself); "
-    f"{_OURS}",
+    f"reference section 3 (#COM; service resumes by itself); the CtAPI link is fine, so a "
+    f"Plant SCADA code; {_OURS_CITECT}; was Win32 1722",
 )
 NO_MORE_RECORDS = ErrorCode(
-    18,
+    ours(8),
     "no_more_records",
     "There are no more records in the search",
-    f"{_WINERROR} ERROR_NO_MORE_FILES; CtAPI ctFindNext/ctFindPrev past either end; {_OURS}",
+    f"CtAPI ctFindFirst (nothing matches), ctFindNext/ctFindPrev past either end; "
+    f"{_OURS_CITECT}; was Win32 18",
 )
 REPORT_NOT_FOUND = ErrorCode(
-    2,
+    ours(9),
     "report_not_found",
     "The report does not exist",
-    f"{_WINERROR} ERROR_FILE_NOT_FOUND; {_OURS}",
+    f"{_OURS_CITECT}; was Win32 2",
 )
 NOT_LOCAL = ErrorCode(
     5,
@@ -249,7 +276,8 @@ INVALID_HANDLE = ErrorCode(
     6,
     "invalid_handle",
     "The handle is invalid",
-    f"{_WINERROR} ERROR_INVALID_HANDLE; also sent by the CtAPI server for list and tag handles",
+    f"{_WINERROR} ERROR_INVALID_HANDLE: the CtAPI connection handle is not open (close and "
+    "reopen); list, tag, search and point handles are unknown_handle",
 )
 IO_PENDING = ErrorCode(
     997,
@@ -268,6 +296,18 @@ OPERATION_ABORTED = ErrorCode(
     "operation_aborted",
     "The I/O operation has been aborted",
     f"{_WINERROR} ERROR_OPERATION_ABORTED; an overlapped call ended by ctCancelIO (the shim)",
+)
+SHUTDOWN_REFUSED = ErrorCode(
+    ours(10),
+    "shutdown_refused",
+    "Shutdown() does not stop the emulator: stop it with scada-emu or its control API",
+    f"ctapi-behaviour.md (Shutdown: refuse with a documented code); {_OURS_CITECT}",
+)
+NO_PAGES = ErrorCode(
+    ours(11),
+    "no_pages",
+    "The emulator has no graphics pages to display",
+    f"ctapi-behaviour.md (PageDisplay: no pages here, document what it returns); {_OURS_CITECT}",
 )
 
 ALL: tuple[ErrorCode, ...] = tuple(

@@ -68,7 +68,8 @@ static void test_read_ex_and_write_ex(void) {
     CHECK(ctTagRead(h, "BLEND_RATIO_SP", buf, sizeof buf) == TRUE && strcmp(buf, "0.750") == 0);
     CHECK(ctTagWriteEx(h, "TANK1_LEVEL", "1", &ov) == FALSE && GetLastError() == 997);
     CHECK(ctGetOverlappedResult(h, &ov, &bytes, TRUE) == FALSE);
-    CHECK(GetLastError() == 19 && ov.dwStatus == 19);
+    /* tag_read_only: a refused command is a Plant SCADA code (errors.py ours(3), issue 14) */
+    CHECK(GetLastError() == CITECT(0x1003) && ov.dwStatus == CITECT(0x1003));
     CHECK(ctTagWriteEx(h, "BLEND_RATIO_SP", "0.5", NULL) == TRUE);
     CHECK(ctClose(h) == TRUE);
 }
@@ -104,9 +105,9 @@ static void test_errors_from_the_server(void) {
     CHECK(GetLastError() == CITECT(424));
     CHECK(IsCitectError(GetLastError()));
     CHECK(ctTagWrite(h, "TANK1_LEVEL", "50") == FALSE);
-    CHECK(GetLastError() == 19);
+    CHECK(GetLastError() == CITECT(0x1003)); /* tag_read_only (errors.py, issue 14) */
     CHECK(ctCicode(h, "NoSuchFunction(1)", 0, 0, buf, sizeof buf, NULL) == FALSE);
-    CHECK(GetLastError() == 127);
+    CHECK(GetLastError() == CITECT(0x1004)); /* unknown_function (errors.py, issue 14) */
     /* the connection is still good after Plant SCADA errors */
     CHECK(ctTagRead(h, "PUMP1_SPEED", buf, sizeof buf) == TRUE);
     CHECK(ctClose(h) == TRUE);

@@ -17,6 +17,7 @@ import pytest
 from emulator.client.encryption import Encryption
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.session import FIND_SCROLL_LAST, Session, connect
+from emulator.protocol import errors as codes
 from emulator.protocol.ctapi_flags import CT_LIST_EVENT, CT_LIST_EVENT_NEW, CT_OPEN_CRYPT
 from emulator.protocol.errors import citect
 from tests.client.emulator import encrypted_only, running
@@ -96,7 +97,7 @@ async def test_a_tag_list_with_events(tmp_path: Path, encryption: Encryption) ->
         await session.list_delete(level)
         with pytest.raises(CtApiError) as deleted:
             await session.list_data(level)
-        assert deleted.value.name == "invalid_handle"
+        assert deleted.value.name == "unknown_handle"
         await session.list_free(tags)
         assert await session.tag_read("PUMP2_SPEED") == "800"
 
@@ -155,7 +156,10 @@ async def test_read_only_sessions_refuse_writes_and_cicode(
             assert await session.tag_read("PUMP1_SPEED")
             with pytest.raises(CtApiError) as write:
                 await session.tag_write("PUMP1_SPEED", 1)
-            assert (write.value.code, write.value.name) == (5, "access_denied")
+            assert (write.value.code, write.value.name) == (
+                codes.ACCESS_DENIED.code,
+                "access_denied",
+            )
             with pytest.raises(CtApiError) as cicode:
                 await session.cicode("Version(3)")
             assert cicode.value.name == "access_denied"
@@ -285,7 +289,7 @@ async def test_find_tags_and_alarms(tmp_path: Path, encryption: Encryption) -> N
         await session.find_close(first.find)
         with pytest.raises(CtApiError) as closed:
             await session.find_count(first.find)
-        assert closed.value.name == "invalid_handle"
+        assert closed.value.name == "unknown_handle"
         speeds = await session.find_all("Tag", "TAG=PUMP?_SPEED")
         assert [(r["TAG"], r["ENG_UNITS"]) for r in speeds] == [
             ("PUMP1_SPEED", "rpm"),

@@ -15,6 +15,7 @@ import pytest
 
 from emulator.client.loop import BackgroundLoop
 from emulator.compat import CtApi, installed
+from emulator.protocol import errors as codes
 from emulator.protocol.ctapi_flags import CT_OPEN_RECONNECT
 from emulator.protocol.errors import citect
 from tests.client.fakeserver import FakeCtApi, free_port, ready_file, serving_in
@@ -80,7 +81,7 @@ def test_failures_set_the_thread_last_error(tmp_path: Path) -> None:
     assert shim.ctOpen(b"", b"engineer", b"control", 0) == 0
     assert shim.GetLastError() == 87  # the ready file cannot be read
     assert shim.ctOpen("SCADA-A", "engineer", "control", 0) == 0  # str, not bytes
-    assert shim.GetLastError() == 87
+    assert shim.GetLastError() == codes.INVALID_ARGUMENT.code  # a bad argument: Plant SCADA 274
     errors: list[int] = []
 
     def other_thread() -> None:

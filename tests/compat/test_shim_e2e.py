@@ -18,6 +18,7 @@ import pytest
 
 from emulator.client.loop import BackgroundLoop
 from emulator.compat import CT_TAGVALUE_ITEMS, CTOVERLAPPED, installed
+from emulator.protocol import errors as codes
 from emulator.protocol.errors import citect
 from tests.client.emulator import Running, encrypted_only, running_in
 
@@ -226,7 +227,7 @@ def test_bad_password_and_read_only(demo: Running, encryption: str, mode: int) -
             assert ct.read_tag("PUMP1_SPEED")
             with pytest.raises(CtApiCallError) as denied:
                 ct.write_tag("PUMP1_SPEED", 5)
-            assert denied.value.code == 5  # ERROR_ACCESS_DENIED
+            assert denied.value.code == codes.ACCESS_DENIED.code  # refused: a Plant SCADA code
             with pytest.raises(CtApiCallError):
                 ct.call_function("Version(3)")
 
@@ -284,7 +285,7 @@ def test_an_overlapped_list_read_completes_on_a_change(
 DBTYPE_R8 = 5
 DBTYPE_STR = 129
 CT_FIND_SCROLL_FIRST = 3
-ERROR_NO_MORE_FILES = 18
+ERROR_NO_MORE_FILES = codes.NO_MORE_RECORDS.code  # a Plant SCADA code (issue 14)
 
 
 @PORTS
@@ -325,6 +326,6 @@ def test_find_tags_and_read_their_properties(demo: Running, encryption: str, mod
         assert dll.ctFindScroll(search, CT_FIND_SCROLL_FIRST, 0, byref(record)) == 1
         assert dll.ctFindClose(search) == CT_SUCCESS
         assert dll.ctFindNumRecords(search) == -1
-        assert GetLastError() == 6
+        assert GetLastError() == codes.UNKNOWN_HANDLE.code
         assert dll.ctFindFirst(ct.connection, b"Tag", b"TAG=NOTHING*", byref(record), 0) == 0
         assert GetLastError() == ERROR_NO_MORE_FILES

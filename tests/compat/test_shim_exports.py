@@ -14,6 +14,7 @@ import pytest
 from emulator.client.loop import BackgroundLoop
 from emulator.compat import CTOVERLAPPED, CtApi
 from emulator.compat.scale import CT_SCALE_CLAMP_LIMIT, CT_SCALE_RANGE_CHECK, CTHSCALE, CTSCALE
+from emulator.protocol import errors as codes
 from emulator.protocol.errors import citect
 from tests.client.emulator import Running, running_in
 
@@ -21,7 +22,7 @@ DBTYPE_R8 = 5
 DBTYPE_STR = 129
 CT_LIST_EVENT = 0x1
 ERROR_INVALID_HANDLE = 6
-ERROR_NO_MORE_FILES = 18
+ERROR_NO_MORE_FILES = codes.NO_MORE_RECORDS.code  # a refused find: Plant SCADA (issue 14)
 ERROR_OPERATION_ABORTED = 995
 ERROR_IO_PENDING = 997
 STATUS_PENDING = 0x103
@@ -77,7 +78,7 @@ def test_null_as_zero_or_none_and_the_local_computer(shim: CtApi) -> None:
 
 def test_too_few_arguments_fail_without_raising(shim: CtApi) -> None:
     assert shim.ctTagRead(1) == 0
-    assert shim.GetLastError() == 87  # ERROR_INVALID_PARAMETER
+    assert shim.GetLastError() == codes.INVALID_ARGUMENT.code  # refused: Plant SCADA 274
     assert shim.ctFindNumRecords() == -1
 
 
@@ -93,7 +94,7 @@ def test_client_create_open_ex_close_ex_destroy(shim: CtApi) -> None:
     assert shim.ctOpenEx(b"SCADA-A", b"engineer", b"control", 0, handle) == 1
     assert read(shim, handle, b"PUMP1_SPEED") == b"1200"
     assert shim.ctOpenEx(b"SCADA-A", b"engineer", b"control", 0, handle) == 0
-    assert shim.GetLastError() == 1247  # already open
+    assert shim.GetLastError() == codes.ALREADY_OPEN.code  # refused, the link is fine
     assert shim.ctCloseEx(handle, 0) == 1
     assert shim.ctTagRead(handle, b"PUMP1_SPEED", None, 0) == 0
     assert shim.GetLastError() == ERROR_INVALID_HANDLE
@@ -170,7 +171,7 @@ def test_eng_to_raw_and_raw_to_eng() -> None:
     assert result.value == 32000.0
     empty = CTSCALE(CTHSCALE(5.0, 5.0), CTHSCALE(0.0, 1.0))
     assert dll.ctRawToEng(byref(result), 5.0, byref(empty), 0) == 0
-    assert dll.GetLastError() == 87
+    assert dll.GetLastError() == codes.INVALID_ARGUMENT.code
     assert dll.ctRawToEng(0, 5.0, byref(scale), 0) == 0
 
 

@@ -107,7 +107,6 @@ def test_commands_return_their_value_as_text(ctx: CallContext, command: str, res
         ("Ln(0)", "out_of_range"),
         ("2147483647 + 1", "out_of_range"),
         ("Version(9)", "out_of_range"),
-        ('TagWrite("TANK1_LEVEL", 5)', "tag_read_only"),
         ("PUMP1_SPEED = 9999", "out_of_range"),
         ("(1", "cicode_syntax"),
         ('"abc', "cicode_syntax"),

@@ -45,8 +45,8 @@ def test_every_bad_login_gets_the_same_answer(user: str, password: str) -> None:
 
 def test_open_checks_mode_bits_and_encryption() -> None:
     s = Session()
-    assert s.error("open", user="engineer", password="control", mode=0x40) == "invalid_parameter"
-    assert s.error("open", user="engineer", password="control", mode=-1) == "invalid_parameter"
+    assert s.error("open", user="engineer", password="control", mode=0x40) == "invalid_argument"
+    assert s.error("open", user="engineer", password="control", mode=-1) == "invalid_argument"
     assert (
         s.error("open", user="engineer", password="control", mode=CT_OPEN_CRYPT)
         == "encryption_unavailable"
@@ -154,7 +154,7 @@ def test_a_list_reads_all_its_tags_and_reports_unknown_ones(session: Session) ->
     assert session.error("list.data", handle=nope) == "tag_not_found"
     assert session.ok("list.data", handle=speed, item="quality_general")["value"] == "3"
     assert session.ok("list.data", handle=speed, item="timestamp")["value"] == str(NOW)
-    assert session.error("list.data", handle=speed, item="colour") == "invalid_parameter"
+    assert session.error("list.data", handle=speed, item="colour") == "invalid_argument"
     # the data is as of the last read
     session.plant.set_value("PUMP1_SPEED", 300, NOW + 1)
     assert session.ok("list.data", handle=speed)["value"] == "1200"
@@ -168,18 +168,17 @@ def test_list_write_delete_and_free(session: Session) -> None:
     session.ok("list.write", handle=cmd, value="1")
     assert session.plant.read("PUMP2_CMD").value == "1"
     session.ok("list.delete", handle=cmd)
-    assert session.error("list.data", handle=cmd) == "invalid_handle"
-    assert session.error("list.delete", handle=cmd) == "invalid_handle"
+    assert session.error("list.data", handle=cmd) == "unknown_handle"
+    assert session.error("list.delete", handle=cmd) == "unknown_handle"
     session.ok("list.free", list=lst)
-    assert session.error("list.read", list=lst) == "invalid_handle"
-    assert session.error("list.add", list=lst, tag="X") == "invalid_handle"
-    assert session.error("list.new", mode=4) == "invalid_parameter"
+    assert session.error("list.read", list=lst) == "unknown_handle"
+    assert session.error("list.add", list=lst, tag="X") == "unknown_handle"
+    assert session.error("list.new", mode=4) == "invalid_argument"
     bad = session.ok("list.new")["list"]
-    assert session.error("list.add_ex", list=bad, tag="X", deadband=-1) == "invalid_parameter"
-    assert session.error("list.add_ex", list=bad, tag="X", deadband=1e400) == "invalid_parameter"
+    assert session.error("list.add_ex", list=bad, tag="X", deadband=-1) == "invalid_argument"
+    assert session.error("list.add_ex", list=bad, tag="X", deadband=1e400) == "invalid_argument"
     assert (
-        session.error("list.add_ex", list=bad, tag="X", poll_period_ms=10**12)
-        == "invalid_parameter"
+        session.error("list.add_ex", list=bad, tag="X", poll_period_ms=10**12) == "invalid_argument"
     )
 
 
@@ -207,8 +206,8 @@ def test_events_value_new_and_status(session: Session) -> None:
     session.ok("list.read", list=other)
     assert session.ok("list.event", list=other, mode=1)["handle"] == new
     plain = session.ok("list.new", mode=0)["list"]
-    assert session.error("list.event", list=plain) == "invalid_parameter"
-    assert session.error("list.event", list=lst, mode=8) == "invalid_parameter"
+    assert session.error("list.event", list=plain) == "invalid_argument"
+    assert session.error("list.event", list=lst, mode=8) == "invalid_argument"
 
 
 def test_a_waiting_read_completes_on_a_change_after_the_poll_period(session: Session) -> None:
@@ -269,13 +268,13 @@ def test_lists_are_bounded_so_every_reply_fits_a_frame(session: Session) -> None
     lst = session.ok("list.new")["list"]
     for _ in range(MAX_LIST_TAGS):
         session.ok("list.add", list=lst, tag="NO_SUCH_TAG_WITH_A_LONG_NAME_" + "X" * 40)
-    assert session.error("list.add", list=lst, tag="PUMP1_SPEED") == "invalid_parameter"
+    assert session.error("list.add", list=lst, tag="PUMP1_SPEED") == "invalid_argument"
     [reply] = session.send("list.read", list=lst)
     assert len(reply["failed"]) == MAX_LIST_TAGS
     assert len(encode(reply)) < MAX_FRAME_SIZE
     for _ in range(MAX_LISTS - 1):
         session.ok("list.new")
-    assert session.error("list.new") == "invalid_parameter"
+    assert session.error("list.new") == "invalid_argument"
 
 
 def test_unknown_tags_cost_little_in_a_big_plant() -> None:

@@ -141,7 +141,7 @@ class ListLifecycle(RuleBasedStateMachine):
         if not self.opened:
             assert replies[0]["error"]["name"] == "not_connected"
         elif list_id not in self.live_lists:
-            assert replies[0]["error"]["name"] == "invalid_handle"
+            assert replies[0]["error"]["name"] == "unknown_handle"
         elif list_id in self.pending:
             assert replies[0]["error"]["name"] == "list_busy"
         elif wait and not replies:
@@ -155,7 +155,7 @@ class ListLifecycle(RuleBasedStateMachine):
         if not self.opened:
             assert reply["error"]["name"] == "not_connected"
         elif handle not in self.live_tags:
-            assert reply["error"]["name"] == "invalid_handle"
+            assert reply["error"]["name"] == "unknown_handle"
         else:
             assert reply["ok"] or reply["error"]["name"] in {"not_read", "tag_not_found"}
 
@@ -189,7 +189,7 @@ class ListLifecycle(RuleBasedStateMachine):
         if not self.opened:
             assert reply["error"]["name"] == "not_connected"
         elif not exists:
-            assert reply["error"]["name"] == "invalid_handle"
+            assert reply["error"]["name"] == "unknown_handle"
         else:
             assert reply["ok"], reply
 

@@ -109,7 +109,7 @@ class FindLifecycle(RuleBasedStateMachine):
             assert reply["error"]["name"] == "not_connected", reply
             return False
         if handle not in self.live:
-            assert reply["error"]["name"] == "invalid_handle", reply
+            assert reply["error"]["name"] == "unknown_handle", reply
             return False
         return True
 

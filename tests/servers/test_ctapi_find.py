@@ -30,11 +30,11 @@ async def test_find_over_tags_moves_scrolls_counts_and_closes() -> None:
         assert (await c.ok("find.scroll", find=handle, mode=5, offset=2))["position"] == 2
         assert (await c.ok("find.scroll", find=handle, mode=6, offset=-1))["position"] == 1
         assert (await c.call("find.scroll", find=handle, mode=9))["error"]["name"] == (
-            "invalid_parameter"
+            "invalid_argument"
         )
         assert (await c.ok("find.count", find=handle))["count"] == 3
         await c.ok("find.close", find=handle)
-        assert (await c.call("find.count", find=handle))["error"]["name"] == "invalid_handle"
+        assert (await c.call("find.count", find=handle))["error"]["name"] == "unknown_handle"
         none = await c.call("find.first", table="Tag", filter="TAG=NOPE*")
         assert none["error"]["name"] == "no_more_records"
         bad = await c.call("find.first", table="Pumps")

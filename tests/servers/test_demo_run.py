@@ -15,6 +15,7 @@ import anyio
 from emulator.client import Session, connect
 from emulator.compat import installed
 from emulator.protocol.ctapi_flags import ListMode
+from emulator.protocol.errors import NO_MORE_RECORDS
 from tests.servers.helpers import TIMEOUT, Client, scada_emu_run
 
 #: Plant seconds per real second: pump 1 trips at 5 min (1 s) and recovers at 8 min (1.6 s),
@@ -42,7 +43,7 @@ async def alarms_go_on_and_off(session: Session, references: list[str]) -> list[
 #: ctGetProperty's result types (oledb.h DBTYPE_*), and ctFindNext's "no more" error.
 DBTYPE_R8 = 5
 DBTYPE_STR = 129
-ERROR_NO_MORE_FILES = 18
+ERROR_NO_MORE_FILES = NO_MORE_RECORDS.code  # a refused move: Plant SCADA (issue 14)
 
 
 def shim_program(ready: Path, alarm: str) -> dict[str, Any]:
