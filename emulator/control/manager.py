@@ -7,6 +7,7 @@ HTTP control API, the pytest plugin and the scenario timeline all act through on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from emulator.processes.redundancy import pairs_of
 from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
 from emulator.runtime.bind import BindError
 from emulator.runtime.process import ProcessRuntime
+from emulator.runtime.scan import next_scan, scan_once
 from emulator.runtime.supervisor import Supervisor
 from emulator.scenario.config import FaultSpec, TimelineEvent
 from emulator.scenario.runner import ScenarioRunner
@@ -334,11 +336,22 @@ class RuntimeManager:
         clock = self.context.clock
         if not isinstance(clock, VirtualClock):
             raise ControlError("the plant runs on real time; only a virtual clock advances", 409)
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ControlError(f"seconds must be a finite number >= 0, not {seconds!r}")
+        processes = self.supervisor.processes.values
+
+        def scan(now: float) -> float | None:
+            changed, due = scan_once(list(processes()), now, strict=True)
+            if changed:
+                self.context.changes.notify()
+            return due
+
+        self.context.scans_held += 1
         try:
-            clock.advance(seconds)
-        except ValueError as exc:
-            raise ControlError(str(exc)) from None
-        await self.runner.step()
+            pending = next_scan(list(processes()), clock.now())
+            await self.runner.advance_to(clock.now() + seconds, scan, pending)
+        finally:
+            self.context.scans_held -= 1
         self.context.changes.notify()
         return clock.now()
 

@@ -58,3 +58,9 @@ class VirtualClock:
         if seconds < 0:
             raise ValueError("a clock does not go back")
         self._now += seconds
+
+    def move_to(self, when: float) -> None:
+        """Set the clock to `when` (the scheduler stops it at each event of an advance)."""
+        if when < self._now:
+            raise ValueError("a clock does not go back")
+        self._now = when

@@ -69,6 +69,9 @@ class Context:
     metrics: Metrics = field(default_factory=Metrics)
     #: Seconds each computer's time server is off the plant clock (the shift_clock event).
     time_offsets: dict[str, float] = field(default_factory=dict)
+    #: > 0 while a virtual-clock advance runs: the scheduler scans at each event's plant time
+    #: and the scan loop (emulator.runtime.scan) stands aside.
+    scans_held: int = 0
     #: The one Plant of the runtime (every tag's live value), built from the topology at once.
     plant: Plant = field(init=False, repr=False)
     #: Who serves each cluster; made on first use by emulator.processes.redundancy.pairs_of.

@@ -58,8 +58,13 @@ def is_scanned(engine: object) -> bool:
     return known
 
 
-def scan_once(processes: Iterable[ProcessRuntime], now: float) -> tuple[bool, float | None]:
-    """Scan every running Scanned process once: (anything to tell, the next due time)."""
+def scan_once(
+    processes: Iterable[ProcessRuntime], now: float, *, strict: bool = False
+) -> tuple[bool, float | None]:
+    """Scan every running Scanned process once: (anything to tell, the next due time).
+
+    `strict`: only due times after `now` count (the scheduler has just scanned at `now`).
+    """
     changed = False
     dues: list[float] = []
     for proc in processes:
@@ -72,9 +77,25 @@ def scan_once(processes: Iterable[ProcessRuntime], now: float) -> tuple[bool, fl
         except Exception as exc:  # one broken engine must not stop the others
             _log.exception("scan.failed", process=proc.name, error=repr(exc))
             continue
-        if due is not None:
+        if due is not None and (due > now or not strict):
             dues.append(due)
     return changed, min(dues, default=None)
+
+
+def next_scan(processes: Iterable[ProcessRuntime], now: float) -> float | None:
+    """The earliest `next_scan` of the running Scanned processes, without scanning."""
+    dues: list[float] = []
+    for proc in processes:
+        if proc.state is not ProcessState.RUNNING or not is_scanned(proc.process):
+            continue
+        try:
+            due = cast(Scanned, proc.process).next_scan(now)
+        except Exception as exc:
+            _log.exception("scan.failed", process=proc.name, error=repr(exc))
+            continue
+        if due is not None:
+            dues.append(due)
+    return min(dues, default=None)
 
 
 async def run_scans(processes: Callable[[], Iterable[ProcessRuntime]], context: Context) -> None:
@@ -89,7 +110,10 @@ async def run_scans(processes: Callable[[], Iterable[ProcessRuntime]], context: 
     try:
         while True:
             wake = anyio.Event()
-            changed, due = scan_once(list(processes()), clock.now())
+            if context.scans_held:  # a virtual-clock advance runs the scans at its events' times
+                changed, due = False, None
+            else:
+                changed, due = scan_once(list(processes()), clock.now())
             if changed:
                 context.changes.notify()  # wakes this loop once more too: a cheap, idle scan
             await anyio.sleep(MIN_INTERVAL)

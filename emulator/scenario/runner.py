@@ -7,9 +7,11 @@ With a virtual clock nothing moves by itself: whoever advances the clock calls `
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import anyio
+import anyio.lowlevel
 
 from emulator.logs import get_logger
 from emulator.plant.clock import Clock, ScaledClock, VirtualClock
@@ -27,6 +29,14 @@ _log = get_logger("emulator.scenario")
 
 #: Longest real-time sleep between two checks of the clock, so `--speed` changes stay timely.
 MAX_SLEEP = 1.0
+#: An event this close after an advance's target (seconds) still falls in it: advances that add
+#: up to T in floating point reach the same events as one advance by T.
+EPSILON = 1e-6
+#: A virtual-clock advance lets other tasks (clients) run after this many events.
+YIELD_EVERY = 500
+
+#: Scans the server processes at a plant time; returns when they have work next (after it).
+Scan = Callable[[float], float | None]
 
 
 class Actions(Protocol):
@@ -86,6 +96,55 @@ class ScenarioRunner:
                     **_targets(event),
                 )
                 await self.actions.perform(event, now)
+
+    async def advance_to(self, target: float, scan: Scan, pending: float | None) -> int:
+        """Move a virtual clock to `target`, processing every event on the way in time order.
+
+        The events are the generator ticks, the timeline's occurrences and the server
+        processes' scans (`pending`: the first one due; `scan` runs them and gives the next).
+        At each event the clock stands at its time, the generators step to it, the timeline
+        events fall due, then the alarm, trends and reports engines scan at it: so the plant's
+        state at `target` is the same whatever the advances that got it there. Returns the
+        number of events processed.
+        """
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise TypeError("only a virtual clock advances")
+        events = 0
+        async with self._lock:
+            scan_due = pending
+            while True:
+                now = clock.now()
+                when = min(self.next_due(), math.inf if scan_due is None else scan_due)
+                if when > target + EPSILON:
+                    break
+                when = max(when, now)
+                clock.move_to(when)
+                await self._step_at(when)
+                scan_due = scan(when)
+                events += 1
+                if events % YIELD_EVERY == 0:
+                    await anyio.lowlevel.checkpoint()  # serve clients during a long advance
+            clock.move_to(max(target, clock.now()))
+        return events
+
+    async def _step_at(self, now: float) -> None:
+        """The generator tick and timeline events due at `now` (the clock stands at it)."""
+        result = self.generators.advance(now, self._current())
+        when = result.time if result.time is not None else now
+        for tag, value in result.values.items():
+            self._set(tag, value, when)
+        for tag, message in result.errors.items():
+            _log.warning("scenario.expression_failed", tag=tag, error=message)
+        for occurrence in self.timeline.due(now):
+            event = occurrence.event
+            _log.info(
+                "scenario.event",
+                action=event.action,
+                at=occurrence.time - self.start,
+                **_targets(event),
+            )
+            await self.actions.perform(event, occurrence.time)
 
     def next_due(self) -> float:
         due = self.timeline.next_due()
