@@ -12,12 +12,14 @@
 #include "thread.h"
 #include "transport.h"
 
-/* Win32 and Plant SCADA codes, as emulator/protocol/errors.py has them. */
+/* Win32 and Plant SCADA codes, as emulator/protocol/errors.py has them (tests/native/
+ * test_error_table.py holds the two together). OURS(n) is errors.py's ours(n): a Plant SCADA
+ * code of the emulator's own for a refused command with no documented number. */
+#define OURS(n) (ERROR_USER_DEFINED_BASE + 0x1000 + (n))
 #define E_ACCESS_DENIED 5
 #define E_INVALID_HANDLE 6
 #define E_NOT_ENOUGH_MEMORY 8
 #define E_BAD_FRAME 13
-#define E_NO_MORE_RECORDS 18
 #define E_COMPUTER_NOT_FOUND 53
 #define E_CONNECTION_LOST 64
 #define E_INVALID_PARAMETER 87
@@ -28,11 +30,12 @@
 #define E_IO_INCOMPLETE 996
 #define E_IO_PENDING 997
 #define E_CONNECTION_REFUSED 1225
-#define E_ALREADY_OPEN 1247
 #define E_TIMEOUT 1460
 #define E_INVALID_ARGUMENT (ERROR_USER_DEFINED_BASE + 274)
 #define E_OUT_OF_RANGE (ERROR_USER_DEFINED_BASE + 257)
 #define E_TAG_NOT_FOUND (ERROR_USER_DEFINED_BASE + 424)
+#define E_ALREADY_OPEN OURS(1)
+#define E_NO_MORE_RECORDS OURS(8)
 /* Plant SCADA's "no valid data yet" (GENERIC_INVALID_DATA), what ctListData reports before
  * the tag's first read; pyctapi tests for it. */
 #define E_NO_VALID_DATA (ERROR_USER_DEFINED_BASE + 25)

@@ -20,6 +20,9 @@ extern int passed, failed;
     } while (0)
 
 #define CITECT(n) (ERROR_USER_DEFINED_BASE + (n))
+/* errors.py ours(n): the emulator's own Plant SCADA codes */
+#define OURS(n) CITECT(0x1000 + (n))
+#define NO_MORE_RECORDS OURS(8)
 
 HANDLE open_demo(void);
 

@@ -39,9 +39,9 @@ void test_find(void) {
     CHECK(ctGetProperty(first, "TAG", buf, sizeof buf, &len, DBTYPE_STR) == TRUE);
     CHECK(!strcmp(buf, firstname));
     CHECK(ctFindPrev(s, &obj) == TRUE);
-    CHECK(ctFindPrev(s, &obj) == FALSE && GetLastError() == 18);
+    CHECK(ctFindPrev(s, &obj) == FALSE && GetLastError() == NO_MORE_RECORDS);
     CHECK(ctFindScroll(s, CT_FIND_SCROLL_LAST, 0, &obj) == 5);
-    CHECK(ctFindNext(s, &obj) == FALSE && GetLastError() == 18);
+    CHECK(ctFindNext(s, &obj) == FALSE && GetLastError() == NO_MORE_RECORDS);
     CHECK(ctFindScroll(s, CT_FIND_SCROLL_ABSOLUTE, 2, &obj) == 2);
     CHECK(ctFindScroll(s, CT_FIND_SCROLL_ABSOLUTE, 99, &obj) == 0);
     CHECK(ctFindNext(s, NULL) == TRUE); /* no record handle wanted */
@@ -73,12 +73,12 @@ void test_find(void) {
     CHECK(s != NULL && ctFindNumRecords(s) == 5);
     CHECK(ctFindClose(s) == TRUE);
     CHECK(ctFindFirstEx(h, "Tag", "TAG=PUMP1*", "NO_CLUSTER", &obj, 0) == NULL);
-    CHECK(GetLastError() == 18);
+    CHECK(GetLastError() == NO_MORE_RECORDS);
     s = ctFindFirstEx(h, "Tag", NULL, NULL, &obj, 0);
     CHECK(s != NULL && ctFindNumRecords(s) > 5);
     CHECK(ctFindClose(s) == TRUE);
     /* nothing found, bad arguments */
-    CHECK(ctFindFirst(h, "Tag", "TAG=NOTHING_LIKE_THIS", &obj, 0) == NULL && GetLastError() == 18);
+    CHECK(ctFindFirst(h, "Tag", "TAG=NOTHING_LIKE_THIS", &obj, 0) == NULL && GetLastError() == NO_MORE_RECORDS);
     CHECK(ctFindFirst(h, NULL, "", &obj, 0) == NULL && GetLastError() == 87);
     CHECK(ctFindFirst(h, "NoSuchTable", "", &obj, 0) == NULL && GetLastError() == CITECT(274));
     CHECK(ctFindFirst(NULL, "Tag", "", &obj, 0) == NULL && GetLastError() == 6);

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.processes.alarm import AlarmProcess
 from emulator.processes.redundancy import Candidate, choose
+from emulator.protocol.errors import ERROR_USER_DEFINED_BASE, SERVER_UNAVAILABLE
 from tests.servers.helpers import Plantwide, plantwide
 
 
@@ -129,10 +130,13 @@ async def test_ctapi_says_com_while_no_trends_or_reports_server_runs_and_resumes
         for op, fields in (
             ("find.first", {"table": query}),
             ("find.first", {"table": "Trend"}),
-            ("cicode", {"command": 'Report("HOURLY")'}),
         ):
             down = await c.call(op, **fields)
             assert down["error"]["name"] == "server_unavailable", (op, fields)
+        # Cicode as clients call it (issue 14.3): a failing function returns its error code
+        # number as its result (without ERROR_USER_DEFINED_BASE) and ctCicode itself succeeds
+        down = await c.ok("cicode", command='Report("HOURLY")')
+        assert down["result"] == str(SERVER_UNAVAILABLE.code - ERROR_USER_DEFINED_BASE)
         await w.sup.start("TREND2")  # the standby alone: served by it
         await w.sup.start("REPORT2")
         assert (await c.ok("find.first", table=query))["count"] >= 2
