@@ -28,6 +28,7 @@ class _Version(argparse.Action):
 #: Subcommand modules under emulator.cli, in the order `--help` lists them.
 COMMANDS: tuple[str, ...] = (
     "run",
+    "scenarios",
     "check",
     "ports",
     "schema",
@@ -37,6 +38,7 @@ COMMANDS: tuple[str, ...] = (
     "process",
     "fault",
     "tag",
+    "completion",
 )
 
 

@@ -33,8 +33,9 @@ from emulator.runtime.state import RunState, default_state_dir
 from emulator.runtime.supervisor import Supervisor, TopologyError, UnknownComputerError
 from emulator.scenario.config import ControlSettings
 from emulator.scenario.runner import make_clock
-from emulator.topology.load import LoadedTopology, LoadError, load_demo, load_path
+from emulator.topology.load import LoadedTopology, LoadError, load_demo
 from emulator.topology.report import format_problems, format_table
+from emulator.topology.shipped import load_source, unknown
 
 _log = get_logger("emulator.cli")
 
@@ -45,9 +46,11 @@ def main(args: argparse.Namespace) -> int:
         print("error: --grace must be zero or more seconds", file=sys.stderr)
         return 2
     try:
-        loaded = load_path(args.file) if args.file is not None else load_demo()
+        loaded = load_demo() if args.file is None else load_source(args.file)
     except LoadError as exc:
         print(format_problems([exc.problem], str(args.file)), file=sys.stderr)
+        if not Path(args.file).exists() and Path(args.file).name == str(args.file):
+            print(f"hint: {unknown(str(args.file))}", file=sys.stderr)
         return 2
     raise_open_files()
     try:

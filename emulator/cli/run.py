@@ -25,7 +25,13 @@ def register(subparsers: Any) -> None:
         description="Compile the topology, bind every listener of its plan, print them and "
         "'ready', and serve until SIGINT or SIGTERM.",
     )
-    parser.add_argument("file", nargs="?", type=Path, help="topology file (default: demo plant)")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="topology file, or the name of a shipped scenario (`scada-emu scenarios`; "
+        "default: the demo plant)",
+    )
     parser.add_argument("--computer", help="run only this computer's share of the topology")
     parser.add_argument(
         "--ephemeral", action="store_true", help="bind every listener on port 0 of its address"

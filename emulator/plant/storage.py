@@ -14,6 +14,7 @@ import math
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,31 @@ def _bound(value: float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
+def _damage(path: Path) -> str | None:
+    """What is wrong with an existing history file, None when it is sound or absent."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # absent, or a folder that is not one: opening it says what is wrong
+    try:
+        db = sqlite3.connect(path)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:
+        if size == 0:
+            return "empty (0 bytes)"
+        if "no such table" in str(exc):
+            return "without the history tables (an SQLite file this emulator did not write)"
+        return f"not readable ({exc})"
+    except sqlite3.DatabaseError as exc:
+        return f"not a readable SQLite database ({exc})"
+    if row is None:
+        return "without its schema record (not a history this emulator wrote)"
+    return None
+
+
 def _private(path: Path) -> None:
     """The database's missing folders 0700 and the file 0600: the alarm log names who
     acknowledged what (docs/security.md)."""
@@ -92,13 +118,51 @@ class Store:
         self._encoder = msgspec.json.Encoder()
         self._event_decoder = msgspec.json.Decoder(AlarmEvent)
         self._status_decoder = msgspec.json.Decoder(AlarmStatus)
+        #: What was wrong with the file found at open (then set aside), None when it was sound.
+        self.damaged: str | None = None
 
     @classmethod
-    def open(cls, state_dir: Path | None, name: str) -> Store:
-        """The store of server process `name`: on disk under `state_dir`, else in memory."""
+    def open(cls, state_dir: Path | None, name: str, *, set_aside: bool = False) -> Store:
+        """The store of server process `name`: on disk under `state_dir`, else in memory.
+
+        An existing file that is empty (0 bytes) or not this emulator's history (not SQLite, no
+        history tables) is never taken for an empty history: StorageError says which file, what
+        is wrong and what to do. With `set_aside` (the server has a peer to resynchronise from)
+        the file is renamed `<file>.damaged-<time>` instead, a fresh one is made, and
+        `damaged` says what was wrong (docs/plant.md, "Persistence")."""
         if state_dir is None:
             return cls.memory()
         path = Path(state_dir) / f"{_SAFE_NAME.sub('_', name)}.sqlite3"
+        problem = _damage(path)
+        moved: Path | None = None
+        if problem is not None:
+            if not set_aside:
+                raise StorageError(
+                    f"the history database {path} is {problem}: it was truncated, replaced or "
+                    "damaged since it was written, and the server has no peer to take its "
+                    "history from; restore the file from a backup, or move it away to start "
+                    f"{name} with an empty history"
+                )
+            moved = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{path}{suffix}")
+                if part.exists():
+                    part.replace(Path(f"{moved}{suffix}"))
+        store = cls._connect(path)
+        store.damaged = problem
+        if moved is not None:
+            log.warning(
+                "history.damaged",
+                path=str(path),
+                problem=problem,
+                moved_to=str(moved),
+                action="starts as standby and takes its history from its peer",
+            )
+        log.info("history.opened", path=str(path))
+        return store
+
+    @classmethod
+    def _connect(cls, path: Path) -> Store:
         try:
             _private(path)
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -111,7 +175,6 @@ class Store:
                 f"cannot open the history database {path}: {exc}; "
                 "check the state directory exists, is writable and holds no foreign file there"
             ) from exc
-        log.info("history.opened", path=str(path))
         return store
 
     @classmethod

@@ -86,6 +86,9 @@ class AlarmProcess:
             on_record=self._recorded,
         )
         self.synchronised = False
+        #: Its history file was empty or damaged (set aside): standby until it has taken the
+        #: peer's history (emulator.processes.redundancy).
+        self.history_lost = self.store.damaged is not None
         self._last_scan: float | None = None
         self._revision = -1
         self._plant = plant
@@ -108,6 +111,14 @@ class AlarmProcess:
         """Become a copy of the main: its log and statuses (a returning server, a new standby)."""
         added = self.alarms.restore(main.alarms.snapshot())
         self.synchronised = True
+        if self.history_lost:
+            self.history_lost = False
+            _log.warning(
+                "alarm.history_recovered",
+                server=self.endpoint.process,
+                peer=main.endpoint.process,
+                events_added=added,
+            )
         _log.info(
             "alarm.synchronised",
             server=self.endpoint.process,

@@ -2,11 +2,13 @@
 
 Reference section 3. Alarm pairs have a *main*: by default the first to start; when servers
 start together (or the main fails), the running one with the best `priority` (lower number),
-ties by start order. A server that starts while a main runs becomes standby and is synchronised
-from it. Reports and trends clients try the primary first, then the standby; once on the
-standby they stay there when the primary returns, unless the primary has a higher priority;
-if their server fails they go to the other. `choose` is that rule as a pure function, shared
-by the CtAPI process and the Python client (emulator.client.cluster).
+ties by start order; a server whose history file was found empty or damaged loses to one whose
+history is intact (docs/plant.md, "Persistence"). A server that starts while a main runs
+becomes standby and is synchronised from it. Reports and trends clients try the primary first,
+then the standby; once on the standby they stay there when the primary returns, unless the
+primary has a higher priority; if their server fails they go to the other. `choose` is that
+rule as a pure function, shared by the CtAPI process and the Python client
+(emulator.client.cluster).
 
 One `Pairs` per runtime (`pairs_of(context)`); server processes join it when the supervisor
 makes them, and it asks the supervisor's states (`Context.processes`) who is running.
@@ -168,7 +170,7 @@ class Pairs:
         if not running:
             self._mains.pop(_cluster_key(cluster), None)
             return None
-        elected = min(running, key=lambda m: (_priority(m), self._order[m.endpoint.key]))
+        elected = min(running, key=lambda m: (_lost(m), _priority(m), self._order[m.endpoint.key]))
         self._mains[_cluster_key(cluster)] = elected.endpoint.key
         _log.info(
             "alarm.main",
@@ -192,6 +194,12 @@ class Pairs:
             _log.info("client.server", type=str(kind), cluster=cluster, server=chosen)
             self._chosen[key] = chosen
         return next(m for m in members if m.endpoint.process == chosen)
+
+
+def _lost(member: Member) -> bool:
+    """A server whose history file was empty or damaged (`history_lost`) is main only when no
+    server with its history runs: it starts as standby and takes the peer's history."""
+    return bool(getattr(member, "history_lost", False))
 
 
 def _priority(member: Member) -> int:

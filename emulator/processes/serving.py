@@ -83,11 +83,29 @@ class Quiet:
 
 
 def history_store(context: Context, endpoint: Endpoint) -> Store:
-    """The process's history: `<state dir>/history/<project>/<process>.sqlite3`, or in memory."""
+    """The process's history: `<state dir>/history/<project>/<process>.sqlite3`, or in memory.
+
+    A damaged or empty file is set aside when the server has a peer in this runtime to take
+    its history from (`Store.damaged` says so); without one it is refused (StorageError)."""
     if context.state_dir is None:
         return Store.memory()
     project = _SAFE.sub("_", context.topology.project.name) or "project"
-    return Store.open(context.state_dir / "history" / project, endpoint.process)
+    return Store.open(
+        context.state_dir / "history" / project,
+        endpoint.process,
+        set_aside=has_peer(context, endpoint),
+    )
+
+
+def has_peer(context: Context, endpoint: Endpoint) -> bool:
+    """Whether another server of the same type and cluster runs in this runtime."""
+    cluster = (endpoint.cluster or "").casefold()
+    return any(
+        status.type is endpoint.type
+        and (status.cluster or "").casefold() == cluster
+        and (status.computer, status.process) != endpoint.key
+        for status in context.processes()
+    )
 
 
 def same_cluster(record: str | None, server: str | None, clusters: list[str]) -> bool:

@@ -58,8 +58,25 @@ class TrendsProcess:
             break
 
     def scan(self, now: float) -> bool:
+        if self.store.damaged is not None:
+            self._recover()
         self.trends.sample(now)
         return False
+
+    def _recover(self) -> None:
+        """A history file found empty or damaged: take what the running peer holds, once."""
+        for peer in self.pairs.peers(self, TrendsProcess):
+            self.gap_filled += self.trends.fill_gap(
+                peer.trends.samples_since(self.trends.resume_points())
+            )
+            self.store.damaged = None
+            _log.warning(
+                "trends.history_recovered",
+                server=self.endpoint.process,
+                peer=peer.endpoint.process,
+                samples=self.gap_filled,
+            )
+            return
 
     def next_scan(self, now: float) -> float | None:
         return self.trends.next_due(now)

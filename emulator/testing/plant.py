@@ -35,7 +35,8 @@ from emulator.runtime.listener import Listener
 from emulator.runtime.supervisor import Supervisor, TopologyError
 from emulator.scenario.config import ControlSettings, FaultSpec
 from emulator.scenario.runner import make_clock
-from emulator.topology.load import LoadedTopology, load_demo, load_path, load_text
+from emulator.topology.load import LoadedTopology, load_demo, load_text
+from emulator.topology.shipped import load_source
 
 #: What a plant can be started from: a topology file, TOML text, a loaded topology, or None
 #: for the demo plant.
@@ -100,7 +101,7 @@ def load(source: Source) -> LoadedTopology:
         return source
     if isinstance(source, str) and "\n" in source:
         return load_text(source, "<test topology>")
-    return load_path(Path(source))
+    return load_source(source)  # a file, else a shipped scenario by name ("failover")
 
 
 def _clock(choice: ClockChoice, loaded: LoadedTopology) -> Clock:

@@ -31,7 +31,7 @@ from emulator.ports import (
     type_title,
 )
 from emulator.scenario import rules as scenario_rules
-from emulator.topology.load import LoadedTopology, load_demo, load_path
+from emulator.topology.load import LoadedTopology, load_demo
 from emulator.topology.model import PRIORITY_MAX, PRIORITY_MIN, Computer, ServerProcess
 from emulator.topology.names import Directory, is_blank, nearest
 from emulator.topology.plan import (
@@ -67,8 +67,11 @@ def compile_topology(loaded: LoadedTopology) -> list[Problem]:
 
 
 def load_and_compile(path: str | Path | None) -> tuple[LoadedTopology, list[Problem]]:
-    """Load a file (None: the packaged demo plant) and compile it; LoadError when unreadable."""
-    loaded = load_demo() if path is None else load_path(path)
+    """Load a file (None: the packaged demo plant; a bare name with no such file: a shipped
+    scenario, emulator.topology.shipped) and compile it; LoadError when unreadable."""
+    from emulator.topology.shipped import load_source  # noqa: PLC0415 -- shipped imports load
+
+    loaded = load_demo() if path is None else load_source(path)
     return loaded, compile_topology(loaded)
 
 

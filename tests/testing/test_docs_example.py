@@ -46,7 +46,7 @@ async def test_slow_network(scada_plant: RunningPlant) -> None:
     assert await read_tag(scada_plant, COMPUTERS, "TANK1_LEVEL", within=5) == "62.0"
 
 
-@pytest.mark.scada_scenario("../../scenarios/encrypted-only.toml")
+@pytest.mark.scada_scenario("encrypted-only")  # a shipped scenario, by name
 async def test_an_encrypted_only_server(scada_plant: RunningPlant) -> None:
     async with scada_plant.client("SCADA-TLS", encryption="encrypted") as session:
         assert session.encrypted
