@@ -149,6 +149,7 @@ def _written() -> dict[str, Any]:
             {
                 "listeners": _array(ref("ListenerTraffic")),
                 "connections": _array(ref("ConnectionTraffic")),
+                "connection": NULLABLE_STRING,
             }
         ),
         "ListenerTraffic": _object(

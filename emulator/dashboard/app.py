@@ -54,6 +54,11 @@ async def live(request: Request, manager: RuntimeManager) -> Response:
     )
 
 
+async def traffic(request: Request, manager: RuntimeManager) -> Response:
+    chosen = request.query_params.get("connection")
+    return Response(views.encode(views.traffic(manager, chosen)), media_type="application/json")
+
+
 async def write_tag(request: Request, manager: RuntimeManager) -> Response:
     """Write a tag as a CtAPI client would: only writable tags, within range, as text."""
     body = await read_json(request, MAX_BODY)
@@ -82,6 +87,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/dashboard/state", "The dashboard's snapshot", state, "DashboardState"),
     Operation("GET", "/dashboard/stream", "The live channel: a snapshot, then changes", live,
               "Text", media="text/event-stream"),
+    Operation("GET", "/dashboard/traffic",
+              "Requests per listener, open connections, the last exchanges of one (?connection=)",
+              traffic, "Traffic"),
     Operation("POST", "/dashboard/tags/{name}/write", "Write a tag as a CtAPI client would",
               write_tag, "TagReading", body="DashboardWrite", responses=(200, 400, 404)),
     Operation("POST", "/dashboard/alarms/ack", "Acknowledge every alarm on the main servers",

@@ -294,3 +294,30 @@ async def test_another_site_cannot_drive_the_plant_through_a_browser(
     same = {"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"}
     assert (await api.put("/tags/FLOW_IN", json={"value": 1}, headers=same)).status_code == 200
     assert (await api.post("/dashboard/alarms/ack", headers={"Sec-Fetch-Site": "none"})).is_success
+
+
+async def test_traffic_counts_requests_and_shows_a_connections_exchanges(
+    api: httpx.AsyncClient, plant: RunningPlant
+) -> None:
+    async with plant.client("SCADA-A") as session:
+        assert await session.tag_read("TANK1_LEVEL") == "62.0"
+        with pytest.raises(Exception, match="NOPE"):
+            await session.tag_read("NOPE")
+        body = (await api.get("/dashboard/traffic")).json()
+        ctapi = [
+            x for x in body["listeners"] if (x["computer"], x["process"]) == ("SCADA-A", "CtAPI")
+        ]
+        (plain,) = [x for x in ctapi if x["connections"]]  # the client's choice: TLS or not
+        assert plain["connections"] == 1 and plain["ops"]["tag.read"] == 2
+        assert plain["requests"] == sum(plain["ops"].values()) >= 3  # open and the two reads
+        (row,) = [c for c in body["connections"] if c["process"] == "CtAPI"]
+        assert body["connection"] == row["id"] and row["listener"].endswith(f":{plain['port']}")
+        newest, second, *older = row["exchanges"]
+        assert (newest["op"], newest["ok"]) == ("tag.read", False)
+        assert "NOPE" in newest["request"] and "NOPE" in newest["reply"]
+        assert second["ok"] and "TANK1_LEVEL" in second["request"] and "62.0" in second["reply"]
+        opened = next(e for e in older if e["op"] == "open")
+        assert '"password":"***"' in opened["request"] and "control" not in opened["request"]
+        other = (await api.get("/dashboard/traffic", params={"connection": "nope"})).json()
+        assert other["connection"] is None
+        assert all(c["exchanges"] == [] for c in other["connections"])
