@@ -38,8 +38,18 @@ def _page() -> bytes:
     return resources.files("emulator.dashboard").joinpath("static/index.html").read_bytes()
 
 
+def initial_state(manager: RuntimeManager) -> bytes:
+    """The snapshot as a JSON data block for the page: drawn before the page's load event, so a
+    headless screenshot (`chromium --headless --screenshot`, which shoots at load) is never
+    blank. Not a script (CSP allows no inline one): JSON that the page's own script parses.
+    Every `<` is escaped, so no text of the plant can end the element."""
+    data = views.encode(views.Watch(manager).snapshot()).replace(b"<", b"\\u003c")
+    return b'<script id="initial-state" type="application/json">' + data + b"</script>\n"
+
+
 async def page(request: Request, manager: RuntimeManager) -> Response:
-    return Response(_page(), media_type="text/html", headers={"Cache-Control": "no-cache"})
+    body = _page().replace(b"</body>", initial_state(manager) + b"</body>", 1)
+    return Response(body, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 async def state(request: Request, manager: RuntimeManager) -> Response:

@@ -321,3 +321,63 @@ async def test_traffic_counts_requests_and_shows_a_connections_exchanges(
         other = (await api.get("/dashboard/traffic", params={"connection": "nope"})).json()
         assert other["connection"] is None
         assert all(c["exchanges"] == [] for c in other["connections"])
+
+
+HOSTILE = """
+[project]
+name = "P"
+description = "</script><script>alert(1)</script>"
+
+[[computers]]
+name = "PC1"
+
+[[network_addresses]]
+name = "PC1_NET"
+computer = "PC1"
+address = "127.0.0.1"
+
+[[clusters]]
+name = "C1"
+
+[[server_processes]]
+name = "IO1"
+type = "io"
+network_address = "PC1_NET"
+
+[[tags]]
+name = "LEVEL"
+type = "real"
+comment = "<img src=x onerror=alert(1)>"
+"""
+
+
+@pytest.mark.parametrize("source", [None, HOSTILE], ids=["demo", "hostile-text"])
+async def test_the_page_carries_its_snapshot_as_inert_json(source: str | None) -> None:
+    running, stop = await start_in_background(source, clock="virtual", grace=0.1)
+    try:
+        transport = httpx.ASGITransport(app=build_app(running.manager))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            page = (await client.get("/")).text
+    finally:
+        await stop()
+    opening = '<script id="initial-state" type="application/json">'
+    start = page.index(opening) + len(opening)
+    data = page[start : page.index("</script>", start)]
+    assert "<" not in data  # no text of the plant can end the element
+    snapshot = json.loads(data)
+    assert {"project", "processes", "tags", "trends", "samples"} <= set(snapshot)
+    if source is not None:
+        assert snapshot["project"]["description"] == "</script><script>alert(1)</script>"
+        assert page.count("<script") == 3  # uPlot, dashboard.js, the data block, nothing else
+
+
+def test_the_vendored_chart_library_is_the_documented_one() -> None:
+    from pathlib import Path
+
+    static = Path(views.__file__).parent / "static"
+    banner = (static / "uPlot.iife.min.js").read_text("utf-8").splitlines()[0]
+    assert banner == "/*! https://github.com/leeoniya/uPlot (v1.6.32) */"
+    assert "The MIT License" in (static / "uPlot.LICENSE").read_text("utf-8")
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    assert "uPlot](https://github.com/leeoniya/uPlot) 1.6.32" in (docs / "dashboard.md").read_text()
+    assert "**uPlot** 1.6.32" in (docs / "architecture.md").read_text()
