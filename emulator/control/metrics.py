@@ -92,6 +92,14 @@ class Metrics:
         if error is not None:
             self.errors.labels(*self._labels(endpoint, port), op, error).inc()
 
+    def served(self, endpoint: Endpoint, port: int) -> dict[str, int]:
+        """Requests a listener has answered so far, by op (the dashboard's traffic view)."""
+        return {
+            op: served.count
+            for (e, p, op), served in list(self._served.items())
+            if p == port and e == endpoint
+        }
+
     def fault_applied(self, endpoint: Endpoint, port: int, fault: str, kind: str) -> None:
         self.faults.labels(*self._labels(endpoint, port), fault, kind).inc()
 

@@ -150,6 +150,7 @@ def _written() -> dict[str, Any]:
             {
                 "listeners": _array(ref("ListenerTraffic")),
                 "connections": _array(ref("ConnectionTraffic")),
+                "connection": NULLABLE_STRING,
             }
         ),
         "ListenerTraffic": _object(

@@ -38,8 +38,18 @@ def _page() -> bytes:
     return resources.files("emulator.dashboard").joinpath("static/index.html").read_bytes()
 
 
+def initial_state(manager: RuntimeManager) -> bytes:
+    """The snapshot as a JSON data block for the page: drawn before the page's load event, so a
+    headless screenshot (`chromium --headless --screenshot`, which shoots at load) is never
+    blank. Not a script (CSP allows no inline one): JSON that the page's own script parses.
+    Every `<` is escaped, so no text of the plant can end the element."""
+    data = views.encode(views.Watch(manager).snapshot()).replace(b"<", b"\\u003c")
+    return b'<script id="initial-state" type="application/json">' + data + b"</script>\n"
+
+
 async def page(request: Request, manager: RuntimeManager) -> Response:
-    return Response(_page(), media_type="text/html", headers={"Cache-Control": "no-cache"})
+    body = _page().replace(b"</body>", initial_state(manager) + b"</body>", 1)
+    return Response(body, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 async def state(request: Request, manager: RuntimeManager) -> Response:
@@ -52,6 +62,11 @@ async def live(request: Request, manager: RuntimeManager) -> Response:
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def traffic(request: Request, manager: RuntimeManager) -> Response:
+    chosen = request.query_params.get("connection")
+    return Response(views.encode(views.traffic(manager, chosen)), media_type="application/json")
 
 
 async def write_tag(request: Request, manager: RuntimeManager) -> Response:
@@ -82,6 +97,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/dashboard/state", "The dashboard's snapshot", state, "DashboardState"),
     Operation("GET", "/dashboard/stream", "The live channel: a snapshot, then changes", live,
               "Text", media="text/event-stream"),
+    Operation("GET", "/dashboard/traffic",
+              "Requests per listener, open connections, the last exchanges of one (?connection=)",
+              traffic, "Traffic"),
     Operation("POST", "/dashboard/tags/{name}/write", "Write a tag as a CtAPI client would",
               write_tag, "TagReading", body="DashboardWrite", responses=(200, 400, 404)),
     Operation("POST", "/dashboard/alarms/ack", "Acknowledge every alarm on the main servers",

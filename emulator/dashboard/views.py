@@ -12,6 +12,7 @@ from typing import Any, get_args
 import msgspec
 
 from emulator.control.manager import ControlError, RuntimeManager
+from emulator.faults.handler import Exchange
 from emulator.plant.alarms import ALL_AREAS, QUERY_ACTIVE, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.state import QUAL_BAD, QUAL_GOOD, QUAL_UNCR, TagState
@@ -19,6 +20,7 @@ from emulator.plant.trends import GOOD, TrendSample, TrendServer
 from emulator.processes.active import trend_server_of
 from emulator.processes.system_services import role_of
 from emulator.protocol.errors import ProtocolError
+from emulator.runtime.session import Session
 from emulator.scenario.config import FaultKind
 
 #: Newest trend samples a snapshot carries per trend, and alarm log lines and events it shows.
@@ -51,6 +53,104 @@ def processes(manager: RuntimeManager) -> list[dict[str, Any]]:
             shown["connections"] = sum(1 for s in proc.sessions if s.endpoint is listener.endpoint)
         rows.append(row)
     return rows
+
+
+#: Connections the traffic view lists (the newest first), and characters of a request or reply.
+TRAFFIC_CONNECTIONS = 50
+EXCHANGE_TEXT = 400
+#: Request fields the traffic view never shows.
+SECRET_FIELDS = frozenset({"password", "token", "secret"})
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: "***" if str(k).casefold() in SECRET_FIELDS else _redacted(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    text = encode(_redacted(value)).decode("utf-8", "replace")
+    return text if len(text) <= EXCHANGE_TEXT else text[: EXCHANGE_TEXT - 1] + "…"
+
+
+def exchange(entry: Exchange) -> dict[str, Any]:
+    """One request and what answered it, as text (secrets as ***, long ones cut)."""
+    at, request, answer = entry
+    if isinstance(answer, ProtocolError):
+        ok, reply = (
+            False,
+            f"error {answer.error.name}" + (f": {answer.detail}" if answer.detail else ""),
+        )
+    else:
+        ok = all(r.get("ok") is not False for r in answer)
+        reply = _text(answer[0] if len(answer) == 1 else answer) if answer else "(no reply)"
+    return {
+        "time": at,
+        "op": str(request.get("op")),
+        "ok": ok,
+        "request": _text(request),
+        "reply": reply,
+    }
+
+
+def _last_busy(session: Session) -> float:
+    recent = session.handler.recent if session.handler is not None else None
+    return recent[-1][0] if recent else 0.0
+
+
+def traffic(manager: RuntimeManager, connection: str | None = None) -> dict[str, Any]:
+    """Requests per listener (the metrics' counts), the open connections, and the last
+    exchanges of one of them (`connection`, else the one that was last busy)."""
+    listeners: list[dict[str, Any]] = []
+    connections: list[tuple[Session, dict[str, Any]]] = []
+    for proc in manager.supervisor.processes.values():
+        for listener in proc.listeners:
+            endpoint = listener.endpoint
+            ops = manager.context.metrics.served(endpoint, listener.port)
+            listeners.append(
+                {
+                    "computer": endpoint.computer,
+                    "process": endpoint.process,
+                    "address": endpoint.address,
+                    "port": listener.port,
+                    "tls": endpoint.tls,
+                    "connections": sum(1 for s in proc.sessions if s.endpoint is endpoint),
+                    "requests": sum(ops.values()),
+                    "ops": ops,
+                }
+            )
+        for session in proc.sessions:
+            if session.handler is None:
+                continue
+            port = session.port
+            row = {
+                "id": f"{session.endpoint.computer}/{session.endpoint.process}/{port}/"
+                f"{session.peer_host}:{session.peer_port}",
+                "computer": session.endpoint.computer,
+                "process": session.endpoint.process,
+                "listener": f"{session.endpoint.address}:{port}",
+                "peer": f"{session.peer_host}:{session.peer_port}",
+                "exchanges": [],
+            }
+            connections.append((session, row))
+    connections.sort(key=lambda pair: -_last_busy(pair[0]))
+    connections = connections[:TRAFFIC_CONNECTIONS]
+    chosen = next((pair for pair in connections if pair[1]["id"] == connection), None)
+    if chosen is None and connections and connection is None:
+        chosen = connections[0]
+    if chosen is not None:
+        recent = chosen[0].handler.recent if chosen[0].handler is not None else ()
+        chosen[1]["exchanges"] = [exchange(e) for e in reversed(recent)]
+    return {
+        "listeners": listeners,
+        "connections": [row for _, row in connections],
+        "connection": None if chosen is None else chosen[1]["id"],
+    }
 
 
 def layout(manager: RuntimeManager) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 The runtime wraps every handler in one: an error_reply fault answers a matching request with
 its error instead of the process, a hang fault leaves every request unanswered, and each
-request is reported (op, error name or None, seconds spent) to `observe`.
+request is reported (op, error name or None, seconds spent) to `observe`. The last RECENT
+exchanges (request, replies or error) are kept, by reference, for the dashboard's traffic view.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 
 from emulator.faults.registry import LinkFaults
@@ -15,6 +17,9 @@ from emulator.processes.base import Handler, Message
 from emulator.protocol.errors import ProtocolError
 
 Observer = Callable[[str, str | None, float], None]
+#: Exchanges a connection keeps: (wall time, request, replies, or the error it raised).
+RECENT = 20
+Exchange = tuple[float, Message, list[Message] | ProtocolError]
 
 
 def _ignore(op: str, error: str | None, seconds: float) -> None:
@@ -26,6 +31,7 @@ class FaultyHandler:
         self.inner = inner
         self.link = link
         self.observe = observe
+        self.recent: deque[Exchange] = deque(maxlen=RECENT)
 
     def hello(self) -> Message:
         return self.inner.hello()
@@ -40,17 +46,21 @@ class FaultyHandler:
         injected = self.link.error_for(request) if faulty else None
         if injected is not None:
             self.observe(op, injected[0].name, 0.0)
-            raise ProtocolError(*injected)
+            error = ProtocolError(*injected)
+            self.recent.append((time.time(), request, error))
+            raise error
         try:
             replies = self.inner.handle(request, now)
         except ProtocolError as exc:
             self.observe(op, exc.error.name, time.perf_counter() - started)
+            self.recent.append((time.time(), request, exc))
             raise
         except Exception:
             self.observe(op, "internal_error", time.perf_counter() - started)
             raise
-        error = next((_error_name(r) for r in replies if r.get("ok") is False), None)
-        self.observe(op, error, time.perf_counter() - started)
+        failed = next((_error_name(r) for r in replies if r.get("ok") is False), None)
+        self.observe(op, failed, time.perf_counter() - started)
+        self.recent.append((time.time(), request, replies))
         return replies
 
     def poll(self, now: float) -> list[Message]:

@@ -104,6 +104,8 @@ class Session:
             peer=f"{self.peer_host}:{self.peer_port}",
         )
         self.link = context.faults.link(endpoint, on_apply=self._fault_applied)
+        #: Once the hello is due: its `recent` exchanges feed the dashboard's traffic view.
+        self.handler: FaultyHandler | None = None
 
     def _fault_applied(self, spec: FaultSpec) -> None:
         self._log.warning("fault.applied", fault=spec.name, kind=spec.kind)
@@ -159,7 +161,7 @@ class Session:
         except Exception as exc:
             self._log.exception("handler.failed", during="connect", error=repr(exc))
             return
-        handler = FaultyHandler(handler, self.link, self._observe)
+        handler = self.handler = FaultyHandler(handler, self.link, self._observe)
         connection = ServerConnection(handler, peer, max_frame_size=self.limits.max_frame_size)
         self._log.info("connection.open", tls=tls_version)
         self.context.metrics.connection_opened(self.endpoint, self.port)

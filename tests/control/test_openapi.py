@@ -162,6 +162,11 @@ async def test_real_answers_match_their_schemas(
         ("GET", "/dashboard/static/{file}", "/dashboard/static/nope.js", None),
     ]  # fmt: skip
     seen: set[tuple[str, str]] = set()
+    async with plant.client("SCADA-A") as session:  # a connection for the traffic view
+        await session.tag_read("TANK1_LEVEL")
+        calls.append(("GET", "/dashboard/traffic", "/dashboard/traffic", None))
+        traffic = (await api.get("/dashboard/traffic")).json()
+        assert traffic["connections"][0]["exchanges"], traffic
     for method, path, url, body in calls:
         answer = await api.request(method, url, json=body)
         content = answer_schema(document, method, path, answer.status_code)

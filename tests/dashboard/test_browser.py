@@ -8,7 +8,11 @@ tests skip only when no chromium binary exists and CI is not set; under CI they 
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -123,6 +127,18 @@ async def test_the_demo_plant_lives_in_the_page() -> None:
             overfill = page.locator('[data-alarm="TANK1_OVERFILL"]')
             await expect(overfill).to_have_attribute("data-state", "ON unacknowledged")
 
+            # the alarm list filters by state
+            alarm_filter = page.get_by_label("Show alarms in state")
+            await alarm_filter.select_option("unacknowledged")
+            await expect(row).to_be_hidden()
+            await expect(overfill).to_be_visible()
+            await expect(page.locator("#alarm-filtered")).to_contain_text("hidden by the state")
+            await alarm_filter.select_option("ON acknowledged")
+            await expect(row).to_be_visible()
+            await expect(overfill).to_be_hidden()
+            await alarm_filter.select_option("")
+            await expect(overfill).to_be_visible()
+
             # trends draw history and live samples
             for _ in range(40):
                 await advance(plant, 3.0)
@@ -130,11 +146,46 @@ async def test_the_demo_plant_lives_in_the_page() -> None:
             # one sample a second from 0 to 120 s, none missing (it used to accept 40..99: most
             # samples were lost between advances before virtual time was exact)
             await expect(chart).to_have_attribute("data-points", "121")
+            # a uPlot chart: time ticks on its axis, the values under the cursor in its legend
+            await expect(chart).to_have_attribute(
+                "data-ticks", re.compile(r"^\d\d:\d\d:\d\d( \d\d:\d\d:\d\d)+$")
+            )
+            await expect(chart.locator("canvas")).to_have_count(1)
+            legend = chart.locator(".u-legend .u-series")
+            await expect(legend.nth(1).locator(".u-value")).to_have_text("--")
+            await chart.locator(".u-over").hover()
+            await expect(legend.nth(1).locator(".u-value")).to_have_text(
+                re.compile(r"^\d+\.\d\d %$")
+            )
+            await expect(legend.nth(0).locator(".u-value")).to_have_text(
+                re.compile(r"^2026-01-01 00:0\d:\d\d$")
+            )
+
+            # the traffic view: requests per listener, a connection's last exchanges
+            async with plant.client("SCADA-A") as session:
+                assert await session.tag_read("TANK1_LEVEL")
+                traffic = page.locator("#traffic")
+                await expect(traffic.locator("#traffic-connection option")).to_have_count(1)
+                exchange = traffic.locator('#exchange-list li[data-op="tag.read"]')
+                await expect(exchange).to_contain_text("TANK1_LEVEL")
+                await expect(exchange.locator(".reply")).to_contain_text('"ok":true')
+                opened = traffic.locator('#exchange-list li[data-op="open"]')
+                await expect(opened).to_contain_text('"password":"***"')
+                rows = traffic.locator("#traffic-table tbody tr")
+                busy = rows.filter(has=page.locator(".connections", has_text=re.compile("^1$")))
+                await expect(busy).to_have_count(1)
+                await expect(busy.locator(".requests")).to_have_text(re.compile(r"^[2-9]\d*$"))
 
             # a fault added and cleared from the page
             form = page.locator("#fault-form")
             await form.get_by_label("Name").fill("slow alarms")
             await form.get_by_label("Kind").select_option("latency")
+            # no target until one is chosen: never every process by default
+            await expect(form.get_by_label("Process")).to_have_value("")
+            await form.locator('input[name="amount"]').fill("250")
+            await form.get_by_role("button", name="Add fault").click()
+            assert plant.manager.faults.active == {}
+            await expect(page.locator('[data-fault="slow alarms"]')).to_have_count(0)
             await form.get_by_label("Process").select_option("ALARM2")
             await form.locator('input[name="amount"]').fill("250")
             await form.get_by_role("button", name="Add fault").click()
@@ -193,3 +244,75 @@ async def test_a_narrow_window_with_a_token() -> None:
         await expect(page.locator("#tag-table tbody tr:visible")).to_have_count(5)
         await page.close()
         assert errors == []
+
+
+def _png_pixels(path: Path) -> tuple[int, int, set[bytes]]:
+    """(width, height, the distinct colours) of an 8-bit RGB or RGBA PNG, unfiltered."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (size,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6), (depth, colour)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+    raw, stride = zlib.decompress(idat), width * channels
+    previous, colours = bytearray(stride), set[bytes]()
+    for y in range(height):
+        row_filter = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - channels] if x >= channels else 0
+            up, corner = previous[x], previous[x - channels] if x >= channels else 0
+            if row_filter == 1:
+                line[x] = (line[x] + left) & 0xFF
+            elif row_filter == 2:
+                line[x] = (line[x] + up) & 0xFF
+            elif row_filter == 3:
+                line[x] = (line[x] + (left + up) // 2) & 0xFF
+            elif row_filter == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                near = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[x] = (line[x] + near) & 0xFF
+        if y % 8 == 0:
+            colours |= {bytes(line[x : x + 3]) for x in range(0, stride, channels * 4)}
+        previous = line
+    return width, height, colours
+
+
+def readme_command() -> list[str]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    (line,) = [x for x in readme.splitlines() if x.startswith("chromium --headless")]
+    return shlex.split(line)
+
+
+async def test_the_readmes_screenshot_command_shows_the_plant(tmp_path: Path) -> None:
+    command = readme_command()
+    assert command[-1] == "http://127.0.0.1:8787/" and "--screenshot=dashboard.png" in command
+    async with start_plant(control=True, clock="virtual", grace=0.1) as plant:
+        assert plant.control_url is not None
+        shot = tmp_path / "dashboard.png"
+        argv = [CHROMIUM, *command[1:-1], plant.control_url + "/"]
+        argv = [f"--screenshot={shot}" if a.startswith("--screenshot=") else a for a in argv]
+        root = ["--no-sandbox"] if os.geteuid() == 0 else []
+        with anyio.fail_after(60):
+            done = await anyio.run_process([*argv[:1], *root, *argv[1:]], check=False)
+            dom = await anyio.run_process(
+                [CHROMIUM, "--headless", *root, "--dump-dom", plant.control_url + "/"],
+                check=False,
+            )
+    assert done.returncode == 0 and shot.is_file(), done.stderr.decode()
+    width, height, colours = _png_pixels(shot)
+    assert (width, height) == (1280, 2400)
+    assert len(colours) > 40, f"the screenshot looks blank: {len(colours)} colours"
+    # what chromium had drawn when it shot (at load): the plant, not the empty page
+    text = dom.stdout.decode()
+    assert 'data-process="SCADA-A/ALARM1"' in text
+    assert re.search(r'data-trend="TANK1_LEVEL" data-points="[1-9]', text), "no trend drawn"
+    assert '<h1 id="project">Demo Plant</h1>' in text

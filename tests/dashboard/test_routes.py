@@ -294,3 +294,90 @@ async def test_another_site_cannot_drive_the_plant_through_a_browser(
     same = {"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"}
     assert (await api.put("/tags/FLOW_IN", json={"value": 1}, headers=same)).status_code == 200
     assert (await api.post("/dashboard/alarms/ack", headers={"Sec-Fetch-Site": "none"})).is_success
+
+
+async def test_traffic_counts_requests_and_shows_a_connections_exchanges(
+    api: httpx.AsyncClient, plant: RunningPlant
+) -> None:
+    async with plant.client("SCADA-A") as session:
+        assert await session.tag_read("TANK1_LEVEL") == "62.0"
+        with pytest.raises(Exception, match="NOPE"):
+            await session.tag_read("NOPE")
+        body = (await api.get("/dashboard/traffic")).json()
+        ctapi = [
+            x for x in body["listeners"] if (x["computer"], x["process"]) == ("SCADA-A", "CtAPI")
+        ]
+        (plain,) = [x for x in ctapi if x["connections"]]  # the client's choice: TLS or not
+        assert plain["connections"] == 1 and plain["ops"]["tag.read"] == 2
+        assert plain["requests"] == sum(plain["ops"].values()) >= 3  # open and the two reads
+        (row,) = [c for c in body["connections"] if c["process"] == "CtAPI"]
+        assert body["connection"] == row["id"] and row["listener"].endswith(f":{plain['port']}")
+        newest, second, *older = row["exchanges"]
+        assert (newest["op"], newest["ok"]) == ("tag.read", False)
+        assert "NOPE" in newest["request"] and "NOPE" in newest["reply"]
+        assert second["ok"] and "TANK1_LEVEL" in second["request"] and "62.0" in second["reply"]
+        opened = next(e for e in older if e["op"] == "open")
+        assert '"password":"***"' in opened["request"] and "control" not in opened["request"]
+        other = (await api.get("/dashboard/traffic", params={"connection": "nope"})).json()
+        assert other["connection"] is None
+        assert all(c["exchanges"] == [] for c in other["connections"])
+
+
+HOSTILE = """
+[project]
+name = "P"
+description = "</script><script>alert(1)</script>"
+
+[[computers]]
+name = "PC1"
+
+[[network_addresses]]
+name = "PC1_NET"
+computer = "PC1"
+address = "127.0.0.1"
+
+[[clusters]]
+name = "C1"
+
+[[server_processes]]
+name = "IO1"
+type = "io"
+network_address = "PC1_NET"
+
+[[tags]]
+name = "LEVEL"
+type = "real"
+comment = "<img src=x onerror=alert(1)>"
+"""
+
+
+@pytest.mark.parametrize("source", [None, HOSTILE], ids=["demo", "hostile-text"])
+async def test_the_page_carries_its_snapshot_as_inert_json(source: str | None) -> None:
+    running, stop = await start_in_background(source, clock="virtual", grace=0.1)
+    try:
+        transport = httpx.ASGITransport(app=build_app(running.manager))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            page = (await client.get("/")).text
+    finally:
+        await stop()
+    opening = '<script id="initial-state" type="application/json">'
+    start = page.index(opening) + len(opening)
+    data = page[start : page.index("</script>", start)]
+    assert "<" not in data  # no text of the plant can end the element
+    snapshot = json.loads(data)
+    assert {"project", "processes", "tags", "trends", "samples"} <= set(snapshot)
+    if source is not None:
+        assert snapshot["project"]["description"] == "</script><script>alert(1)</script>"
+        assert page.count("<script") == 3  # uPlot, dashboard.js, the data block, nothing else
+
+
+def test_the_vendored_chart_library_is_the_documented_one() -> None:
+    from pathlib import Path
+
+    static = Path(views.__file__).parent / "static"
+    banner = (static / "uPlot.iife.min.js").read_text("utf-8").splitlines()[0]
+    assert banner == "/*! https://github.com/leeoniya/uPlot (v1.6.32) */"
+    assert "The MIT License" in (static / "uPlot.LICENSE").read_text("utf-8")
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    assert "uPlot](https://github.com/leeoniya/uPlot) 1.6.32" in (docs / "dashboard.md").read_text()
+    assert "**uPlot** 1.6.32" in (docs / "architecture.md").read_text()

@@ -4,6 +4,9 @@
 "use strict";
 
 const MAX_POINTS = 600;
+const CHART_HEIGHT = 160;
+const TRAFFIC_POLL_MS = 1000;
+const EVERY_PROCESS = "*";
 const MAX_EVENTS = 300;
 const NO_AMOUNT = new Set(["reset_peer", "down", "crash", "hang"]);
 const AMOUNTS = {
@@ -26,6 +29,9 @@ const view = {
   trendServers: {},
   faults: [],
   events: [],
+  charts: new Map(),
+  alarms: null,
+  connection: null,
 };
 
 // ---- small helpers -----------------------------------------------------------------------
@@ -258,10 +264,20 @@ function priorityClass(priority) {
   return priority <= 3 ? "prio-mid" : "prio-low";
 }
 
+function stateMatches(state, wanted) {
+  if (!wanted) return true;
+  const words = state.toLowerCase().split(" ");
+  const folded = wanted.toLowerCase();
+  return folded.includes(" ") || folded === "disabled" ? state.toLowerCase() === folded : words.includes(folded);
+}
+
 function renderAlarms(alarms) {
+  view.alarms = alarms;
+  const wanted = byId("alarm-filter").value;
+  const shown = alarms.active.filter((a) => stateMatches(a.state, wanted));
   const server = byId("alarm-server");
   server.textContent = alarms.server ? `from ${alarms.server}` : alarms.error || "";
-  const rows = alarms.active.map((a) => h("tr", {
+  const rows = shown.map((a) => h("tr", {
     class: `${a.acked ? "" : "unacked "}${priorityClass(a.priority)}`,
     dataset: { alarm: a.tag, state: a.state },
   },
@@ -279,8 +295,11 @@ function renderAlarms(alarms) {
   byId("alarm-table").tBodies[0].replaceChildren(...rows);
   byId("alarm-count").textContent = `(${alarms.active.length})`;
   byId("alarm-empty").hidden = alarms.active.length > 0;
+  const filtered = byId("alarm-filtered");
+  filtered.hidden = !wanted || shown.length === alarms.active.length;
+  filtered.textContent = `${alarms.active.length - shown.length} of ${alarms.active.length} hidden by the state filter`;
   byId("ack-all").disabled = !alarms.active.some((a) => !a.acked);
-  const log = alarms.log.map((e) => h("tr", {},
+  const log = alarms.log.filter((e) => stateMatches(e.state, wanted)).map((e) => h("tr", { dataset: { state: e.state } },
     h("td", { class: "time" }, dateTimeOf(e.time)), h("td", {}, e.tag), h("td", {}, e.kind),
     h("td", {}, e.condition), h("td", {}, e.user), h("td", {}, e.state)));
   byId("alarm-log").tBodies[0].replaceChildren(...log);
@@ -290,27 +309,66 @@ function renderAlarms(alarms) {
 
 function renderTrendCards(trends) {
   view.trends = trends;
+  for (const chart of view.charts.values()) chart.destroy();
+  view.charts = new Map();
   const cards = trends.map((trend) => h("article", { class: "chart", dataset: { trend: trend.name } },
     h("header", {}, h("h3", { title: trend.comment }, trend.name), h("span", { class: "last" })),
-    svgNode(),
+    h("div", { class: "plot" }),
     h("div", { class: "axis" }, h("span", { class: "range" }), h("span", { class: "span" }))));
   byId("trend-charts").replaceChildren(...cards);
+  trends.forEach((trend, i) => view.charts.set(trend.name, makeChart(cards[i], trend)));
 }
 
-function svgNode() {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 300 100");
-  svg.setAttribute("preserveAspectRatio", "none");
-  svg.setAttribute("role", "img");
-  for (const y of [25, 50, 75]) {
-    const line = document.createElementNS(ns, "line");
-    line.setAttribute("class", "grid");
-    line.setAttribute("x1", "0"); line.setAttribute("x2", "300");
-    line.setAttribute("y1", String(y)); line.setAttribute("y2", String(y));
-    svg.append(line);
+function valueText(value, units) {
+  return value === null || value === undefined ? "no value" : `${Number(value).toFixed(2)}${units ? ` ${units}` : ""}`;
+}
+
+// One uPlot chart (emulator/dashboard/static/uPlot.iife.min.js, docs/dashboard.md): a time
+// axis in plant time (UTC) and a value axis; the legend shows the values under the cursor.
+function makeChart(card, trend) {
+  const plot = card.querySelector(".plot");
+  const style = getComputedStyle(document.documentElement);
+  const accent = style.getPropertyValue("--accent").trim() || "#1f6feb";
+  const muted = style.getPropertyValue("--muted").trim() || "#4f5b69";
+  const grid = { stroke: style.getPropertyValue("--line").trim() || "#d8dee4", width: 1 };
+  const chart = new uPlot({
+    width: Math.max(plot.clientWidth, 160),
+    height: CHART_HEIGHT,
+    scales: { x: { time: true } },
+    cursor: { drag: { x: false, y: false } },
+    legend: { live: true },
+    series: [
+      { label: "time (UTC)", value: (u, v) => (v === null || v === undefined ? "--" : dateTimeOf(v)) },
+      {
+        label: trend.tag,
+        stroke: accent,
+        width: 1.5,
+        spanGaps: false,
+        points: { show: false },
+        value: (u, v) => (v === null || v === undefined ? "--" : valueText(v, trend.units)),
+      },
+    ],
+    axes: [
+      {
+        stroke: muted,
+        grid,
+        space: 70,
+        values: (u, splits) => {
+          const ticks = splits.map((t) => timeOf(t));
+          card.dataset.ticks = ticks.join(" ");
+          return ticks;
+        },
+      },
+      { stroke: muted, grid, size: 48, values: (u, splits) => splits.map((v) => Number(v).toFixed(1)) },
+    ],
+  }, [[], []], plot);
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      const width = Math.max(plot.clientWidth, 160);
+      if (width !== chart.width) chart.setSize({ width, height: CHART_HEIGHT });
+    }).observe(plot);
   }
-  return svg;
+  return chart;
 }
 
 function addPoints(name, points) {
@@ -357,46 +415,21 @@ function drawCharts() {
 }
 
 function drawChart(card, trend, series) {
-  const svg = card.querySelector("svg");
-  svg.querySelectorAll("polyline").forEach((node) => node.remove());
   const values = series.filter((p) => p[1] !== null);
   const last = series.length ? series[series.length - 1] : null;
-  card.querySelector(".last").textContent = last && last[1] !== null
-    ? `${Number(last[1]).toFixed(2)} ${trend.units}` : last ? "no value" : "";
+  card.querySelector(".last").textContent = last ? valueText(last[1], trend.units) : "";
+  card.dataset.points = String(series.length);
+  const chart = view.charts.get(trend.name);
+  if (chart) chart.setData([series.map((p) => p[0]), series.map((p) => p[1])]);
   if (!values.length) {
     card.querySelector(".range").textContent = "no samples yet";
     card.querySelector(".span").textContent = "";
-    card.dataset.points = "0";
     return;
   }
-  let low = Math.min(...values.map((p) => p[1]));
-  let high = Math.max(...values.map((p) => p[1]));
-  if (high - low < 1e-9) { low -= 1; high += 1; }
-  const pad = (high - low) * 0.08;
-  low -= pad; high += pad;
-  const start = series[0][0];
-  const end = Math.max(series[series.length - 1][0], start + 1);
-  const ns = "http://www.w3.org/2000/svg";
-  let segment = [];
-  const flush = () => {
-    if (!segment.length) return;
-    const line = document.createElementNS(ns, "polyline");
-    line.setAttribute("points", segment.join(" "));
-    svg.append(line);
-    segment = [];
-  };
-  for (const [t, v] of series) {
-    if (v === null) { flush(); continue; }
-    const x = ((t - start) / (end - start)) * 300;
-    const y = 100 - ((v - low) / (high - low)) * 100;
-    segment.push(`${x.toFixed(2)},${y.toFixed(2)}`);
-  }
-  if (segment.length === 1) segment.push(segment[0]);
-  flush();
-  card.dataset.points = String(series.length);
+  const numbers = values.map((p) => p[1]);
   card.querySelector(".range").textContent =
-    `${(low + pad).toFixed(2)} … ${(high - pad).toFixed(2)} ${trend.units}`;
-  card.querySelector(".span").textContent = `${timeOf(start)} – ${timeOf(end)}`;
+    `${Math.min(...numbers).toFixed(2)} … ${Math.max(...numbers).toFixed(2)} ${trend.units}`;
+  card.querySelector(".span").textContent = `${timeOf(series[0][0])} – ${timeOf(last[0])} UTC`;
 }
 
 // ---- faults --------------------------------------------------------------------------------
@@ -426,9 +459,12 @@ function updateProcessChoices() {
   const chosen = select.value;
   const names = [...new Set(view.processes.map((p) => p.process))].sort();
   const current = [...select.options].map((o) => o.value);
-  if (current.length === names.length + 1 && names.every((n, i) => current[i + 1] === n)) return;
-  select.replaceChildren(h("option", { value: "" }, "every process"), ...names.map((n) => h("option", { value: n }, n)));
-  select.value = names.includes(chosen) ? chosen : "";
+  if (current.length === names.length + 2 && names.every((n, i) => current[i + 2] === n)) return;
+  select.replaceChildren(
+    h("option", { value: "", disabled: true }, "choose a process…"),
+    h("option", { value: EVERY_PROCESS }, "every process"),
+    ...names.map((n) => h("option", { value: n }, n)));
+  select.value = chosen === EVERY_PROCESS || names.includes(chosen) ? chosen : "";
 }
 
 function updateAmount() {
@@ -445,7 +481,12 @@ function submitFault(event) {
   const form = event.target;
   const kind = form.elements.kind.value;
   const spec = { name: form.elements.name.value.trim(), kind };
-  if (form.elements.process.value) spec.process = form.elements.process.value;
+  const target = form.elements.process.value;
+  if (!target) {
+    toast("Process: choose one, or every process", true);
+    return;
+  }
+  if (target !== EVERY_PROCESS) spec.process = target;
   const amount = AMOUNTS[kind];
   if (amount && !NO_AMOUNT.has(kind)) {
     const value = amount[2](form.elements.amount.value.trim());
@@ -456,6 +497,48 @@ function submitFault(event) {
     spec[amount[0]] = value;
   }
   act(`add fault ${spec.name}`, "POST", "/faults", spec);
+}
+
+// ---- traffic -------------------------------------------------------------------------------
+
+function renderTraffic(traffic) {
+  const listeners = [...traffic.listeners].sort((a, b) => b.requests - a.requests || b.connections - a.connections);
+  const rows = listeners.map((l) => {
+    const busiest = Object.entries(l.ops).sort((a, b) => b[1] - a[1]).slice(0, 3)
+      .map(([op, n]) => `${op} ${n}`).join(", ");
+    return h("tr", { dataset: { listener: `${l.computer}/${l.process}/${l.port}` } },
+      h("td", {}, `${l.address}:${l.port}${l.tls ? " TLS" : ""}`),
+      h("td", {}, `${l.process} on ${l.computer}`),
+      h("td", { class: "num connections" }, String(l.connections)),
+      h("td", { class: "num requests" }, String(l.requests)),
+      h("td", { class: "muted" }, busiest));
+  });
+  byId("traffic-table").tBodies[0].replaceChildren(...rows);
+  const select = byId("traffic-connection");
+  select.replaceChildren(...traffic.connections.map((c) =>
+    h("option", { value: c.id }, `${c.peer} → ${c.process} on ${c.computer} (${c.listener})`)));
+  select.value = traffic.connection || "";
+  view.connection = traffic.connection;
+  const chosen = traffic.connections.find((c) => c.id === traffic.connection);
+  const items = (chosen ? chosen.exchanges : []).map((e) => h("li", {
+    class: e.ok ? "" : "failed", dataset: { op: e.op },
+  }, `${timeOf(e.time)} → ${e.request}`, h("span", { class: "reply" }, `← ${e.reply}`)));
+  byId("exchange-list").replaceChildren(...items);
+  byId("exchange-empty").hidden = traffic.connections.length > 0;
+}
+
+async function refreshTraffic() {
+  try {
+    const query = view.connection ? `?connection=${enc(view.connection)}` : "";
+    renderTraffic(await api("GET", `/dashboard/traffic${query}`));
+  } catch {
+    // the live pill says when the plant is gone; the next poll tries again
+  }
+}
+
+async function pollTraffic() {
+  await refreshTraffic();
+  setTimeout(pollTraffic, TRAFFIC_POLL_MS);
 }
 
 // ---- event log -----------------------------------------------------------------------------
@@ -535,10 +618,18 @@ function connect() {
 document.addEventListener("DOMContentLoaded", () => {
   byId("tag-search").addEventListener("input", filterTags);
   byId("event-search").addEventListener("input", filterEvents);
+  byId("alarm-filter").addEventListener("change", () => { if (view.alarms) renderAlarms(view.alarms); });
+  byId("traffic-connection").addEventListener("change", (event) => {
+    view.connection = event.target.value || null;
+    refreshTraffic();
+  });
   byId("ack-all").addEventListener("click", () => act("acknowledge all", "POST", "/dashboard/alarms/ack"));
   byId("clear-faults").addEventListener("click", () => act("clear every fault", "DELETE", "/faults"));
   const form = byId("fault-form");
   form.addEventListener("submit", submitFault);
   form.elements.kind.addEventListener("change", updateAmount);
+  const initial = byId("initial-state"); // the snapshot served with the page (app.py)
+  if (initial) applySnapshot(JSON.parse(initial.textContent));
   connect();
+  pollTraffic();
 });
