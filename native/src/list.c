@@ -79,8 +79,10 @@ CTAPI_EXPORT HANDLE CTAPI ctListNew(HANDLE hCtapi, DWORD dwMode) {
     reply r;
     BOOL ok = conn_call(c, "list.new", &f, &r);
     conn_release(c);
-    if (ok && !reply_int(r.obj, "list", &l->o.server)) ok = fail(E_CONNECTION_LOST);
-    if (ok) reply_free(&r);
+    if (ok) {
+        if (!reply_int(r.obj, "list", &l->o.server)) ok = fail(E_CONNECTION_LOST);
+        reply_free(&r);
+    }
     HANDLE h = NULL;
     if (ok) {
         handles_lock();
@@ -174,8 +176,10 @@ static HANDLE add(HANDLE hList, LPCSTR szTag, int ex, BOOL bRaw, int nPollPeriod
     reply r;
     BOOL ok = conn_call(c, ex ? "list.add_ex" : "list.add", &f, &r);
     conn_release(c);
-    if (ok && !reply_int(r.obj, "handle", &t->o.server)) ok = fail(E_CONNECTION_LOST);
-    if (ok) reply_free(&r);
+    if (ok) {
+        if (!reply_int(r.obj, "handle", &t->o.server)) ok = fail(E_CONNECTION_LOST);
+        reply_free(&r);
+    }
     HANDLE h = NULL;
     if (ok) {
         handles_lock();
