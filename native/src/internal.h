@@ -36,6 +36,8 @@
 #define E_TAG_NOT_FOUND (ERROR_USER_DEFINED_BASE + 424)
 #define E_ALREADY_OPEN OURS(1)
 #define E_NO_MORE_RECORDS OURS(8)
+/* a list, tag, search or record handle the library never gave (a connection handle: 6) */
+#define E_UNKNOWN_HANDLE OURS(6)
 /* Plant SCADA's "no valid data yet" (GENERIC_INVALID_DATA), what ctListData reports before
  * the tag's first read; pyctapi tests for it. */
 #define E_NO_VALID_DATA (ERROR_USER_DEFINED_BASE + 25)

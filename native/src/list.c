@@ -42,7 +42,7 @@ static conn *list_of(HANDLE hList, list_obj *copy) {
     list_obj *l = handle_find(hList, H_LIST);
     if (l) *copy = *l;
     handles_unlock();
-    if (!l) return fail_null(E_INVALID_HANDLE);
+    if (!l) return fail_null(E_UNKNOWN_HANDLE);
     return owner_conn(&copy->o);
 }
 
@@ -51,7 +51,7 @@ static conn *tag_of(HANDLE hTag, tag_obj *copy) {
     tag_obj *t = handle_find(hTag, H_TAG);
     if (t) *copy = *t;
     handles_unlock();
-    if (!t) return fail_null(E_INVALID_HANDLE);
+    if (!t) return fail_null(E_UNKNOWN_HANDLE);
     return owner_conn(&copy->o);
 }
 
@@ -102,7 +102,7 @@ CTAPI_EXPORT BOOL CTAPI ctListFree(HANDLE hList) {
     list_obj *found = handle_find(hList, H_LIST);
     if (found) l = *found;
     handles_unlock();
-    if (!found) return fail(E_INVALID_HANDLE);
+    if (!found) return fail(E_UNKNOWN_HANDLE);
     /* free it on the server when its link is still there; the handles go in any case */
     conn *c = conn_acquire(l.o.slot);
     if (c && conn_serial(c) == l.o.serial && conn_generation(c) == l.o.generation) {
@@ -127,7 +127,7 @@ CTAPI_EXPORT BOOL CTAPI ctListFree(HANDLE hList) {
 static BOOL deadband_units(conn *c, const char *tag, double percent, double *units) {
     *units = 0;
     if (percent == -1.0 || percent == 0) return TRUE;
-    if (!(percent >= 0) || !isfinite(percent)) return fail(E_INVALID_PARAMETER);
+    if (!(percent >= 0) || !isfinite(percent)) return fail(E_INVALID_ARGUMENT);
     reply r;
     jspan record;
     if (!tag_record(c, tag, &r, &record)) {
@@ -148,7 +148,7 @@ static HANDLE add(HANDLE hList, LPCSTR szTag, int ex, BOOL bRaw, int nPollPeriod
     if (!c) return NULL;
     if (!szTag || (ex && nPollPeriodMS < 0)) {
         conn_release(c);
-        return fail_null(E_INVALID_PARAMETER);
+        return fail_null(E_INVALID_ARGUMENT);
     }
     double units = 0;
     if (ex && !deadband_units(c, szTag, dDeadband, &units)) {
@@ -186,7 +186,7 @@ static HANDLE add(HANDLE hList, LPCSTR szTag, int ex, BOOL bRaw, int nPollPeriod
         /* the list may have been freed meanwhile */
         h = handle_find(hList, H_LIST) ? handle_add(H_TAG, t) : NULL;
         handles_unlock();
-        if (!h) ct_set_error(E_INVALID_HANDLE);
+        if (!h) ct_set_error(E_UNKNOWN_HANDLE);
     }
     if (!h) free(t);
     return h;
@@ -277,7 +277,7 @@ CTAPI_EXPORT BOOL CTAPI ctListWrite(HANDLE hTag, LPCSTR szValue, CTOVERLAPPED *p
     conn *c = tag_of(hTag, &t);
     if (c && !szValue) {
         conn_release(c);
-        c = fail_null(E_INVALID_PARAMETER);
+        c = fail_null(E_INVALID_ARGUMENT);
     }
     if (!c) {
         ov_completed(pctOverlapped, ct_get_error(), 0, NULL);
@@ -306,7 +306,7 @@ static BOOL data(HANDLE hTag, const char *item, void *pBuffer, DWORD dwLength) {
     if (!c) return FALSE;
     if (!pBuffer || !dwLength) {
         conn_release(c);
-        return fail(E_INVALID_PARAMETER);
+        return fail(E_INVALID_ARGUMENT);
     }
     jw_buf f;
     jw_init(&f);
@@ -350,7 +350,7 @@ CTAPI_EXPORT BOOL CTAPI ctListItem(HANDLE hTag, DWORD dwItem, void *pBuffer, DWO
         conn *c = tag_of(hTag, &t);
         if (!c) return FALSE;
         conn_release(c);
-        return fail(E_INVALID_PARAMETER);
+        return fail(E_INVALID_ARGUMENT);
     }
     return data(hTag, ITEMS[dwItem], pBuffer, dwLength);
 }
