@@ -3,6 +3,36 @@
 
 #include "suite.h"
 
+/* A list bigger than one reply: ctListRead gathers every list.values page, ctListData answers
+ * each tag from them, and a later read brings the new values. */
+static void test_a_big_list(HANDLE h) {
+    enum { COUNT = 3000 }; /* about three pages of 48 KiB */
+    static HANDLE tags[COUNT];
+    char buf[64], want[64];
+    HANDLE list = ctListNew(h, 0);
+    CHECK(list != NULL);
+    int added = 0;
+    for (int i = 0; i < COUNT; i++) added += (tags[i] = ctListAdd(list, "PRODUCT_CODE")) != NULL;
+    CHECK(added == COUNT);
+    CHECK(ctTagWrite(h, "PRODUCT_CODE", "PAGED-1") == TRUE);
+    CHECK(ctListRead(list, NULL) == TRUE);
+    CHECK(ctTagWrite(h, "PRODUCT_CODE", "PAGED-2") == TRUE); /* not seen until the next read */
+    int same = 0;
+    for (int i = 0; i < COUNT; i++)
+        same += ctListData(tags[i], buf, sizeof buf, 0) && !strcmp(buf, "PAGED-1");
+    CHECK(same == COUNT);
+    CHECK(ctListRead(list, NULL) == TRUE);
+    CHECK(ctTagRead(h, "PRODUCT_CODE", want, sizeof want) == TRUE);
+    same = 0;
+    for (int i = 0; i < COUNT; i++)
+        same += ctListData(tags[i], buf, sizeof buf, 0) && !strcmp(buf, want);
+    CHECK(same == COUNT && !strcmp(want, "PAGED-2"));
+    CHECK(ctListDelete(tags[0]) == TRUE);
+    CHECK(ctListData(tags[0], buf, sizeof buf, 0) == FALSE && GetLastError() == UNKNOWN_HANDLE);
+    CHECK(ctTagWrite(h, "PRODUCT_CODE", "BLEND-A42") == TRUE);
+    CHECK(ctListFree(list) == TRUE);
+}
+
 void test_lists(void) {
     HANDLE h = open_demo();
     CHECK(h != NULL);
@@ -91,6 +121,7 @@ void test_lists(void) {
     HANDLE plain = ctListNew(h, 0);
     CHECK(ctListEvent(plain, 0) == NULL && GetLastError() == CITECT(274)); /* not CT_LIST_EVENT */
     CHECK(ctListFree(plain) == TRUE);
+    test_a_big_list(h);
     /* after ctClose: list handles stay until freed, but serve no more */
     CHECK(ctClose(h) == TRUE);
     CHECK(ctListRead(list, NULL) == FALSE && GetLastError() == 6);
