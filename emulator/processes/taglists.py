@@ -220,6 +220,17 @@ class TagLists:
         return self.commit(self.get_list(list_id), references, now)
 
     def commit(self, tag_list: TagList, references: References, now: float) -> list[Failure]:
+        if references.revision == tag_list.revision and all(
+            tag.sample is not None for tag in tag_list.tags.values()
+        ):
+            # nothing a reference shows has changed since the last read (the revision moves on
+            # every change): the samples stand, no event is due, the same tags fail
+            tag_list.last_read = now
+            return [
+                (tag.handle, tag.sample.error.error)
+                for tag in tag_list.tags.values()
+                if tag.sample is not None and tag.sample.error is not None
+            ]
         failed: list[Failure] = []
         for tag in tag_list.tags.values():
             sample = _sample(references, tag, now)

@@ -180,6 +180,24 @@ def test_list_read_can_bring_the_values_so_a_client_answers_list_data_itself(
     assert session.error("list.values", list=999) == "unknown_handle"
 
 
+def test_a_read_with_nothing_changed_keeps_the_samples_and_the_next_change_shows(
+    session: Session,
+) -> None:
+    lst = session.ok("list.new", mode=1)["list"]  # CT_LIST_EVENT
+    speed = session.ok("list.add", list=lst, tag="PUMP1_SPEED")["handle"]
+    nope = session.ok("list.add", list=lst, tag="NO_SUCH_TAG")["handle"]
+    first = session.ok("list.read", list=lst, values=True)
+    new = [session.ok("list.event", list=lst, mode=1)["handle"] for _ in range(3)]
+    assert new == [speed, nope, None]  # CT_LIST_EVENT_NEW, each once
+    again = session.ok("list.read", list=lst, values=True)  # no change in between
+    assert again["values"] == first["values"] == [[speed, "1200"]]
+    assert [f["handle"] for f in again["failed"]] == [nope]
+    assert session.ok("list.event", list=lst, mode=1)["handle"] is None
+    session.plant.set_value("PUMP1_SPEED", 300, NOW + 1)
+    assert session.ok("list.read", list=lst, values=True)["values"] == [[speed, "300"]]
+    assert session.ok("list.event", list=lst)["handle"] == speed
+
+
 def test_the_values_of_a_big_list_come_in_pages_that_fit_a_frame(session: Session) -> None:
     from emulator.processes.taglists import MAX_LIST_TAGS
     from emulator.protocol.framing import MAX_FRAME_SIZE, encode
