@@ -301,9 +301,10 @@ class RuntimeManager:
         }
 
     def set_tag(self, name: str, value: TagValue) -> dict[str, Any]:
-        """Set a tag as its I/O device would report it (no writability check)."""
+        """Write a tag to its device, as the device would then report it (no writability
+        check); the tag's generator honours the write (docs/scenarios.md, "Writes")."""
         try:
-            self.plant.set_value(name, value, self.context.clock.now())
+            self.plant.set_value(name, value, self.context.clock.now(), write=True)
         except ProtocolError as exc:
             raise ControlError(exc.detail or exc.error.message, _status(exc)) from None
         except TagValueError as exc:
