@@ -24,7 +24,7 @@ from emulator.logs import get_logger
 from emulator.plant.config import TagValue
 from emulator.plant.refs import ELEMENTS, Element
 from emulator.plant.state import Plant, TagState
-from emulator.plant.storage import damage
+from emulator.plant.storage import damage, private_file
 from emulator.plant.storage_error import StorageError
 from emulator.plant.tags import TagValueError
 from emulator.protocol.errors import INTERNAL_ERROR, ProtocolError
@@ -75,7 +75,7 @@ class DeviceStore:
                 "it away to start with the tags' initial values"
             )
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_file(path)
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")

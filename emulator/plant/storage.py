@@ -26,7 +26,7 @@ from emulator.plant.alarms import AlarmEvent, AlarmStatus
 from emulator.plant.storage_error import StorageError
 from emulator.plant.trends import TrendSample
 
-__all__ = ["FLUSH_INTERVAL", "StorageError", "Store", "damage"]
+__all__ = ["FLUSH_INTERVAL", "StorageError", "Store", "damage", "private_file"]
 
 log = get_logger(__name__)
 
@@ -99,7 +99,7 @@ def damage(path: Path) -> str | None:
     return None
 
 
-def _private(path: Path) -> None:
+def private_file(path: Path) -> None:
     """The database's missing folders 0700 and the file 0600: the alarm log names who
     acknowledged what (docs/security.md)."""
     missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
@@ -165,7 +165,7 @@ class Store:
     @classmethod
     def _connect(cls, path: Path) -> Store:
         try:
-            _private(path)
+            private_file(path)
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")

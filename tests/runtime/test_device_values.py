@@ -6,6 +6,7 @@ empty."""
 from __future__ import annotations
 
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -69,7 +70,10 @@ async def test_held_writes_survive_kill_9_and_sigterm(tmp_path: Path) -> None:
     finally:
         end(proc, signal.SIGTERM)
     assert proc.returncode == 0
-    store = DeviceStore.open(device_file(state, "Demo Plant"))
+    path = device_file(state, "Demo Plant")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # who wrote what stays private
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    store = DeviceStore.open(path)
     kept = {(tag, element) for tag, element, _, _ in store.held()}
     store.close()
     assert ("CLUSTER1.PUMP1_SPEED", Element.FIELD) not in kept  # a generator moves it
