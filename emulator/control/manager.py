@@ -33,7 +33,7 @@ from emulator.processes.active import (
 )
 from emulator.processes.context import ProcessState
 from emulator.processes.redundancy import pairs_of
-from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
+from emulator.protocol.errors import INTERNAL_ERROR, TAG_NOT_FOUND, ProtocolError
 from emulator.runtime.bind import BindError
 from emulator.runtime.process import ProcessRuntime
 from emulator.runtime.scan import next_scan, scan_once
@@ -461,4 +461,7 @@ class RuntimeManager:
 
 
 def _status(exc: ProtocolError) -> int:
+    """404 for an unknown tag, 500 for a write the emulator could not keep, else 400."""
+    if exc.error is INTERNAL_ERROR:
+        return 500
     return 404 if exc.error is TAG_NOT_FOUND else 400

@@ -15,12 +15,14 @@ import anyio
 import pytest
 
 from emulator.client import connect
+from emulator.control.manager import ControlError
 from emulator.plant.devices import DeviceStore, device_file, hold_writes
 from emulator.plant.refs import Element
 from emulator.plant.state import Plant, TagState
 from emulator.plant.storage_error import StorageError
 from emulator.protocol.errors import INTERNAL_ERROR, ProtocolError
 from emulator.scenario.generators import Generators
+from emulator.testing.plant import start_in_background
 from emulator.topology.load import demo_text, load_text
 from tests.servers.helpers import TIMEOUT, scada_emu_run
 
@@ -161,3 +163,19 @@ def test_a_write_that_cannot_be_kept_says_so(tmp_path: Path) -> None:
     assert caught.value.error is INTERNAL_ERROR
     assert "CLUSTER1.TANK1_HIGH_SP: written, but not kept for a restart" in str(caught.value)
     assert "check free disk space" in str(caught.value)
+
+
+async def test_the_control_api_answers_500_for_a_write_it_could_not_keep(tmp_path: Path) -> None:
+    plant, stop = await start_in_background(grace=0.1)
+    try:
+        topology = plant.manager.topology
+        store = DeviceStore.open(device_file(tmp_path, topology.project.name))
+        unsubscribe = hold_writes(plant.manager.plant, topology, store, 0.0)
+        store.close()
+        with pytest.raises(ControlError) as caught:
+            plant.manager.set_tag("TANK1_HIGH_SP", 50.0)
+        assert caught.value.status == 500
+        assert "written, but not kept for a restart" in caught.value.message
+        unsubscribe()
+    finally:
+        await stop()
