@@ -15,6 +15,7 @@ import anyio
 import pytest
 
 from emulator.client import connect
+from emulator.compat import CtApi
 from emulator.control.manager import ControlError
 from emulator.plant.devices import DeviceStore, device_file, hold_writes
 from emulator.plant.refs import Element
@@ -45,6 +46,17 @@ async def read(ready: Path, tags: list[str]) -> dict[str, str]:
         return {tag: await client.tag_read(tag) for tag in tags}
 
 
+def ct_tag_write(ready: Path, tag: str, value: str) -> None:
+    """ctTagWrite through the CtAPI shim (blocking, as a Windows program calls it)."""
+    dll = CtApi(ready_file=ready, encryption="unencrypted")
+    try:
+        handle = dll.ctOpen(b"", b"engineer", b"control", 0)
+        assert handle, dll.GetLastError()
+        assert dll.ctTagWrite(handle, tag.encode(), value.encode()), dll.GetLastError()
+    finally:
+        dll.close_all()
+
+
 def end(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     proc.send_signal(sig)
     proc.wait(3 * TIMEOUT)
@@ -56,15 +68,18 @@ async def test_held_writes_survive_kill_9_and_sigterm(tmp_path: Path) -> None:
     try:
         with anyio.fail_after(3 * TIMEOUT):
             await write(ready, {**HELD, "PUMP1_SPEED": "10"})
+            await anyio.to_thread.run_sync(ct_tag_write, ready, "PUMP2_CMD", "1")
     finally:
         end(proc, signal.SIGKILL)  # no shutdown: only what was committed before each ack
     proc, _ = scada_emu_run(None, state, ready)
     try:
         with anyio.fail_after(3 * TIMEOUT):
-            after = await read(ready, ["TANK1_HIGH_SP", "PUMP1_CMD", "FLOW_IN", "FLOW_IN.Q"])
+            tags = ["TANK1_HIGH_SP", "PUMP1_CMD", "PUMP2_CMD", "FLOW_IN", "FLOW_IN.Q"]
+            after = await read(ready, tags)
             assert after == {
                 "TANK1_HIGH_SP": "75.0",
                 "PUMP1_CMD": "0",
+                "PUMP2_CMD": "1",  # initially 0
                 "FLOW_IN": "5.00",  # the override holds until OverrideMode is cleared
                 "FLOW_IN.Q": "3",
             }
