@@ -47,9 +47,6 @@ CREATE TABLE IF NOT EXISTS held (
 ) WITHOUT ROWID;
 """
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
-#: Restored in this order: the field before the modes, so a control-inhibit mode cannot stand
-#: in the way of its own tag's value.
-_ORDER = (Element.FIELD, Element.OVERRIDE, Element.OVERRIDE_MODE, Element.CONTROL_MODE)
 
 
 def device_file(state_dir: Path, project: str) -> Path:
@@ -96,14 +93,15 @@ class DeviceStore:
         return cls(db, path)
 
     def held(self) -> list[tuple[str, Element, int, TagValue]]:
-        """Every held value: (tag, element, item index, value), in restore order."""
+        """Every held value: (tag, element, item index, value); restoring never refuses one
+        for another (`Plant.restore` checks no control mode), so their order is the table's."""
+        found: list[tuple[str, Element, int, TagValue]] = []
         rows = self._db.execute("SELECT tag, element, item, value FROM held").fetchall()
-        found = [
-            (str(tag), ELEMENTS[element], int(item), msgspec.json.decode(value))
-            for tag, element, item, value in rows
-            if element in ELEMENTS
-        ]
-        found.sort(key=lambda row: _ORDER.index(row[1]) if row[1] in _ORDER else len(_ORDER))
+        for tag, element, item, value in rows:
+            try:
+                found.append((str(tag), ELEMENTS[element], int(item), msgspec.json.decode(value)))
+            except (KeyError, TypeError, ValueError) as exc:  # a row this emulator did not write
+                log.warning("devices.restore_skipped", tag=tag, element=element, error=repr(exc))
         return found
 
     def keep(self, tag: str, element: Element, index: int, value: TagValue, now: float) -> None:

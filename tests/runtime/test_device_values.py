@@ -6,6 +6,7 @@ empty."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -194,3 +195,26 @@ async def test_the_control_api_answers_500_for_a_write_it_could_not_keep(tmp_pat
         unsubscribe()
     finally:
         await stop()
+
+
+def test_rows_that_do_not_fit_are_skipped_and_the_rest_restored(tmp_path: Path) -> None:
+    topology = load_text(demo_text()).model
+    path = device_file(tmp_path, topology.project.name)
+    DeviceStore.open(path).close()
+    rows = [
+        ("CLUSTER1.TANK1_HIGH_SP", "field", 0, b"61.5"),
+        ("CLUSTER1.TANK1_HIGH_SP", "field", 1, b"1"),  # no such item
+        ("CLUSTER1.GONE", "field", 0, b"1"),  # a tag removed since
+        ("CLUSTER1.PUMP1_CMD", "field", 0, b"{not json"),
+        ("CLUSTER1.PUMP1_CMD", "colour", 0, b"1"),  # no such element
+        ("CLUSTER1.PUMP1_SPEED", "field", 0, b'"fast"'),  # no longer fits the type
+        ("CLUSTER1.PUMP1_SPEED", "override", 0, b"[1, 2]"),
+    ]
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT INTO held VALUES (?, ?, ?, ?, 0)", rows)
+    plant = Plant(topology)
+    store = DeviceStore.open(path)
+    hold_writes(plant, topology, store, 0.0)
+    store.close()
+    assert plant.value("TANK1_HIGH_SP") == 61.5
+    assert plant.value("PUMP1_CMD") is True and plant.value("PUMP1_SPEED") == 1200
