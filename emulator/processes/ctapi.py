@@ -239,7 +239,8 @@ class CtapiHandler:
         return [*replies, ok(rid)]
 
     def _tag_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        reading = self.process.references.read(field(request, "tag", str), now)
+        raw = field(request, "raw", bool, False)
+        reading = self.process.references.read(field(request, "tag", str), now, raw=raw)
         return [ok(rid, value=reading.value)]
 
     def _tag_read_ex(self, rid: RequestId, request: Message, now: float) -> list[Message]:

@@ -20,6 +20,7 @@ from emulator.protocol.ctapi_flags import (
 )
 from emulator.protocol.errors import (
     INVALID_ARGUMENT,
+    TAG_NOT_FOUND,
     NOT_READ,
     UNKNOWN_HANDLE,
     ErrorCode,
@@ -80,6 +81,9 @@ class Sample:
     reading: Reading | None = None
     raw: str | None = None
     error: ProtocolError | None = None
+    #: It can only change when the references' revision moves: a plant tag, or a name that
+    #: is no tag nor alarm of the project (an alarm property follows its servers too).
+    steady: bool = False
 
 
 @dataclass(slots=True)
@@ -123,11 +127,11 @@ def _sample(references: References, tag: ListTag, now: float) -> Sample:
     """Read the tag as tag.read would (an alarm property too: emulator.processes.references);
     its raw form too when it was added raw (list.data of another tag asks for that then)."""
     try:
-        reading = references.read(tag.reference, now, suggest=False)
+        reading, steady = references.sample(tag.reference, now, suggest=False)
         raw = references.read(tag.reference, now, raw=True, suggest=False) if tag.raw else None
-        return Sample(reading, None if raw is None else raw.value)
+        return Sample(reading, None if raw is None else raw.value, steady=steady)
     except ProtocolError as exc:
-        return Sample(error=exc)
+        return Sample(error=exc, steady=exc.error is TAG_NOT_FOUND)
 
 
 def _event_kinds(tag: ListTag, new: Sample) -> int:
@@ -221,10 +225,10 @@ class TagLists:
 
     def commit(self, tag_list: TagList, references: References, now: float) -> list[Failure]:
         if references.revision == tag_list.revision and all(
-            tag.sample is not None for tag in tag_list.tags.values()
+            tag.sample is not None and tag.sample.steady for tag in tag_list.tags.values()
         ):
-            # nothing a reference shows has changed since the last read (the revision moves on
-            # every change): the samples stand, no event is due, the same tags fail
+            # nothing the list shows has changed since the last read (the revision moves on
+            # every change of a plant tag): the samples stand, no event is due, the same fail
             tag_list.last_read = now
             return [
                 (tag.handle, tag.sample.error.error)

@@ -138,6 +138,13 @@ def test_cicode(session: Session) -> None:
 
 
 # --- lists ----------------------------------------------------------------------------------------
+def test_tag_read_raw_gives_the_unscaled_value_a_point_reads(session: Session) -> None:
+    # PUMP1_SPEED: raw 0..32000 is 0..1500 rpm; 1200 rpm is raw 25600 (docs/protocol.md tag.read)
+    assert session.ok("tag.read", tag="PUMP1_SPEED", raw=True)["value"] == "25600"
+    assert session.ok("tag.read", tag="PUMP1_SPEED", raw=False)["value"] == "1200"
+    assert session.error("tag.read", tag="PUMP1_SPEED", raw="yes") == "invalid_parameter"
+
+
 def test_a_list_reads_all_its_tags_and_reports_unknown_ones(session: Session) -> None:
     lst = session.ok("list.new", mode=0)["list"]
     speed = session.ok("list.add", list=lst, tag="PUMP1_SPEED")["handle"]
