@@ -20,8 +20,8 @@ from emulator.protocol.ctapi_flags import (
 )
 from emulator.protocol.errors import (
     INVALID_ARGUMENT,
-    TAG_NOT_FOUND,
     NOT_READ,
+    TAG_NOT_FOUND,
     UNKNOWN_HANDLE,
     ErrorCode,
     ProtocolError,
