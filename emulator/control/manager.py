@@ -22,7 +22,7 @@ from emulator.logs import get_logger
 from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.config import TagValue
-from emulator.plant.state import Plant, plant_of
+from emulator.plant.state import Plant
 from emulator.plant.tags import TagValueError
 from emulator.ports import ProcessType
 from emulator.processes.active import (
@@ -99,7 +99,7 @@ class RuntimeManager:
 
     @property
     def plant(self) -> Plant:
-        return plant_of(self.context)
+        return self.context.plant
 
     @property
     def faults(self) -> Faults:

@@ -17,7 +17,7 @@ import pytest
 from anyio.abc import ByteStream
 
 from emulator.plant.clock import VirtualClock
-from emulator.plant.state import Plant, plant_of
+from emulator.plant.state import Plant
 from emulator.processes.context import Context
 from emulator.protocol.framing import FrameDecoder, encode
 from emulator.runtime.supervisor import Supervisor
@@ -200,7 +200,7 @@ class Plantwide:
     def __init__(self, supervisor: Supervisor, clock: VirtualClock) -> None:
         self.sup = supervisor
         self.clock = clock
-        self.plant: Plant = plant_of(supervisor.context)
+        self.plant: Plant = supervisor.context.plant
         self.clients: list[Client] = []
 
     def port(self, process: str, computer: str | None = None) -> tuple[str, int]:
