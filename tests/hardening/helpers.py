@@ -38,11 +38,15 @@ def kinds(sup: Supervisor, computer: str = "SCADA-A") -> dict[str, Listener]:
     return found
 
 
-async def connect(sup: Supervisor, listener: Listener, *, hello: bool = True) -> Client:
+async def connect(
+    sup: Supervisor, listener: Listener, *, hello: bool = True, local_host: str | None = None
+) -> Client:
     """A client of `listener` (TLS with the emulator CA on 3073), past the hello frame."""
     e = listener.endpoint
     ca = sup.ca_certificate if e.tls else None
-    client = await Client.connect(e.address, listener.port, ca=ca, hostname=e.computer)
+    client = await Client.connect(
+        e.address, listener.port, ca=ca, hostname=e.computer, local_host=local_host
+    )
     if hello:
         frame = await client.frame()
         assert frame.get("event") == "hello", frame
