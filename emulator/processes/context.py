@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -76,6 +77,11 @@ class Context:
     plant: Plant = field(init=False, repr=False)
     #: Who serves each cluster; made on first use by emulator.processes.redundancy.pairs_of.
     pairs: Pairs | None = field(default=None, init=False, repr=False)
+    #: The server password of the server ports (docs/protocol.md "Server authentication"): the
+    #: topology's `[project] server_password`, else a random one for this run.
+    server_password: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())
+        configured = self.topology.project.server_password
+        self.server_password = configured or secrets.token_urlsafe(24)

@@ -1,18 +1,18 @@
 """Failed logins slow down the peer host and the account that make them. Sans-IO: it decides,
 the session waits.
 
-Each peer host and each account (the user name, case-folded; the server password is the account
-`*server*`) has a count of failed logins in a row. The first `free` failures of a key cost
-nothing; each one after pushes that key's next failure answer out by `delay` seconds, doubling
-up to `maximum`. A failure is answered only when both its host's and its account's turn has
-come, so neither parallel connections, hanging up early nor rotating source addresses guess
-faster than one answer per `maximum` seconds per account (the session also reads no further
-request of that connection until the answer is out). A right password is answered at once:
-someone else's failed guesses, from any source, never delay it (docs/security.md, "Logins").
-A success does not clear the counts (one good account must not reset the count for guessing
-another); a key with no failure for `forget` seconds starts again from zero. Known and unknown
-users count alike. At most `hosts` keys of each kind are remembered (the least recent is
-forgotten first), so a flood of source addresses or names cannot grow it without bound.
+Each peer host and each account (the user name, case-folded; a server password is the account
+SERVER_ACCOUNT of emulator.protocol.auth) has a count of failed logins in a row. The first `free`
+failures of a key cost nothing; each one after pushes that key's next failure answer out by `delay`
+seconds, doubling up to `maximum`. A failure is answered only when both its host's and its
+account's turn has come, so neither parallel connections, hanging up early nor rotating source
+addresses guess faster than one answer per `maximum` seconds per account (the session also reads no
+further request of that connection until the answer is out). A right password is answered at once:
+someone else's failed guesses, from any source, never delay it (docs/security.md, "Logins"). A
+success does not clear the counts (one good account must not reset the count for guessing another);
+a key with no failure for `forget` seconds starts again from zero. Known and unknown users count
+alike. At most `hosts` keys of each kind are remembered (the least recent is forgotten first), so a
+flood of source addresses or names cannot grow it without bound.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-#: The account a server-password login counts against (no user can be named so: no spaces
-#: are allowed in user names, and this one has none, but `*` is not a name character).
-SERVER_ACCOUNT = "*server*"
 #: Longest account name remembered (longer names count as their first 64 characters).
 ACCOUNT_CHARS = 64
 

@@ -29,15 +29,22 @@ from anyio.streams.tls import TLSAttribute, TLSStream
 
 from emulator.faults.handler import FaultyHandler
 from emulator.logs import get_logger
+from emulator.processes.access import GUARDED, guard
 from emulator.processes.base import Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.connection import ServerConnection
-from emulator.protocol.errors import IDLE_TIMEOUT, REQUEST_TIMEOUT, ErrorCode
+from emulator.protocol.errors import (
+    ENCRYPTION_REQUIRED,
+    IDLE_TIMEOUT,
+    REQUEST_TIMEOUT,
+    ErrorCode,
+)
 from emulator.protocol.framing import encode
 from emulator.protocol.messages import failed
 from emulator.runtime import faults
 from emulator.runtime.limits import Limits
 from emulator.runtime.logins import LoginThrottle
+from emulator.runtime.sniff import Replayed, is_tls
 from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import Endpoint
 
@@ -150,7 +157,7 @@ class Session:
     async def _run(self) -> None:
         tls_version = None
         if self.tls is not None:
-            stream = await self._handshake(self.tls)
+            stream = await self._handshake(self.tls, sniff=self.endpoint.type in GUARDED)
             if stream is None:
                 return
             self._stream = stream
@@ -164,7 +171,7 @@ class Session:
             return
         peer = Peer(self.peer_host, self.peer_port, self.endpoint, tls_version, self._login)
         try:
-            handler = self.process.connect(peer)
+            handler = guard(self.process.connect(peer), peer, self.context)
         except Exception as exc:
             self._log.exception("handler.failed", during="connect", error=repr(exc))
             return
@@ -184,17 +191,38 @@ class Session:
             ended = "peer" if self._peer_closed else "server"
             self._log.info("connection.close", reason=self._close_reason or ended)
 
-    async def _handshake(self, context: ssl.SSLContext) -> TLSStream | None:
+    async def _handshake(self, context: ssl.SSLContext, *, sniff: bool) -> TLSStream | None:
+        """The TLS stream, or None. With `sniff` (a server port of an encrypted-only computer),
+        a client that begins in plaintext gets an `encryption_required` frame (CtAPI's 3073
+        gives it no byte, as Plant SCADA's "Communication unsuccessful")."""
+        transport: ByteStream = self.raw
         try:
             with anyio.fail_after(self.limits.handshake_timeout):
+                if sniff:
+                    first = await self._receive_now()
+                    if not is_tls(first):
+                        await self._refuse_plaintext(first)
+                        return None
+                    transport = Replayed(self.raw, first)
                 return await TLSStream.wrap(
-                    self.raw, server_side=True, ssl_context=context, standard_compatible=False
+                    transport, server_side=True, ssl_context=context, standard_compatible=False
                 )
         except TimeoutError:
             self._log.info("connection.tls_timeout", timeout=self.limits.handshake_timeout)
         except Exception as exc:
             self._log.info("connection.tls_failed", reason=_reason(exc))
         return None
+
+    async def _refuse_plaintext(self, first: bytes) -> None:
+        if not first:
+            return  # gone before a byte: nothing to tell
+        self._log.info("connection.plaintext_refused")
+        detail = (
+            f"{self.endpoint.computer} is encrypted-only: connect with TLS (the emulator CA, "
+            f"server name {self.endpoint.computer})"
+        )
+        await self._send(encode(failed(None, ENCRYPTION_REQUIRED, detail)))
+        await self._linger()
 
     async def _serve(self, connection: ServerConnection) -> None:
         self._serving = True

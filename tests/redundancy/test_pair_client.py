@@ -17,9 +17,10 @@ BOUND_MS = 5000.0
 def pair(w: Plantwide, first: str, second: str, primary_priority: int = 1) -> list[Server]:
     a = w.port(first)
     b = w.port(second)
+    password = w.sup.context.server_password
     return [
-        Server(first, a[0], a[1], primary=True, priority=primary_priority),
-        Server(second, b[0], b[1], primary=False),
+        Server(first, a[0], a[1], primary=True, priority=primary_priority, password=password),
+        Server(second, b[0], b[1], primary=False, password=password),
     ]
 
 
