@@ -8,6 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from emulator.control.api import build_app
+from emulator.control.manager import RuntimeManager
 from emulator.processes.access import ACTIONS, GUARDED
 from emulator.processes.alarm import REQUESTS as ALARM_REQUESTS
 from emulator.processes.io import REQUESTS as IO_REQUESTS
@@ -17,7 +21,7 @@ from emulator.runtime.limits import Limits
 from emulator.runtime.logins import LoginPolicy
 from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import load_text
-from tests.hardening.helpers import Client, connect, demo, kinds
+from tests.hardening.helpers import Client, connect, demo, kinds, logged
 from tests.runtime.helpers import computers_toml
 
 #: What a client may try on each guarded port without a login: every request it serves.
@@ -215,3 +219,22 @@ async def test_an_encrypted_only_computer_speaks_tls_on_every_server_port(
             await client.aclose()
         db = next(i for i in sup.listeners if i.endpoint.type == "alarm_db")
         assert not db.endpoint.tls  # loopback to its own computer only
+
+
+async def test_a_configured_server_password_is_used_and_never_shown(state_dir: Path) -> None:
+    text = ENCRYPTED.replace("[[users]]", '[project]\nserver_password = "s3rv3r-secret"\n[[users]]')
+    loaded = load_text(text, "<password>")
+    async with Supervisor(loaded, ephemeral=True, state_dir=state_dir) as sup:
+        assert sup.context.server_password == "s3rv3r-secret"
+        app = build_app(RuntimeManager(sup))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as api:
+            body = (await api.get("/topology")).json()
+        assert body["project"]["server_password"] == "***"
+        io = next(i for i in sup.listeners if i.endpoint.process == "IO1")
+        client = await connect(sup, io, hello=False)
+        hello = await client.frame()
+        with logged() as events:
+            assert (await client.request(**auth.server_login(hello, "s3rv3r-secret")))["ok"]
+        assert "s3rv3r-secret" not in repr(events)
+        await client.aclose()
