@@ -38,10 +38,10 @@ native:
 	$(MAKE) -C native
 
 # Benchmarks (not part of `make test`): docs/performance.md says what they measure.
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench native
 	$(BIN)/python -m bench
 
-bench-quick: $(VENV)/.installed-bench
+bench-quick: $(VENV)/.installed-bench native
 	$(BIN)/python -m bench --quick
 
 # The long fuzz (not part of `make test`): a million frames per mode, or FUZZ="--duration 600".

@@ -95,6 +95,18 @@ GOALS: tuple[Goal, ...] = (
         False,
         "x",
     ),
+    Goal(
+        "native.ratio_vs_python", "ctTagRead round trip, libctapi vs Python client", 1.2, False, "x"
+    ),
+    Goal(
+        "native.list_values_per_s", "ctListRead of 1,000 tags, libctapi (values/s)", 200_000, True
+    ),
+    Goal(
+        "native.list_changing_values_per_s",
+        "same, every value changing between reads",
+        200_000,
+        True,
+    ),
 )
 
 

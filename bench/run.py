@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import loop, measures, procs, report, servers
+from bench import loop, measures, native, procs, report, servers
 from bench.measures import FULL, QUICK, Bench
 from bench.servers import BenchError, Server
 
@@ -41,6 +41,9 @@ KEYS = [
     "failover.reconnect_ms",
     "slowloris.p99_ratio",
     "slowloris.burst_p99_ratio",
+    "native.ratio_vs_python",
+    "native.list_values_per_s",
+    "native.list_changing_values_per_s",
 ]
 
 #: Open files: 10,000 held sessions on each side, plus listeners and slack.
@@ -61,6 +64,12 @@ def _details(bench: Bench) -> Any:
             return f"{rps('tag_read.emulator_rps')} / {rps('tag_read.pymodbus_rps')}"
         if key == "tls.ratio_vs_plain":
             return f"{rps('tls.emulator_rps')} / {rps('tag_read.emulator_rps')}"
+        if key == "native.ratio_vs_python" and r.median("native.tag_read_us") is not None:
+            return (
+                f"p50 {r.median('native.tag_read_us')} us from C, "
+                f"{r.median('native.ctypes_tag_read_us')} us through ctypes, "
+                f"{r.median('native.python_tag_read_us')} us Python client"
+            )
         if key == "tag_read.p99_ms" and r.median("tag_read.p50_ms") is not None:
             return f"p50 {r.median('tag_read.p50_ms')} ms"
         if key == "connections.held" and r.median("connections.held") is not None:
@@ -166,6 +175,8 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         measures.connections(bench)
     if wanted("startup"):
         measures.startup(bench)
+    if wanted("native"):
+        native.measure(bench)
     meta = {
         "profile": bench.profile.name,
         "machine": report.machine(),
@@ -196,7 +207,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("tag_read", "latency", "slowloris", "failover", "connections", "startup"),
+        choices=(
+            "tag_read",
+            "latency",
+            "slowloris",
+            "failover",
+            "connections",
+            "startup",
+            "native",
+        ),
         help="run only these measures (repeatable)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")

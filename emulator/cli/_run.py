@@ -24,6 +24,7 @@ from emulator.control.client import TOKEN_ENV
 from emulator.control.manager import ControlError, RuntimeManager
 from emulator.control.service import control_settings, run_beside
 from emulator.logs import configure, get_logger
+from emulator.plant.devices import DeviceStore, device_file, hold_writes
 from emulator.plant.storage_error import StorageError
 from emulator.processes.context import Context
 from emulator.runtime.bind import BindError
@@ -141,7 +142,17 @@ async def _supervise(
         return 2
     _log.info("run.state", history=str(state.history), ca=str(state.ca), kept=state.kept)
     manager = RuntimeManager(supervisor)
-    with manager.logging():
+    with manager.logging(), contextlib.ExitStack() as cleanup:
+        if state.kept:
+            try:
+                devices = DeviceStore.open(device_file(state.history, loaded.model.project.name))
+            except StorageError as exc:
+                print(f"error: {exc}; nothing was started", file=sys.stderr)
+                return 1
+            cleanup.callback(devices.close)
+            cleanup.callback(
+                hold_writes(manager.plant, loaded.model, devices, manager.context.clock.now())
+            )
         return await _serve(supervisor, manager, control, args, state)
 
 

@@ -1,5 +1,6 @@
 """`scada-emu tag get NAME` / `tag set NAME VALUE`: read or set a tag of a running plant
-(set as its I/O device would report it). Documented in docs/control.md."""
+(written to its I/O device, which keeps it as docs/scenarios.md "Writes" says). Documented in
+docs/control.md."""
 
 from __future__ import annotations
 

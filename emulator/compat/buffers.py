@@ -102,6 +102,13 @@ def target(buffer: Any) -> Any:
     )
 
 
+def needs_buffer(buffer: Any, length: Any) -> None:
+    """A value buffer that must be there (ctTagRead's sValue): only ctCicode documents a NULL
+    result buffer that discards the result."""
+    if target(buffer) is None or number(length, "dwLength") == 0:
+        raise ArgumentError(INVALID_ARGUMENT, "sValue is NULL or dwLength is 0: give a buffer")
+
+
 def write(buffer: Any, length: Any, value: str) -> None:
     """Store `value` as a NUL-terminated string; 111 when it does not fit in `length` bytes.
 
@@ -123,6 +130,24 @@ def write_bytes(buffer: Any, length: Any, data: bytes) -> None:
             BUFFER_TOO_SMALL, f"the value needs {len(data)} bytes, the buffer has {room}"
         )
     ctypes.memmove(ctypes.addressof(obj), data, len(data))
+
+
+def write_what_fits(buffer: Any, length: Any, data: bytes, is_text: bool) -> tuple[int, bool]:
+    """ctGetProperty's copy (CtAPI 1150521): a string too long for the buffer is cut to what
+    fits and NUL-terminated, a binary value that does not fit is not copied. Returns the bytes
+    stored, without a string's NUL, and whether all of `data` fitted."""
+    size = number(length, "dwLength")
+    obj = target(buffer)
+    if obj is None or size == 0:
+        raise ArgumentError(INVALID_ARGUMENT, "pData is NULL or dwBufferLength is 0")
+    room = min(size, ctypes.sizeof(obj))
+    if len(data) <= room:
+        ctypes.memmove(ctypes.addressof(obj), data, len(data))
+        return len(data) - is_text, True
+    if not is_text:
+        return 0, False
+    ctypes.memmove(ctypes.addressof(obj), data[: room - 1] + b"\0", room)
+    return room - 1, False
 
 
 def store(pointer: Any, value: int) -> None:

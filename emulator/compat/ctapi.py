@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import inspect
 import itertools
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -30,21 +31,24 @@ from emulator.client.session import Found, Record
 from emulator.compat.buffers import (
     ArgumentError,
     is_null,
+    needs_buffer,
     number,
     real,
     store,
     text,
     write,
     write_bytes,
+    write_what_fits,
 )
 from emulator.compat.overlapped import Pending, completed
-from emulator.compat.properties import encode
+from emulator.compat.properties import DBTYPE_STR, encode
 from emulator.compat.scale import convert
 from emulator.compat.tagvalue import fill
 from emulator.logs import get_logger
 from emulator.protocol.ctapi_flags import OpenMode
 from emulator.protocol.errors import (
     ALREADY_OPEN,
+    BUFFER_TOO_SMALL,
     INVALID_ARGUMENT,
     INVALID_HANDLE,
     IO_PENDING,
@@ -425,7 +429,9 @@ class CtApi:
         def body() -> int:
             tag = text(sTag, "sTag")
             assert tag is not None
-            write(sValue, dwLength, self._link(hCtapi).tag_read(tag))
+            link = self._link(hCtapi)  # a bad handle is told before a bad buffer
+            needs_buffer(sValue, dwLength)
+            write(sValue, dwLength, link.tag_read(tag))
             return TRUE
 
         return self._guard("ctTagRead", body)
@@ -436,7 +442,9 @@ class CtApi:
         def body() -> int:
             tag = text(sTag, "sTag")
             assert tag is not None
-            value = self._link(hCtapi).tag_read_ex(tag)
+            link = self._link(hCtapi)
+            needs_buffer(sValue, dwLength)
+            value = link.tag_read_ex(tag)
             write(sValue, dwLength, value.value)
             fill(pctTagValueItems, value)
             return TRUE
@@ -482,7 +490,7 @@ class CtApi:
                 command, window=number(hWin, "hWin"), mode=number(nMode, "nMode")
             )
             write(sResult, dwLength, result)
-            completed(pctOverlapped)
+            completed(pctOverlapped, len(result.encode("ascii", errors="replace")))
             return TRUE
 
         return self._guard("ctCicode", body)
@@ -542,11 +550,15 @@ class CtApi:
             assert tag is not None
             raw = bool(number(bRaw, "bRaw"))
             period = number(nPollPeriodMS, "nPollPeriodMS")
-            deadband = real(dDeadband, "dDeadband")
+            percent = real(dDeadband, "dDeadband")
             return self._add(
                 hList,
                 lambda client, server: client.list_add_ex(
-                    server, tag, raw=raw, poll_period_ms=period, deadband=deadband
+                    server,
+                    tag,
+                    raw=raw,
+                    poll_period_ms=period,
+                    deadband=self._deadband_units(client, tag, percent),
                 ),
             )
 
@@ -582,8 +594,8 @@ class CtApi:
     ) -> int:
         def body() -> int:
             self._link(hCtapi)
-            self._pending.result(pctOverlapped, wait=bool(number(bWait, "bWait")))
-            store(pdwBytes, 0)
+            length = self._pending.result(pctOverlapped, wait=bool(number(bWait, "bWait")))
+            store(pdwBytes, length)
             return TRUE
 
         return self._guard("ctGetOverlappedResult", body)
@@ -729,19 +741,7 @@ class CtApi:
             tag = text(szTagName, "szTagName")
             name = text(szProperty, "szProperty")
             assert tag is not None and name is not None
-            if not tag or any(c in tag for c in "*?; ="):
-                raise CtApiError.of(INVALID_ARGUMENT, f"szTagName {tag!r} is not one tag name")
-            cluster, _, bare = tag.rpartition(".") if "." in tag else ("", "", tag)
-            client = self._link(hCtapi)
-            try:
-                found = client.find_first("Tag", in_cluster(f"TAG={bare}", cluster))
-            except CtApiError as exc:
-                if exc.code == NO_MORE_RECORDS.code:
-                    raise CtApiError.of(TAG_NOT_FOUND, f"no tag {tag!r}") from None
-                raise
-            with contextlib.suppress(CtApiError):
-                client.find_close(found.find)
-            record = found.record
+            record = self._tag_record(self._link(hCtapi), tag)
             field = next((k for k in record if k.casefold() == name.casefold()), None)
             if field is None:
                 known = ", ".join(record)
@@ -752,6 +752,44 @@ class CtApi:
             return TRUE
 
         return self._guard("ctTagGetProperty", body)
+
+    @staticmethod
+    def _tag_record(client: CtApiClient, tag: str) -> Record:
+        """The tag's record of the Tag table (what ctTagGetProperty reads)."""
+        if not tag or any(c in tag for c in "*?; ="):
+            raise CtApiError.of(INVALID_ARGUMENT, f"szTagName {tag!r} is not one tag name")
+        cluster, _, bare = tag.rpartition(".") if "." in tag else ("", "", tag)
+        try:
+            found = client.find_first("Tag", in_cluster(f"TAG={bare}", cluster))
+        except CtApiError as exc:
+            if exc.code == NO_MORE_RECORDS.code:
+                raise CtApiError.of(TAG_NOT_FOUND, f"no tag {tag!r}") from None
+            raise
+        with contextlib.suppress(CtApiError):
+            client.find_close(found.find)
+        return found.record
+
+    def _deadband_units(self, client: CtApiClient, tag: str, percent: float) -> float:
+        """ctListAddEx's deadband, a percentage of the tag's engineering range (-1.0: the tag's
+        own, and the emulator's tags have none; CtAPI 1150524), in the engineering units
+        list.add_ex takes."""
+        if percent in (-1.0, 0.0):
+            return 0.0
+        if not 0 < percent < math.inf:
+            raise ArgumentError(
+                INVALID_ARGUMENT, f"dDeadband {percent}: a percentage >= 0, or -1.0 for the tag's"
+            )
+        try:
+            record = self._tag_record(client, tag)
+        except CtApiError as exc:
+            if exc.code == TAG_NOT_FOUND.code:
+                return 0.0  # the handle comes anyway; the error shows at ctListRead
+            raise
+        try:
+            span = abs(float(record["ENG_FULL"]) - float(record["ENG_ZERO"]))
+        except (KeyError, ValueError):
+            return 0.0  # a tag without a numeric range (a string) has no deadband
+        return span * percent / 100.0
 
     def _ctEngToRaw(self, pResult: Any, dValue: Any, pctScale: Any, dwMode: Any) -> int:
         def body() -> int:
@@ -831,6 +869,7 @@ class CtApi:
         """A field of the record the search stands on, as DBTYPE `dwType` (DBTYPE_STR 129)."""
 
         def body() -> int:
+            store(dwResultLength, 0)  # nothing stored until a value is
             name = text(szName, "szName")
             assert name is not None
             key = number(hnd, "hnd")
@@ -843,9 +882,15 @@ class CtApi:
                 raise ArgumentError(
                     INVALID_ARGUMENT, f"no property {name!r}; this record has {known}"
                 )
-            data = encode(search.record[field], number(dwType, "dwType"), field)
-            write_bytes(pData, dwBufferLength, data)
-            store(dwResultLength, len(data))
+            dbtype = number(dwType, "dwType")
+            data = encode(search.record[field], dbtype, field)
+            # the length stored, without a string's NUL: clients slice with it (ctapi-rs)
+            stored, whole = write_what_fits(pData, dwBufferLength, data, dbtype == DBTYPE_STR)
+            store(dwResultLength, stored)
+            if not whole:
+                raise ArgumentError(
+                    BUFFER_TOO_SMALL, f"{field} needs {len(data)} bytes, the buffer has fewer"
+                )
             return TRUE
 
         return self._guard("ctGetProperty", body)

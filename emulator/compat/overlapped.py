@@ -45,11 +45,21 @@ def _status_of(obj: Any) -> ctypes.c_uint32:
     return ctypes.c_uint32.from_address(ctypes.addressof(obj))
 
 
-def completed(overlapped: Any) -> None:
-    """A call that finished at once: mark its CTOVERLAPPED (if any) complete."""
+def _length_of(obj: Any) -> ctypes.c_uint32 | None:
+    """The second DWORD (a CTOVERLAPPED's `dwLength`), when the object has one."""
+    if ctypes.sizeof(obj) < 2 * ctypes.sizeof(ctypes.c_uint32):
+        return None
+    return ctypes.c_uint32.from_address(ctypes.addressof(obj) + ctypes.sizeof(ctypes.c_uint32))
+
+
+def completed(overlapped: Any, length: int = 0) -> None:
+    """A call that finished at once: mark its CTOVERLAPPED (if any) complete, `dwLength` the
+    length of its result (0 for a call with none), as the reference has it."""
     obj = target(overlapped)
     if obj is not None:
         _status_of(obj).value = 0
+        if (field := _length_of(obj)) is not None:
+            field.value = length
 
 
 class Pending:
@@ -70,14 +80,19 @@ class Pending:
             self._futures[ctypes.addressof(obj)] = future
             self._owners[ctypes.addressof(obj)] = owner
 
+        length = _length_of(obj)
+
         def done(finished: Future[Any], keep: Any = obj) -> None:
             # `keep` holds the caller's structure alive until its status is written.
+            if length is not None:
+                length.value = 0  # a list read has no result of its own to measure
             status.value = _code(finished)
 
         future.add_done_callback(done)
 
-    def result(self, overlapped: Any, wait: bool) -> None:
-        """ctGetOverlappedResult: return when done (waiting if asked); raise its error."""
+    def result(self, overlapped: Any, wait: bool) -> int:
+        """ctGetOverlappedResult: the result's length when done (waiting if asked); raise its
+        error."""
         obj = target(overlapped)
         if obj is None:
             raise ArgumentError(INVALID_ARGUMENT, "pctOverlapped is NULL")
@@ -88,11 +103,14 @@ class Pending:
                 raise ArgumentError(
                     INVALID_ARGUMENT, "no operation of this shim uses that CTOVERLAPPED"
                 )
-            return  # completed at once, or already collected
+            field = _length_of(obj)
+            return 0 if field is None else field.value  # completed at once, or collected
         if not future.done() and not wait:
             raise ArgumentError(IO_INCOMPLETE, "the operation is still pending")
         try:
             future.result()
+            field = _length_of(obj)
+            return 0 if field is None else field.value
         except CancelledError:
             raise CtApiError.of(OPERATION_ABORTED, "ctCancelIO cancelled it") from None
         finally:

@@ -36,14 +36,19 @@ def convert(result_p: Any, value_d: Any, scale_p: Any, mode_dw: Any, *, to_raw: 
     result = target(result_p)
     if not isinstance(result, ctypes.c_double):
         raise ArgumentError(INVALID_ARGUMENT, "pResult must be byref(c_double())")
+    if mode & CT_SCALE_CLAMP_LIMIT and mode & CT_SCALE_RANGE_CHECK:
+        raise ArgumentError(
+            INVALID_ARGUMENT, "CT_SCALE_CLAMP_LIMIT cannot be combined with CT_SCALE_RANGE_CHECK"
+        )
     source, dest = (scale.Eng, scale.Raw) if to_raw else (scale.Raw, scale.Eng)
     span = source.Full - source.Zero
     if span == 0:
         raise ArgumentError(INVALID_ARGUMENT, "the scale's source range is empty (Zero == Full)")
     low, high = sorted((source.Zero, source.Full))
-    if not low <= value <= high:
-        if mode & CT_SCALE_CLAMP_LIMIT:
-            value = min(max(value, low), high)
-        elif mode & CT_SCALE_RANGE_CHECK:
-            raise ArgumentError(OUT_OF_RANGE, f"{value} is outside {source.Zero}..{source.Full}")
+    inside = low <= value <= high
+    if not inside and mode & CT_SCALE_CLAMP_LIMIT:
+        value = min(max(value, low), high)
     result.value = dest.Zero + (value - source.Zero) * (dest.Full - dest.Zero) / span
+    if not inside and mode & CT_SCALE_RANGE_CHECK:
+        # FALSE, and *pResult still holds the scaled value (the reference)
+        raise ArgumentError(OUT_OF_RANGE, f"{value} is outside {source.Zero}..{source.Full}")

@@ -246,8 +246,9 @@ OPERATIONS: tuple[Operation, ...] = (
               responses=(200, 400)),
     Operation("GET", "/tags/{name}", "A tag's value, text, quality and timestamps", get_tag,
               "TagReading", responses=(200, 404)),
-    Operation("PUT", "/tags/{name}", "Set a tag as its I/O device would: {value}", put_tag,
-              "TagReading", body="TagValue", responses=(200, 400, 404)),
+    Operation("PUT", "/tags/{name}",
+              "Write {value} to the tag's device, which keeps it as its kind of device would",
+              put_tag, "TagReading", body="TagValue", responses=(200, 400, 404, 500)),
     Operation("GET", "/alarms", "Every configured alarm and its state", alarms, "Alarms",
               responses=(200, 409)),
     Operation("POST", "/alarms/{name}/ack", "Acknowledge an alarm", ack_alarm,
@@ -376,6 +377,7 @@ _REASONS = {
     404: "Not found: no such process, fault, tag or alarm",
     409: "Conflict: not possible in this state",
     413: "The body is larger than the API takes",
+    500: "Done, but the emulator could not keep it (the body says what failed)",
     503: "Some process is not in its intended state",
 }
 

@@ -33,7 +33,7 @@ from emulator.processes.active import (
 )
 from emulator.processes.context import ProcessState
 from emulator.processes.redundancy import pairs_of
-from emulator.protocol.errors import TAG_NOT_FOUND, ProtocolError
+from emulator.protocol.errors import INTERNAL_ERROR, TAG_NOT_FOUND, ProtocolError
 from emulator.runtime.bind import BindError
 from emulator.runtime.process import ProcessRuntime
 from emulator.runtime.scan import next_scan, scan_once
@@ -301,9 +301,10 @@ class RuntimeManager:
         }
 
     def set_tag(self, name: str, value: TagValue) -> dict[str, Any]:
-        """Set a tag as its I/O device would report it (no writability check)."""
+        """Write a tag to its device, as the device would then report it (no writability
+        check); the tag's generator honours the write (docs/scenarios.md, "Writes")."""
         try:
-            self.plant.set_value(name, value, self.context.clock.now())
+            self.plant.set_value(name, value, self.context.clock.now(), write=True)
         except ProtocolError as exc:
             raise ControlError(exc.detail or exc.error.message, _status(exc)) from None
         except TagValueError as exc:
@@ -460,4 +461,7 @@ class RuntimeManager:
 
 
 def _status(exc: ProtocolError) -> int:
+    """404 for an unknown tag, 500 for a write the emulator could not keep, else 400."""
+    if exc.error is INTERNAL_ERROR:
+        return 500
     return 404 if exc.error is TAG_NOT_FOUND else 400

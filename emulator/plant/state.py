@@ -190,6 +190,11 @@ SUGGEST_CACHE = 1024
 RESOLVE_CACHE = 4096
 _MODE_MAX = 32767
 
+#: Told of every write to the device: a client's write, the control API's set, a timeline
+#: `set_tag`, a restore; never a generator's own value. Given the tag, the element written
+#: (FIELD, OVERRIDE, OVERRIDE_MODE or CONTROL_MODE), the array index and `now`.
+WriteListener = Callable[[TagState, Element, int, float], None]
+
 _log = get_logger("emulator.plant")
 
 
@@ -219,6 +224,7 @@ class Plant:
         self._suggestions: dict[str, str] = {}
         #: Each remembered reference's targets: without and with the tag in override mode.
         self._resolved: dict[str, tuple[Target, Target]] = {}
+        self._write_listeners: list[WriteListener] = []
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -419,6 +425,7 @@ class Plant:
             self._store(state, values, target.index or 0, raw, now)
         state.status = STATUS_WRITE_SUCCESSFUL
         _log.info("tag.write", tag=spec.name, element=str(target.element), value=value, user=user)
+        self._written(state, target.element, target.index or 0, now)
 
     def _write_mode(self, target: Target, value: str, now: float) -> None:
         state = target.state
@@ -448,11 +455,15 @@ class Plant:
         *,
         index: int = 0,
         quality: int | None = None,
+        write: bool = False,
     ) -> bool:
         """Set a tag's field value in engineering units, as the I/O device would report it.
 
         No writability or range check (a plant may run out of range); the value must still fit
-        the type (TagValueError otherwise). Returns whether anything changed.
+        the type (TagValueError otherwise). `write`: the value is written to the device (the
+        control API, a timeline event), so the write listeners hear of it and the tag's
+        generator honours it (docs/scenarios.md, "Writes"); a generator's own values are not.
+        Returns whether anything changed.
         """
         state = self.tag(name)
         if not 0 <= index < state.spec.array_size:
@@ -461,7 +472,36 @@ class Plant:
         changed = False
         if quality is not None:
             changed = self.set_quality(name, quality, now)
-        return self._store(state, state.field, index, raw, now) or changed
+        changed = self._store(state, state.field, index, raw, now) or changed
+        if write:
+            self._written(state, Element.FIELD, index, now)
+        return changed
+
+    def restore(self, name: str, element: Element, index: int, value: TagValue, now: float) -> None:
+        """Put back a write the device held before a restart (emulator.plant.devices): a field
+        or override value in engineering units, or a mode. Heard as a write, so a generator
+        takes it up. ProtocolError or TagValueError when it no longer fits the tag."""
+        state = self.tag(name)
+        if element is Element.FIELD:
+            self.set_value(name, value, now, index=index, write=True)
+            return
+        if element in (Element.OVERRIDE_MODE, Element.CONTROL_MODE):
+            text = str(int(value)) if isinstance(value, bool | int) else str(value)
+            self._write_mode(Target(state, element, Item.VALUE, None), text, now)
+        elif element is Element.OVERRIDE and 0 <= index < state.spec.array_size:
+            self._store(state, state.override, index, state.spec.raw_of(value), now)
+        else:
+            raise ProtocolError(INVALID_ARGUMENT, f"{state.spec.name}: cannot restore {element}")
+        self._written(state, element, index, now)
+
+    def on_write(self, listener: WriteListener) -> Callable[[], None]:
+        """Hear of every write to the device (WriteListener); returns the unsubscribe."""
+        self._write_listeners.append(listener)
+        return lambda: self._write_listeners.remove(listener)
+
+    def _written(self, state: TagState, element: Element, index: int, now: float) -> None:
+        for listener in list(self._write_listeners):
+            listener(state, element, index, now)
 
     def set_quality(self, name: str, general: int, now: float, *, substatus: int = 0) -> bool:
         """Set a tag's quality (QUAL_GOOD, QUAL_UNCR, QUAL_BAD); returns whether it changed."""

@@ -26,7 +26,7 @@ from emulator.plant.alarms import AlarmEvent, AlarmStatus
 from emulator.plant.storage_error import StorageError
 from emulator.plant.trends import TrendSample
 
-__all__ = ["FLUSH_INTERVAL", "StorageError", "Store"]
+__all__ = ["FLUSH_INTERVAL", "StorageError", "Store", "damage", "private_file"]
 
 log = get_logger(__name__)
 
@@ -73,8 +73,9 @@ def _bound(value: float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
-def _damage(path: Path) -> str | None:
-    """What is wrong with an existing history file, None when it is sound or absent."""
+def damage(path: Path) -> str | None:
+    """What is wrong with an existing history (or device) file, None when it is sound or
+    absent."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -98,7 +99,7 @@ def _damage(path: Path) -> str | None:
     return None
 
 
-def _private(path: Path) -> None:
+def private_file(path: Path) -> None:
     """The database's missing folders 0700 and the file 0600: the alarm log names who
     acknowledged what (docs/security.md)."""
     missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
@@ -133,7 +134,7 @@ class Store:
         if state_dir is None:
             return cls.memory()
         path = Path(state_dir) / f"{_SAFE_NAME.sub('_', name)}.sqlite3"
-        problem = _damage(path)
+        problem = damage(path)
         moved: Path | None = None
         if problem is not None:
             if not set_aside:
@@ -164,7 +165,7 @@ class Store:
     @classmethod
     def _connect(cls, path: Path) -> Store:
         try:
-            _private(path)
+            private_file(path)
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")

@@ -20,7 +20,13 @@ from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
 from emulator.processes.references import References
-from emulator.processes.taglists import DEFAULT_POLL_PERIOD_MS, Failure, TagList, TagLists
+from emulator.processes.taglists import (
+    DEFAULT_POLL_PERIOD_MS,
+    MAX_FAILED_SHOWN,
+    Failure,
+    TagList,
+    TagLists,
+)
 from emulator.protocol.ctapi_flags import (
     CT_OPEN_BATCH,
     CT_OPEN_CRYPT,
@@ -183,7 +189,23 @@ class CtapiHandler:
 
     def _complete(self, tag_list: TagList, now: float) -> Message:
         rid, tag_list.pending = tag_list.pending, None
-        return ok(rid, failed=_failures(self.lists.commit(tag_list, self.references, now)))
+        assert rid is not None
+        return self._read_reply(rid, tag_list, now, tag_list.pending_values)
+
+    def _read_reply(self, rid: RequestId, tag_list: TagList, now: float, values: bool) -> Message:
+        """list.read's answer: the failed tags (at most MAX_FAILED_SHOWN, all counted) and, when
+        asked, the first page of values."""
+        failures = self.lists.commit(tag_list, self.references, now)
+        extra: dict[str, Any] = {}
+        if values:
+            page, more = self.lists.values(tag_list)
+            extra = {"values": page, "more": more}
+        return ok(
+            rid,
+            failed=_failures(failures[:MAX_FAILED_SHOWN]),
+            failed_count=len(failures),
+            **extra,
+        )
 
     # --- requests -------------------------------------------------------------------------------
     def _open(self, rid: RequestId, request: Message, now: float) -> list[Message]:
@@ -219,7 +241,8 @@ class CtapiHandler:
         return [*replies, ok(rid)]
 
     def _tag_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        reading = self.process.references.read(field(request, "tag", str), now)
+        raw = field(request, "raw", bool, False)
+        reading = self.process.references.read(field(request, "tag", str), now, raw=raw)
         return [ok(rid, value=reading.value)]
 
     def _tag_read_ex(self, rid: RequestId, request: Message, now: float) -> list[Message]:
@@ -279,18 +302,26 @@ class CtapiHandler:
     def _list_read(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         tag_list = self.lists.get_list(field(request, "list", int))
         wait = field(request, "wait", bool, False)
+        values = field(request, "values", bool, False)
         if tag_list.pending is not None:
             raise ProtocolError(LIST_BUSY, f"list {tag_list.id} has a read pending")
         if not wait:
-            return [ok(rid, failed=_failures(self.lists.commit(tag_list, self.references, now)))]
-        tag_list.pending = rid
+            return [self._read_reply(rid, tag_list, now, values)]
+        tag_list.pending, tag_list.pending_values = rid, values
         if self.lists.ready(tag_list, self.references, now):
             return [self._complete(tag_list, now)]
         return []
 
+    def _list_values(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        tag_list = self.lists.get_list(field(request, "list", int))
+        page, more = self.lists.values(tag_list, field(request, "after", int, 0))
+        return [ok(rid, values=page, more=more)]
+
     def _list_data(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         value = self.lists.data(
             field(request, "handle", int),
+            self.references,
+            now,
             raw=field(request, "raw", bool, None),
             item=field(request, "item", str, "value"),
         )
@@ -332,6 +363,7 @@ _OPS: dict[str, Op] = {
     "list.add_ex": CtapiHandler._list_add_ex,
     "list.read": CtapiHandler._list_read,
     "list.data": CtapiHandler._list_data,
+    "list.values": CtapiHandler._list_values,
     "list.write": CtapiHandler._list_write,
     "list.event": CtapiHandler._list_event,
     "list.delete": CtapiHandler._list_delete,

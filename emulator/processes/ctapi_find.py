@@ -134,6 +134,7 @@ def tag_records(context: Context) -> list[Record]:
     return [
         {
             "TAG": tag.name,
+            "TYPE": tag.type.upper(),
             "RAW_ZERO": _blank(tag.raw_zero),
             "RAW_FULL": _blank(tag.raw_full),
             "ENG_ZERO": _blank(tag.eng_zero),

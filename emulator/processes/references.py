@@ -68,15 +68,22 @@ class References:
     ) -> Reading:
         """The reference's reading; an alarm property reads as text with good quality and
         `now` as its timestamps (raw and engineering forms are the same)."""
+        return self.sample(reference, now, raw=raw, suggest=suggest)[0]
+
+    def sample(
+        self, reference: str, now: float, *, raw: bool = False, suggest: bool = True
+    ) -> tuple[Reading, bool]:
+        """The reading, and whether the plant holds it: every change of a plant tag moves
+        `revision`, where an alarm property also follows its alarm servers' coming and going."""
         try:
-            return self.plant.read(reference, raw=raw, suggest=suggest)
+            return self.plant.read(reference, raw=raw, suggest=suggest), True
         except ProtocolError as exc:
             if exc.error is not TAG_NOT_FOUND:
                 raise
             text = alarm_property(self.context, reference)
             if text is None:
                 raise
-        return Reading(text, Quality(), now, now, now, number=_number(text))
+        return Reading(text, Quality(), now, now, now, number=_number(text)), False
 
 
 __all__ = ["References", "alarm_property"]

@@ -21,6 +21,7 @@ from emulator.protocol.ctapi_flags import (
 from emulator.protocol.errors import (
     INVALID_ARGUMENT,
     NOT_READ,
+    TAG_NOT_FOUND,
     UNKNOWN_HANDLE,
     ErrorCode,
     ProtocolError,
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 
 LIST_MODES = int(CT_LIST_EVENT | CT_LIST_LIGHTWEIGHT_MODE)
 EVENT_MODES = int(CT_LIST_EVENT_NEW | CT_LIST_EVENT_STATUS)
+# Plain ints: a read of a big list combines them for every tag, and IntFlag operators cost.
+_EVENT_LIST = int(CT_LIST_EVENT)
+_NEW = int(CT_LIST_EVENT_NEW)
+_STATUS = int(CT_LIST_EVENT_STATUS)
 #: Internal: the value moved by more than the deadband (always reported by list.event).
 _VALUE_CHANGED = 0x100
 
@@ -41,10 +46,16 @@ Failure = tuple[int, ErrorCode]
 DEFAULT_POLL_PERIOD_MS = 500
 #: Longest poll period accepted: one day (ours).
 MAX_POLL_PERIOD_MS = 86_400_000
-#: Most tags in one list, and lists on one connection (ours: a list.read reply, with every tag
-#: failed, must fit one 64 KiB frame).
-MAX_LIST_TAGS = 500
+#: Most tags in one list, and lists on one connection (ours: Plant SCADA documents no limit;
+#: a real client polls thousands of tags in one list).
+MAX_LIST_TAGS = 10_000
 MAX_LISTS = 100
+#: A list.read reply names at most this many failed tags (and counts them all), so that it fits
+#: one 64 KiB frame whatever the list holds; list.data of any handle gives its error.
+MAX_FAILED_SHOWN = 100
+#: The encoded size of the values one list.read or list.values reply carries at most (ours:
+#: well inside the 64 KiB frame limit); the rest follow in list.values pages.
+VALUES_PAGE_BYTES = 48 * 1024
 
 #: ctListItem's items, as list.data's `item` field names them.
 ITEMS = (
@@ -64,11 +75,15 @@ ITEMS = (
 
 @dataclass(slots=True)
 class Sample:
-    """One tag's outcome of a read: a reading in both forms, or the error."""
+    """One tag's outcome of a read: its reading, the raw form when the tag was added raw, or
+    the error."""
 
     reading: Reading | None = None
-    raw: str = ""
+    raw: str | None = None
     error: ProtocolError | None = None
+    #: It can only change when the references' revision moves: a plant tag, or a name that
+    #: is no tag nor alarm of the project (an alarm property follows its servers too).
+    steady: bool = False
 
 
 @dataclass(slots=True)
@@ -95,6 +110,8 @@ class TagList:
     #: The references' revision at the last read: nothing changed while it is the same.
     revision: int = -1
     pending: RequestId | None = None
+    #: The pending read asked for the values in its reply (list.read `values`).
+    pending_values: bool = False
 
     @property
     def poll_period(self) -> float:
@@ -107,28 +124,29 @@ class TagList:
 
 
 def _sample(references: References, tag: ListTag, now: float) -> Sample:
-    """Read the tag as tag.read would (an alarm property too: emulator.processes.references)."""
+    """Read the tag as tag.read would (an alarm property too: emulator.processes.references);
+    its raw form too when it was added raw (list.data of another tag asks for that then)."""
     try:
-        reading = references.read(tag.reference, now, suggest=False)
-        raw = references.read(tag.reference, now, raw=True, suggest=False)
-        return Sample(reading, raw.value)
+        reading, steady = references.sample(tag.reference, now, suggest=False)
+        raw = references.read(tag.reference, now, raw=True, suggest=False) if tag.raw else None
+        return Sample(reading, None if raw is None else raw.value, steady=steady)
     except ProtocolError as exc:
-        return Sample(error=exc)
+        return Sample(error=exc, steady=exc.error is TAG_NOT_FOUND)
 
 
 def _event_kinds(tag: ListTag, new: Sample) -> int:
     """What a fresh sample means for events: new tag, value moved, quality or error changed."""
     old = tag.sample
     if old is None:
-        return CT_LIST_EVENT_NEW
+        return _NEW
     kinds = 0
     old_error = old.error.error if old.error else None
     new_error = new.error.error if new.error else None
     if old_error is not new_error:
-        kinds |= CT_LIST_EVENT_STATUS
+        kinds |= _STATUS
     if old.reading and new.reading:
         if old.reading.quality.general != new.reading.quality.general:
-            kinds |= CT_LIST_EVENT_STATUS
+            kinds |= _STATUS
         if _moved(tag, old.reading, new.reading):
             kinds |= _VALUE_CHANGED
     return kinds
@@ -206,20 +224,50 @@ class TagLists:
         return self.commit(self.get_list(list_id), references, now)
 
     def commit(self, tag_list: TagList, references: References, now: float) -> list[Failure]:
+        if references.revision == tag_list.revision and all(
+            tag.sample is not None and tag.sample.steady for tag in tag_list.tags.values()
+        ):
+            # nothing the list shows has changed since the last read (the revision moves on
+            # every change of a plant tag): the samples stand, no event is due, the same fail
+            tag_list.last_read = now
+            return [
+                (tag.handle, tag.sample.error.error)
+                for tag in tag_list.tags.values()
+                if tag.sample is not None and tag.sample.error is not None
+            ]
         failed: list[Failure] = []
         for tag in tag_list.tags.values():
             sample = _sample(references, tag, now)
             kinds = _event_kinds(tag, sample)
-            if kinds & (_VALUE_CHANGED | CT_LIST_EVENT_NEW) and sample.reading:
+            if kinds & (_VALUE_CHANGED | _NEW) and sample.reading:
                 tag.reported = sample.reading.number
             tag.sample = sample
-            if kinds and tag_list.mode & CT_LIST_EVENT:
+            if kinds and tag_list.mode & _EVENT_LIST:
                 tag_list.events[tag.handle] = tag_list.events.pop(tag.handle, 0) | kinds
             if sample.error:
                 failed.append((tag.handle, sample.error.error))
         tag_list.last_read = now
         tag_list.revision = references.revision
         return failed
+
+    def values(self, tag_list: TagList, after: int = 0) -> tuple[list[list[int | str]], bool]:
+        """The value of each tag read without error as of the last read, as list.data gives
+        it, in handle order after `after`: one page of at most VALUES_PAGE_BYTES, and whether
+        more follow. A client then answers ctListData itself (docs/protocol.md list.values)."""
+        page: list[list[int | str]] = []
+        size = 0
+        for handle, tag in tag_list.tags.items():
+            sample = tag.sample
+            if handle <= after or sample is None or sample.reading is None:
+                continue
+            value = sample.raw if tag.raw and sample.raw is not None else sample.reading.value
+            # an upper bound of its JSON: every character escaped as \u00XX at worst
+            cost = 24 + (len(value) if value.isalnum() else 6 * len(value))
+            if page and size + cost > VALUES_PAGE_BYTES:
+                return page, True
+            page.append([handle, value])
+            size += cost
+        return page, False
 
     def ready(self, tag_list: TagList, references: References, now: float) -> bool:
         """A waiting read may complete: the poll period passed and something worth it changed."""
@@ -231,7 +279,17 @@ class TagLists:
             _event_kinds(tag, _sample(references, tag, now)) for tag in tag_list.tags.values()
         )
 
-    def data(self, handle: int, *, raw: bool | None = None, item: str = "value") -> str:
+    def data(
+        self,
+        handle: int,
+        references: References,
+        now: float,
+        *,
+        raw: bool | None = None,
+        item: str = "value",
+    ) -> str:
+        """The tag's item as of the last read. The raw form of a tag added without raw is read
+        when asked (ours: a read of a big list does not pay for a form hardly anyone asks)."""
         tag = self.get_tag(handle)
         if item not in ITEMS:
             raise ProtocolError(INVALID_ARGUMENT, f"item {item!r}: one of {', '.join(ITEMS)}")
@@ -243,8 +301,11 @@ class TagLists:
         reading = sample.reading
         assert reading is not None
         if item == "value":
-            use_raw = tag.raw if raw is None else raw
-            return sample.raw if use_raw else reading.value
+            if not (tag.raw if raw is None else raw):
+                return reading.value
+            if sample.raw is not None:
+                return sample.raw
+            return references.read(tag.reference, now, raw=True, suggest=False).value
         quality = reading.quality
         values: dict[str, float | int | bool] = {
             "timestamp": reading.timestamp,

@@ -47,7 +47,10 @@ class RunState:
     def describe(self) -> str:
         """The line `scada-emu run` prints before `ready`: which folder, what it holds."""
         if self.kept:
-            what = "alarm log, alarm statuses, trend samples and CA; kept after the run"
+            what = (
+                "alarm log, alarm statuses, trend samples, the values the devices hold and CA; "
+                "kept after the run"
+            )
         else:
             what = "this run's alarm log, alarm statuses and trend samples; removed when it ends"
         ca = "" if self.ca == self.history else f"; CA in {self.ca}"

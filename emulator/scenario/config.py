@@ -114,6 +114,13 @@ class Generator(_Record):
         bool,
         _doc("expression: the result is a rate per second added to the tag each tick."),
     ] = False
+    write_hold: Annotated[
+        Duration,
+        _doc(
+            "sine, square, ramp, expression without integrate: how long a write to the tag "
+            f"holds before the generator drives it again: {_DURATION}."
+        ),
+    ] = 60.0
     noise: Annotated[
         float, _doc("Standard deviation of the normal noise added to every value, >= 0.")
     ] = 0.0

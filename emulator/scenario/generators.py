@@ -60,7 +60,13 @@ class _Driven:
     phase: float
     steps: list[tuple[float, TagValue]]
     expression: Expression | None
+    write_hold: float = 0.0
     value: float | None = None
+    #: What a write to the device left (see `Generators.written`): a constant's new value, the
+    #: plant time a hold ends, the step a steps generator holds a write through.
+    setpoint: TagValue | None = None
+    hold_until: float | None = None
+    held_step: tuple[int, int] | None = None
 
 
 @dataclass
@@ -101,6 +107,7 @@ class Generators:
                 period=seconds(spec.period),
                 phase=seconds(spec.phase),
                 steps=sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0]),
+                write_hold=seconds(spec.write_hold),
                 expression=(
                     compile_expression(spec.expression)
                     if spec.kind == "expression" and spec.expression is not None
@@ -109,6 +116,9 @@ class Generators:
             )
             for index, spec in enumerate(specs)
         ]
+        self._by_tag: dict[str, _Driven] = {}
+        for driven in self._driven:
+            self._by_tag.setdefault(driven.spec.tag.casefold(), driven)
 
     @property
     def reads(self) -> set[str]:
@@ -118,6 +128,41 @@ class Generators:
             if d.expression is not None:
                 names |= d.expression.names
         return names
+
+    def written(self, tag: str, value: TagValue, now: float) -> None:
+        """A write to the device of `tag` at plant time `now` (the plant holds `value` now):
+        what the tag's generator does next depends on its kind (docs/scenarios.md, "Writes").
+
+        constant: `value` becomes the constant. random_walk, integrating expression: they go on
+        from `value`. steps: `value` holds until the next step. sine, square, ramp, expression:
+        `value` holds for `write_hold` seconds of plant time, then the function takes over.
+        """
+        d = self._by_tag.get(tag.casefold())
+        if d is None:
+            return
+        match d.spec.kind:
+            case "constant":
+                d.setpoint = value
+            case "random_walk":
+                d.value = as_number(value)
+            case "expression" if d.spec.integrate:
+                d.value = as_number(value)
+            case "steps":
+                d.held_step = _step_position(d, now - self.start + d.phase)
+            case _:
+                d.hold_until = now + d.write_hold
+
+    def _holds(self, d: _Driven, elapsed: float) -> bool:
+        """Whether a write still holds the tag at `elapsed` (the generator leaves it alone)."""
+        if d.hold_until is not None:
+            if self.start + elapsed < d.hold_until - 1e-9:
+                return True
+            d.hold_until = None
+        if d.held_step is not None:
+            if _step_position(d, elapsed + d.phase) == d.held_step:
+                return True
+            d.held_step = None
+        return False
 
     def next_tick(self) -> float:
         """The plant time of the next tick."""
@@ -152,6 +197,8 @@ class Generators:
         spec = d.spec
         if d.value is None:
             d.value = as_number(view.get(spec.tag.casefold()))
+        if self._holds(d, elapsed):
+            return None
         raw = self._raw(d, elapsed, view)
         if raw is None or isinstance(raw, str):
             return raw
@@ -167,7 +214,7 @@ class Generators:
         t = elapsed + d.phase
         match spec.kind:
             case "constant":
-                return spec.value
+                return spec.value if d.setpoint is None else d.setpoint
             case "sine":
                 return spec.offset + spec.amplitude * math.sin(2 * math.pi * t / d.period)
             case "square":
@@ -218,6 +265,14 @@ def _step_value(d: _Driven, elapsed: float) -> TagValue | None:
             return None
         chosen = d.steps[-1][1]
     return chosen
+
+
+def _step_position(d: _Driven, t: float) -> tuple[int, int]:
+    """Which step is in force at `t`: (cycle, steps begun in it); changes at every step."""
+    cycle = 0
+    if d.spec.repeat and d.period > 0:
+        cycle, t = int(t // d.period), t % d.period
+    return cycle, sum(1 for at, _ in d.steps if at <= t)
 
 
 def _clamp(value: float, spec: Generator) -> float:

@@ -109,6 +109,7 @@ def generators(loaded: LoadedTopology) -> Iterator[Problem]:
         if spec.kind in ("sine", "square", "steps"):
             yield from _duration(spec.period, where("period"), "generator-period", True)
         yield from _duration(spec.phase, where("phase"), "generator-period", False)
+        yield from _duration(spec.write_hold, where("write_hold"), "generator-period", False)
         for step in spec.steps:
             yield from _duration(step.at, where("steps"), "generator-steps", False)
         if not 0 <= spec.duty <= 1:

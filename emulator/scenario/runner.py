@@ -16,7 +16,8 @@ import anyio.lowlevel
 from emulator.logs import get_logger
 from emulator.plant.clock import Clock, ScaledClock, VirtualClock
 from emulator.plant.config import TagValue
-from emulator.plant.state import Plant
+from emulator.plant.refs import Element
+from emulator.plant.state import Plant, TagState
 from emulator.plant.tags import TagValueError
 from emulator.protocol.errors import ProtocolError
 from emulator.scenario.config import TimelineEvent
@@ -69,6 +70,14 @@ class ScenarioRunner:
         self.timeline = Timeline(topology.timeline, self.start)
         self._reads = sorted(self.generators.reads)
         self._lock = anyio.Lock()
+        #: The generated tags by their state, to hear of writes to them.
+        self._generated: dict[TagState, str] = {}
+        for spec in topology.generators:
+            try:
+                self._generated.setdefault(plant.tag(spec.tag), spec.tag)
+            except ProtocolError:
+                continue  # an unknown tag: the compile reports it
+        plant.on_write(self._heard)
 
     @property
     def idle(self) -> bool:
@@ -173,6 +182,12 @@ class ScenarioRunner:
             except ProtocolError:
                 continue
         return values
+
+    def _heard(self, state: TagState, element: Element, index: int, now: float) -> None:
+        """A write to a generated tag's (first) field value: its generator honours it."""
+        tag = self._generated.get(state)
+        if tag is not None and element is Element.FIELD and index == 0:
+            self.generators.written(tag, state.spec.eng(state.field[0]), now)
 
     def _set(self, tag: str, value: TagValue, now: float) -> None:
         try:

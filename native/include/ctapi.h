@@ -46,7 +46,10 @@ typedef int64_t __int64;
 #define CTAPI
 #endif
 
-#if defined(_WIN32)
+/* CtApi.dll's exports are named by its .def file (native/src/CtApi.def): its build defines
+ * CTAPI_EXPORT empty (src/win32.h). */
+#if defined(CTAPI_EXPORT)
+#elif defined(_WIN32)
 #ifdef CTAPI_BUILDING
 #define CTAPI_EXPORT __declspec(dllexport)
 #else

@@ -51,9 +51,7 @@ static _Thread_local DWORD last_error;
 void ct_set_error(DWORD code) {
     last_error = code;
 #ifndef _WIN32
-    errno = (int)code;
-#else
-    SetLastError(code);
+    errno = (int)code; /* what ctypes' use_errno, mono's GetLastWin32Error and cgo read */
 #endif
 }
 DWORD ct_get_error(void) { return last_error; }
@@ -66,10 +64,11 @@ HANDLE fail_null(DWORD code) {
     return NULL;
 }
 
-#ifndef _WIN32
+/* Exported on Linux. On Windows src/win32.h renames them ct_get_last_error and
+ * ct_set_last_error: each export (src/exports_win32.c) hands the code to kernel32's
+ * SetLastError as the last thing before it returns. */
 CTAPI_EXPORT DWORD CTAPI GetLastError(void) { return last_error; }
 CTAPI_EXPORT void CTAPI SetLastError(DWORD code) { ct_set_error(code); }
-#endif
 
 /* ---- replies --------------------------------------------------------------------------- */
 void reply_free(reply *r) {
@@ -497,7 +496,8 @@ static void conn_free(conn *c) {
 }
 
 conn *conn_open(LPCSTR computer, LPCSTR user, LPCSTR password, DWORD mode) {
-    if (mode & ~(DWORD)CT_KNOWN_MODES) return fail_null(E_INVALID_PARAMETER);
+    /* the server's answer to unknown bits (processes/ctapi.py): a refused command, not a bad pointer */
+    if (mode & ~(DWORD)CT_KNOWN_MODES) return fail_null(E_INVALID_ARGUMENT);
     conn *c = calloc(1, sizeof *c);
     if (!c) return fail_null(E_NOT_ENOUGH_MEMORY);
     ct_mutex_init(&c->lock);

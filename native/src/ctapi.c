@@ -68,7 +68,7 @@ static BOOL check_handle(HANDLE h) {
 
 CTAPI_EXPORT BOOL CTAPI ctTagRead(HANDLE hCtapi, LPCSTR szTag, LPSTR szValue, DWORD dwLength) {
     if (!check_handle(hCtapi)) return FALSE;
-    if (!szTag || !szValue || !dwLength) return fail(E_INVALID_PARAMETER);
+    if (!szTag || !szValue || !dwLength) return fail(E_INVALID_ARGUMENT);
     jw_buf f;
     jw_init(&f);
     jw_field_str(&f, "tag", szTag);
@@ -117,8 +117,8 @@ CTAPI_EXPORT BOOL CTAPI ctTagWriteEx(HANDLE hCtapi, LPCSTR szTag, LPCSTR szValue
         return FALSE;
     }
     if (!szTag || !szValue) {
-        if (pctOverlapped) ov_completed(pctOverlapped, E_INVALID_PARAMETER, 0, NULL);
-        return fail(E_INVALID_PARAMETER);
+        if (pctOverlapped) ov_completed(pctOverlapped, E_INVALID_ARGUMENT, 0, NULL);
+        return fail(E_INVALID_ARGUMENT);
     }
     jw_buf f;
     jw_init(&f);
@@ -156,8 +156,8 @@ CTAPI_EXPORT DWORD CTAPI ctCicode(HANDLE hCtapi, LPCSTR sCmd, DWORD hWin, DWORD 
         return FALSE;
     }
     if (!sCmd) {
-        if (pctOverlapped) ov_completed(pctOverlapped, E_INVALID_PARAMETER, 0, NULL);
-        return fail(E_INVALID_PARAMETER);
+        if (pctOverlapped) ov_completed(pctOverlapped, E_INVALID_ARGUMENT, 0, NULL);
+        return fail(E_INVALID_ARGUMENT);
     }
     jw_buf f;
     jw_init(&f);
@@ -206,7 +206,7 @@ static long long quality_part(jspan quality, const char *field) {
 CTAPI_EXPORT BOOL CTAPI ctTagReadEx(HANDLE hCtapi, LPCSTR szTag, LPSTR szValue, DWORD dwLength,
                                     CT_TAGVALUE_ITEMS *pctTagvalueItems) {
     if (!check_handle(hCtapi)) return FALSE;
-    if (!szTag || !szValue || !dwLength) return fail(E_INVALID_PARAMETER);
+    if (!szTag || !szValue || !dwLength) return fail(E_INVALID_ARGUMENT);
     jw_buf f;
     jw_init(&f);
     jw_field_str(&f, "tag", szTag);
@@ -236,33 +236,36 @@ CTAPI_EXPORT BOOL CTAPI ctTagReadEx(HANDLE hCtapi, LPCSTR szTag, LPSTR szValue, 
 }
 
 CTAPI_EXPORT BOOL CTAPI ctSetManagedBinDirectory(LPCSTR szPath) {
-    /* Where CtApi.dll finds its managed assemblies; this library has none to find. */
-    if (!szPath) return fail(E_INVALID_PARAMETER);
+    /* Where CtApi.dll finds its managed assemblies; this library has none to find, so any
+     * directory is accepted, NULL too (issue 13; the Python shim does the same) */
+    (void)szPath;
     return TRUE;
 }
 
 /* ---- scaling: pure arithmetic ----------------------------------------------------------- */
 static BOOL scale(double *out, double v, double from0, double from1, double to0, double to1,
                   DWORD mode) {
-    if (!out) return fail(E_INVALID_PARAMETER);
-    if (from1 == from0 || !isfinite(v)) return fail(E_INVALID_PARAMETER);
+    if (!out) return fail(E_INVALID_ARGUMENT);
+    if (from1 == from0 || !isfinite(v)) return fail(E_INVALID_ARGUMENT);
+    /* CT_SCALE_CLAMP_LIMIT cannot be combined with the other two (reference: ctEngToRaw) */
+    if ((mode & CT_SCALE_CLAMP_LIMIT) && (mode & (CT_SCALE_RANGE_CHECK | CT_SCALE_NOISE_FACTOR)))
+        return fail(E_INVALID_ARGUMENT);
     double lo = from0 < from1 ? from0 : from1, hi = from0 < from1 ? from1 : from0;
-    if (v < lo || v > hi) {
-        if (mode & CT_SCALE_CLAMP_LIMIT) v = v < lo ? lo : hi;
-        else if (mode & (CT_SCALE_RANGE_CHECK | CT_FMT_RANGE_CHECK)) return fail(E_OUT_OF_RANGE);
-    }
-    *out = to0 + (v - from0) * (to1 - to0) / (from1 - from0);
+    double x = (mode & CT_SCALE_CLAMP_LIMIT) ? (v < lo ? lo : v > hi ? hi : v) : v;
+    /* with CT_SCALE_RANGE_CHECK the result is written even when out of range */
+    *out = to0 + (x - from0) * (to1 - to0) / (from1 - from0);
+    if ((mode & CT_SCALE_RANGE_CHECK) && (v < lo || v > hi)) return fail(E_OUT_OF_RANGE);
     return TRUE;
 }
 
 CTAPI_EXPORT BOOL CTAPI ctEngToRaw(double *pResult, double dValue, CTSCALE *pScale, DWORD dwMode) {
-    if (!pScale) return fail(E_INVALID_PARAMETER);
+    if (!pScale) return fail(E_INVALID_ARGUMENT);
     return scale(pResult, dValue, pScale->EngZero, pScale->EngFull, pScale->RawZero,
                  pScale->RawFull, dwMode);
 }
 
 CTAPI_EXPORT BOOL CTAPI ctRawToEng(double *pResult, double dValue, CTSCALE *pScale, DWORD dwMode) {
-    if (!pScale) return fail(E_INVALID_PARAMETER);
+    if (!pScale) return fail(E_INVALID_ARGUMENT);
     return scale(pResult, dValue, pScale->RawZero, pScale->RawFull, pScale->EngZero,
                  pScale->EngFull, dwMode);
 }

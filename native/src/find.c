@@ -196,7 +196,7 @@ static HANDLE find_first(HANDLE hCtapi, LPCTSTR table, LPCTSTR filter, LPCTSTR c
     if (!c) return NULL;
     if (!table) {
         conn_release(c);
-        return fail_null(E_INVALID_PARAMETER);
+        return fail_null(E_INVALID_ARGUMENT);
     }
     char *full = in_cluster(filter ? filter : "", cluster ? cluster : "");
     search_obj *s = calloc(1, sizeof *s);
@@ -260,7 +260,7 @@ static BOOL on_search(HANDLE hnd, const char *op, jw_buf *extra, reply *r, searc
     handles_unlock();
     if (!s) {
         if (extra) jw_free(extra);
-        return fail(E_INVALID_HANDLE);
+        return fail(E_UNKNOWN_HANDLE);
     }
     conn *c = search_conn(copy);
     if (!c) {
@@ -288,7 +288,7 @@ static BOOL move(HANDLE hnd, const char *op, jw_buf *extra, HANDLE *pObjHnd, lon
     jspan v;
     if (position && !(json_get(r.obj, "position", &v) && json_int(v, position))) *position = 0;
     handles_lock();
-    HANDLE obj = handle_find(hnd, H_FIND) ? add_record(hnd, r.obj) : fail_null(E_INVALID_HANDLE);
+    HANDLE obj = handle_find(hnd, H_FIND) ? add_record(hnd, r.obj) : fail_null(E_UNKNOWN_HANDLE);
     handles_unlock();
     reply_free(&r);
     if (!obj) return FALSE;
@@ -342,7 +342,7 @@ CTAPI_EXPORT BOOL CTAPI ctFindClose(HANDLE hnd) {
     handles_lock();
     int known = handle_find(hnd, H_FIND) != NULL;
     handles_unlock();
-    if (!known) return fail(E_INVALID_HANDLE);
+    if (!known) return fail(E_UNKNOWN_HANDLE);
     /* closed on the server when its link is still there; the handles go in any case */
     if (on_search(hnd, "find.close", NULL, &r, &s)) reply_free(&r);
     handles_lock();
@@ -371,11 +371,11 @@ CTAPI_EXPORT BOOL CTAPI ctGetProperty(HANDLE hnd, LPCSTR szName, void *pData, DW
         if (copy) memcpy(copy, r->json, n + 1);
     }
     handles_unlock();
-    if (!r) return fail(E_INVALID_HANDLE);
+    if (!r) return fail(E_UNKNOWN_HANDLE);
     if (!copy) return fail(E_NOT_ENOUGH_MEMORY);
     if (!szName) {
         free(copy);
-        return fail(E_INVALID_PARAMETER);
+        return fail(E_INVALID_ARGUMENT);
     }
     jspan record = {copy, n};
     int absent;
@@ -444,7 +444,7 @@ CTAPI_EXPORT BOOL CTAPI ctTagGetProperty(HANDLE hCtapi, LPCSTR szTagName, LPCSTR
     if (!c) return FALSE;
     if (!szTagName || !szProperty) {
         conn_release(c);
-        return fail(E_INVALID_PARAMETER);
+        return fail(E_INVALID_ARGUMENT);
     }
     reply r;
     jspan record;

@@ -36,6 +36,8 @@
 #define E_TAG_NOT_FOUND (ERROR_USER_DEFINED_BASE + 424)
 #define E_ALREADY_OPEN OURS(1)
 #define E_NO_MORE_RECORDS OURS(8)
+/* a list, tag, search or record handle the library never gave (a connection handle: 6) */
+#define E_UNKNOWN_HANDLE OURS(6)
 /* Plant SCADA's "no valid data yet" (GENERIC_INVALID_DATA), what ctListData reports before
  * the tag's first read; pyctapi tests for it. */
 #define E_NO_VALID_DATA (ERROR_USER_DEFINED_BASE + 25)
@@ -137,6 +139,19 @@ int conn_forget(conn *c, pending *p);
 char *reply_string(jspan obj, const char *field, size_t *len);
 /* Copy a string field into the caller's buffer with its NUL: TRUE, or FALSE with 111 (the
  * buffer untouched) or 64 (a reply without the field). */
+/* ---- a list's values as of its last read (values.c) ------------------------------------- */
+typedef struct {
+    size_t n, cap;
+    long long *server; /* the server's tag handles, ascending once sealed */
+    char **value;
+} list_values;
+list_values *values_new(void);
+void values_free(list_values *v);
+BOOL values_add_page(list_values *v, jspan reply, long long *last);
+void values_seal(list_values *v);
+const char *values_find(const list_values *v, long long server);
+int values_more(jspan reply);
+
 BOOL copy_out(jspan obj, const char *field, LPSTR buf, DWORD len, DWORD *written);
 /* The error code of a failed reply (its error.code), or 64 when there is none. */
 DWORD error_of(jspan obj);

@@ -19,6 +19,8 @@ typedef struct {
 typedef struct {
     owner o;
     DWORD mode;
+    /* the values of the last ctListRead (values.c); only touched under handles_lock */
+    list_values *values;
 } list_obj;
 
 typedef struct {
@@ -42,7 +44,7 @@ static conn *list_of(HANDLE hList, list_obj *copy) {
     list_obj *l = handle_find(hList, H_LIST);
     if (l) *copy = *l;
     handles_unlock();
-    if (!l) return fail_null(E_INVALID_HANDLE);
+    if (!l) return fail_null(E_UNKNOWN_HANDLE);
     return owner_conn(&copy->o);
 }
 
@@ -51,7 +53,7 @@ static conn *tag_of(HANDLE hTag, tag_obj *copy) {
     tag_obj *t = handle_find(hTag, H_TAG);
     if (t) *copy = *t;
     handles_unlock();
-    if (!t) return fail_null(E_INVALID_HANDLE);
+    if (!t) return fail_null(E_UNKNOWN_HANDLE);
     return owner_conn(&copy->o);
 }
 
@@ -102,7 +104,7 @@ CTAPI_EXPORT BOOL CTAPI ctListFree(HANDLE hList) {
     list_obj *found = handle_find(hList, H_LIST);
     if (found) l = *found;
     handles_unlock();
-    if (!found) return fail(E_INVALID_HANDLE);
+    if (!found) return fail(E_UNKNOWN_HANDLE);
     /* free it on the server when its link is still there; the handles go in any case */
     conn *c = conn_acquire(l.o.slot);
     if (c && conn_serial(c) == l.o.serial && conn_generation(c) == l.o.generation) {
@@ -117,6 +119,7 @@ CTAPI_EXPORT BOOL CTAPI ctListFree(HANDLE hList) {
     found = handle_find(hList, H_LIST);
     if (found) handle_remove(hList);
     handle_remove_if(H_TAG, tag_in_list, &hList, free);
+    if (found) values_free(found->values);
     handles_unlock();
     free(found);
     return TRUE;
@@ -127,7 +130,7 @@ CTAPI_EXPORT BOOL CTAPI ctListFree(HANDLE hList) {
 static BOOL deadband_units(conn *c, const char *tag, double percent, double *units) {
     *units = 0;
     if (percent == -1.0 || percent == 0) return TRUE;
-    if (!(percent >= 0) || !isfinite(percent)) return fail(E_INVALID_PARAMETER);
+    if (!(percent >= 0) || !isfinite(percent)) return fail(E_INVALID_ARGUMENT);
     reply r;
     jspan record;
     if (!tag_record(c, tag, &r, &record)) {
@@ -148,7 +151,7 @@ static HANDLE add(HANDLE hList, LPCSTR szTag, int ex, BOOL bRaw, int nPollPeriod
     if (!c) return NULL;
     if (!szTag || (ex && nPollPeriodMS < 0)) {
         conn_release(c);
-        return fail_null(E_INVALID_PARAMETER);
+        return fail_null(E_INVALID_ARGUMENT);
     }
     double units = 0;
     if (ex && !deadband_units(c, szTag, dDeadband, &units)) {
@@ -186,7 +189,7 @@ static HANDLE add(HANDLE hList, LPCSTR szTag, int ex, BOOL bRaw, int nPollPeriod
         /* the list may have been freed meanwhile */
         h = handle_find(hList, H_LIST) ? handle_add(H_TAG, t) : NULL;
         handles_unlock();
-        if (!h) ct_set_error(E_INVALID_HANDLE);
+        if (!h) ct_set_error(E_UNKNOWN_HANDLE);
     }
     if (!h) free(t);
     return h;
@@ -230,11 +233,51 @@ static DWORD read_status(jspan obj) {
     return 0;
 }
 
+/* The list's values become `fresh` (NULL: none kept, ctListData asks the server). */
+static void keep_values(HANDLE hList, list_values *fresh) {
+    handles_lock();
+    list_obj *l = handle_find(hList, H_LIST);
+    list_values *old = fresh;
+    if (l) {
+        old = l->values;
+        l->values = fresh;
+    }
+    handles_unlock();
+    values_free(old);
+}
+
+/* The values a list.read reply brought, and the list.values pages after it when `c` is given
+ * (an overlapped read completes on the I/O thread, which cannot ask: it keeps the first page,
+ * and the tags past it are asked for one by one). */
+static void gather_values(HANDLE hList, conn *c, long long server_list, jspan first) {
+    list_values *v = values_new();
+    long long last = 0;
+    BOOL ok = v && values_add_page(v, first, &last);
+    int more = values_more(first);
+    while (ok && more && c) {
+        jw_buf f;
+        jw_init(&f);
+        jw_field_int(&f, "list", server_list);
+        jw_field_int(&f, "after", last);
+        reply r;
+        if (!conn_call(c, "list.values", &f, &r)) break;
+        long long before = last;
+        ok = values_add_page(v, r.obj, &last);
+        more = values_more(r.obj) && last > before; /* a page that moves nothing ends it */
+        reply_free(&r);
+    }
+    if (v) values_seal(v);
+    keep_values(hList, ok ? v : NULL);
+    if (!ok) values_free(v);
+}
+
 static DWORD finish_read(void *ctx, jspan *reply, DWORD error, DWORD *length, BYTE **data) {
-    (void)ctx;
     *length = 0;
     *data = NULL;
-    return error ? error : read_status(*reply);
+    const HANDLE *list = ctx; /* freed with the operation */
+    if (error) return error;
+    gather_values(list[0], NULL, 0, *reply);
+    return read_status(*reply);
 }
 
 CTAPI_EXPORT BOOL CTAPI ctListRead(HANDLE hList, CTOVERLAPPED *pctOverlapped) {
@@ -247,18 +290,32 @@ CTAPI_EXPORT BOOL CTAPI ctListRead(HANDLE hList, CTOVERLAPPED *pctOverlapped) {
     jw_buf f;
     jw_init(&f);
     jw_field_int(&f, "list", l.o.server);
+    jw_raw(&f, ",\"values\":true"); /* ctListData then answers from them */
     if (pctOverlapped) {
         /* pending until a tag of the list changes (list.read with wait) */
         jw_raw(&f, ",\"wait\":true");
-        BOOL ok = ov_submit(c, l.o.slot, pctOverlapped, "list.read", &f, finish_read, NULL);
+        HANDLE *ctx = malloc(sizeof *ctx);
+        if (!ctx) {
+            jw_free(&f);
+            conn_release(c);
+            ov_completed(pctOverlapped, E_NOT_ENOUGH_MEMORY, 0, NULL);
+            return fail(E_NOT_ENOUGH_MEMORY);
+        }
+        *ctx = hList;
+        BOOL ok = ov_submit(c, l.o.slot, pctOverlapped, "list.read", &f, finish_read, ctx);
         conn_release(c);
         return ok;
     }
     reply r;
     BOOL ok = conn_call(c, "list.read", &f, &r);
-    conn_release(c);
-    if (!ok) return FALSE;
+    if (!ok) {
+        conn_release(c);
+        keep_values(hList, NULL);
+        return FALSE;
+    }
     DWORD status = read_status(r.obj);
+    gather_values(hList, c, l.o.server, r.obj);
+    conn_release(c);
     reply_free(&r);
     /* FALSE with the Plant SCADA error when a tag could not be read (CtAPI 1150525) */
     return status ? fail(status) : TRUE;
@@ -277,7 +334,7 @@ CTAPI_EXPORT BOOL CTAPI ctListWrite(HANDLE hTag, LPCSTR szValue, CTOVERLAPPED *p
     conn *c = tag_of(hTag, &t);
     if (c && !szValue) {
         conn_release(c);
-        c = fail_null(E_INVALID_PARAMETER);
+        c = fail_null(E_INVALID_ARGUMENT);
     }
     if (!c) {
         ov_completed(pctOverlapped, ct_get_error(), 0, NULL);
@@ -306,7 +363,7 @@ static BOOL data(HANDLE hTag, const char *item, void *pBuffer, DWORD dwLength) {
     if (!c) return FALSE;
     if (!pBuffer || !dwLength) {
         conn_release(c);
-        return fail(E_INVALID_PARAMETER);
+        return fail(E_INVALID_ARGUMENT);
     }
     jw_buf f;
     jw_init(&f);
@@ -321,9 +378,37 @@ static BOOL data(HANDLE hTag, const char *item, void *pBuffer, DWORD dwLength) {
     return ok;
 }
 
+/* The tag's value from its list's last read, kept by the library: 1 copied, 0 not kept, -1
+ * failed (the error set). */
+static int kept_value(HANDLE hTag, void *pBuffer, DWORD dwLength) {
+    int result = 0;
+    handles_lock();
+    tag_obj *t = handle_find(hTag, H_TAG);
+    list_obj *l = t ? handle_find(t->list, H_LIST) : NULL;
+    const char *value = l ? values_find(l->values, t->o.server) : NULL;
+    if (value && pBuffer && dwLength) {
+        size_t n = strlen(value);
+        if (n + 1 > dwLength) {
+            result = -1; /* the buffer is left as it was, as for a reply copied out */
+        } else {
+            memcpy(pBuffer, value, n + 1);
+            result = 1;
+        }
+    }
+    handles_unlock();
+    if (result < 0) ct_set_error(E_BUFFER_OVERFLOW);
+    return result;
+}
+
 CTAPI_EXPORT BOOL CTAPI ctListData(HANDLE hTag, void *pBuffer, DWORD dwLength, DWORD dwMode) {
     /* CT_FMT_NO_SCALE is ignored (CtAPI 1150525): ctListAddEx's bRaw decides */
     (void)dwMode;
+    tag_obj t;
+    conn *c = tag_of(hTag, &t); /* still a tag of a list of this link */
+    if (!c) return FALSE;
+    conn_release(c);
+    int kept = kept_value(hTag, pBuffer, dwLength);
+    if (kept) return kept > 0;
     return data(hTag, NULL, pBuffer, dwLength);
 }
 
@@ -350,7 +435,7 @@ CTAPI_EXPORT BOOL CTAPI ctListItem(HANDLE hTag, DWORD dwItem, void *pBuffer, DWO
         conn *c = tag_of(hTag, &t);
         if (!c) return FALSE;
         conn_release(c);
-        return fail(E_INVALID_PARAMETER);
+        return fail(E_INVALID_ARGUMENT);
     }
     return data(hTag, ITEMS[dwItem], pBuffer, dwLength);
 }

@@ -47,7 +47,11 @@ static void publish(CTOVERLAPPED *ov, DWORD status, DWORD length, BYTE *data) {
     ov->dwStatus = status;
 #endif
 #ifdef _WIN32
-    if (ov->hEvent) SetEvent(ov->hEvent);
+    /* as Win32 overlapped I/O does: reset when the call starts, signalled when it is done */
+    if (ov->hEvent) {
+        if (status == STATUS_PENDING) ResetEvent(ov->hEvent);
+        else SetEvent(ov->hEvent);
+    }
 #endif
 }
 
@@ -116,7 +120,7 @@ BOOL ov_submit(conn *c, HANDLE h, CTOVERLAPPED *ov, const char *op_name, jw_buf 
             free(o);
             free(ctx);
             jw_free(fields);
-            return fail(E_INVALID_PARAMETER);
+            return fail(E_INVALID_ARGUMENT);
         }
         /* an earlier call on the same CTOVERLAPPED, never collected: forget it */
         unlink_op(e);
@@ -150,7 +154,7 @@ CTAPI_EXPORT BOOL CTAPI ctGetOverlappedResult(HANDLE hCtapi, CTOVERLAPPED *lpctO
     conn *c = conn_acquire(hCtapi);
     if (!c) return FALSE;
     conn_release(c);
-    if (!lpctOverlapped) return fail(E_INVALID_PARAMETER);
+    if (!lpctOverlapped) return fail(E_INVALID_ARGUMENT);
     lock();
     op *o = ops;
     while (o && (o->ov != lpctOverlapped || o->owner != hCtapi)) o = o->next;
@@ -158,7 +162,7 @@ CTAPI_EXPORT BOOL CTAPI ctGetOverlappedResult(HANDLE hCtapi, CTOVERLAPPED *lpctO
         /* completed before its call returned, or collected already: what dwStatus says */
         DWORD status = lpctOverlapped->dwStatus, length = lpctOverlapped->dwLength;
         unlock();
-        if (status == STATUS_PENDING) return fail(E_INVALID_PARAMETER); /* not one of ours */
+        if (status == STATUS_PENDING) return fail(E_INVALID_ARGUMENT); /* not one of ours */
         if (pBytes) *pBytes = length;
         return status ? fail(status) : TRUE;
     }

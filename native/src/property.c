@@ -11,7 +11,7 @@
 BOOL property_store(const char *text, DWORD dwType, void *pData, DWORD dwBufferLength,
                     DWORD *written) {
     *written = 0;
-    if (!pData || !dwBufferLength) return fail(E_INVALID_PARAMETER);
+    if (!pData || !dwBufferLength) return fail(E_INVALID_ARGUMENT);
     if (dwType == DBTYPE_STR) {
         size_t n = strlen(text);
         if (n + 1 > dwBufferLength) {
@@ -32,7 +32,7 @@ BOOL property_store(const char *text, DWORD dwType, void *pData, DWORD dwBufferL
     case DBTYPE_I2: case DBTYPE_UI2: case DBTYPE_BOOL: size = 2; break;
     case DBTYPE_I4: case DBTYPE_UI4: case DBTYPE_R4: size = 4; break;
     case DBTYPE_I8: case DBTYPE_UI8: case DBTYPE_R8: size = 8; break;
-    default: return fail(E_INVALID_PARAMETER);
+    default: return fail(E_INVALID_ARGUMENT);
     }
     char *end;
     errno = 0;

@@ -23,6 +23,7 @@ extern int passed, failed;
 /* errors.py ours(n): the emulator's own Plant SCADA codes */
 #define OURS(n) CITECT(0x1000 + (n))
 #define NO_MORE_RECORDS OURS(8)
+#define UNKNOWN_HANDLE OURS(6) /* a list, tag, search or record handle never given */
 
 HANDLE open_demo(void);
 

@@ -23,7 +23,8 @@ enum {
     HUGE_FRAME,   /* more than 64 KiB without a newline */
     NULL_ID,      /* an error with "id": null (the server gave up on the stream) */
     CLOSING,      /* the closing push */
-    DROP_AFTER_ONE /* one good tag.read, then the connection drops */
+    DROP_AFTER_ONE, /* one good tag.read, then the connection drops */
+    BAD_VALUES     /* list.read's values malformed, list.values pages that never end */
 };
 
 static struct {
@@ -84,7 +85,7 @@ static void serve(int fd) {
     say(fd, "{\"event\":\"hello\",\"protocol\":1,\"computer\":\"FAKE\"}\n");
     char buf[4096];
     size_t len = 0;
-    int reads = 0;
+    int reads = 0, handles = 1;
     for (;;) {
         ssize_t k = recv(fd, buf + len, sizeof buf - 1 - len, 0);
         if (k <= 0) return;
@@ -104,6 +105,32 @@ static void serve(int fd) {
             char out[256];
             if (!strcmp(op, "list.new")) {
                 snprintf(out, sizeof out, "{\"id\":%lld,\"ok\":true,\"list\":1}\n", id);
+                say(fd, out);
+                continue;
+            }
+            if (!strcmp(op, "list.add")) {
+                snprintf(out, sizeof out, "{\"id\":%lld,\"ok\":true,\"handle\":%d}\n", id,
+                         ++handles);
+                say(fd, out);
+                continue;
+            }
+            if (!strcmp(op, "list.read")) {
+                /* bad pairs, one good ([2,"21"]), and more to come */
+                snprintf(out, sizeof out,
+                         "{\"id\":%lld,\"ok\":true,\"failed\":[],\"values\":[[\"x\",\"1\"],[5],"
+                         "[2,3],\"junk\",[2,\"21\"]],\"more\":true}\n",
+                         id);
+                say(fd, out);
+                continue;
+            }
+            if (!strcmp(op, "list.values")) { /* a second page, then it again: no loop */
+                snprintf(out, sizeof out,
+                         "{\"id\":%lld,\"ok\":true,\"values\":[[3,\"33\"]],\"more\":true}\n", id);
+                say(fd, out);
+                continue;
+            }
+            if (!strcmp(op, "list.data")) {
+                snprintf(out, sizeof out, "{\"id\":%lld,\"ok\":true,\"value\":\"7\"}\n", id);
                 say(fd, out);
                 continue;
             }
@@ -306,6 +333,21 @@ void test_bad_servers(void) {
     CHECK(ctGetOverlappedResult(h, &ov, &bytes, TRUE) == FALSE && GetLastError() == 64);
     CHECK(ov.dwStatus == 64);
     CHECK(ctClose(h) == TRUE);
+    /* list values a server sends malformed are left out (ctListData asks for those), and
+     * pages that never end stop when they bring nothing new */
+    set(&fake.mode, BAD_VALUES);
+    h = ctOpen("FAKE", "u", "p", 0);
+    HANDLE list = h ? ctListNew(h, 0) : NULL;
+    HANDLE kept = list ? ctListAdd(list, "A") : NULL, paged = list ? ctListAdd(list, "B") : NULL;
+    HANDLE asked = list ? ctListAdd(list, "C") : NULL;
+    CHECK(kept && paged && asked && ctListRead(list, NULL) == TRUE);
+    CHECK(ctListData(kept, buf, sizeof buf, 0) == TRUE && !strcmp(buf, "21"));
+    CHECK(ctListData(paged, buf, sizeof buf, 0) == TRUE && !strcmp(buf, "33"));
+    CHECK(ctListData(asked, buf, sizeof buf, 0) == TRUE && !strcmp(buf, "7"));
+    strcpy(buf, "x");
+    CHECK(ctListData(kept, buf, 2, 0) == FALSE && GetLastError() == 111 && !strcmp(buf, "x"));
+    CHECK(ctListFree(list) == TRUE && ctClose(h) == TRUE);
+    set(&fake.mode, NORMAL);
     test_reconnect();
     fake_stop();
     if (saved) setenv("SCADA_EMU_READY_FILE", saved, 1);

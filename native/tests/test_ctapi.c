@@ -127,17 +127,17 @@ static void test_bad_arguments_and_small_buffers(void) {
     CHECK(ctCicode(h, "Version(3)", 0, 0, two, sizeof two, NULL) == FALSE);
     CHECK(GetLastError() == 111);
     CHECK(ctTagRead(h, NULL, small, sizeof small) == FALSE);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctTagRead(h, "PUMP1_SPEED", NULL, 16) == FALSE);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctTagRead(h, "PUMP1_SPEED", small, 0) == FALSE);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctTagWrite(h, "BLEND_RATIO_SP", NULL) == FALSE);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctTagWrite(h, NULL, "1") == FALSE);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctCicode(h, NULL, 0, 0, small, sizeof small, NULL) == FALSE);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctClose(h) == TRUE);
 }
 
@@ -160,7 +160,7 @@ static void test_open_failures(void) {
     CHECK(ctOpen("", "engineer", "wrong", 0) == NULL);
     CHECK(GetLastError() == CITECT(274));
     CHECK(ctOpen("", "engineer", "control", 0x40) == NULL);
-    CHECK(GetLastError() == 87);
+    CHECK(GetLastError() == CITECT(274));
     CHECK(ctOpen("NO-SUCH-COMPUTER", "engineer", "control", 0) == NULL);
     CHECK(GetLastError() == 53);
     /* an emulator that is not there: nothing listens on 127.0.0.1:1 */
@@ -185,10 +185,15 @@ static void test_scaling(void) {
     double out = 0;
     CHECK(ctEngToRaw(&out, 50.0, &s, 0) == TRUE && out == 16000.0);
     CHECK(ctRawToEng(&out, 8000.0, &s, 0) == TRUE && out == 25.0);
-    CHECK(ctEngToRaw(&out, 150.0, &s, CT_FMT_RANGE_CHECK) == FALSE);
+    CHECK(ctEngToRaw(&out, 150.0, &s, CT_SCALE_RANGE_CHECK) == FALSE);
     CHECK(GetLastError() == CITECT(257));
-    CHECK(ctEngToRaw(NULL, 1.0, &s, 0) == FALSE && GetLastError() == 87);
-    CHECK(ctRawToEng(&out, 1.0, NULL, 0) == FALSE && GetLastError() == 87);
+    CHECK(out == 48000.0); /* the reference: pResult still holds the scaled value */
+    CHECK(ctEngToRaw(&out, 150.0, &s, CT_SCALE_CLAMP_LIMIT) == TRUE && out == 32000.0);
+    CHECK(ctRawToEng(&out, -10.0, &s, CT_SCALE_CLAMP_LIMIT) == TRUE && out == 0.0);
+    CHECK(ctEngToRaw(&out, 1.0, &s, CT_SCALE_CLAMP_LIMIT | CT_SCALE_RANGE_CHECK) == FALSE);
+    CHECK(GetLastError() == CITECT(274));
+    CHECK(ctEngToRaw(NULL, 1.0, &s, 0) == FALSE && GetLastError() == CITECT(274));
+    CHECK(ctRawToEng(&out, 1.0, NULL, 0) == FALSE && GetLastError() == CITECT(274));
     CHECK(ctSetManagedBinDirectory("/opt/citect/bin") == TRUE);
 }
 

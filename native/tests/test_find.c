@@ -46,10 +46,10 @@ void test_find(void) {
     CHECK(ctFindScroll(s, CT_FIND_SCROLL_ABSOLUTE, 99, &obj) == 0);
     CHECK(ctFindNext(s, NULL) == TRUE); /* no record handle wanted */
     CHECK(ctFindClose(s) == TRUE);
-    CHECK(ctFindClose(s) == FALSE && GetLastError() == 6);
+    CHECK(ctFindClose(s) == FALSE && GetLastError() == UNKNOWN_HANDLE);
     CHECK(ctGetProperty(first, "TAG", buf, sizeof buf, &len, DBTYPE_STR) == FALSE);
-    CHECK(GetLastError() == 6);
-    CHECK(ctFindNumRecords(s) == -1 && GetLastError() == 6);
+    CHECK(GetLastError() == UNKNOWN_HANDLE);
+    CHECK(ctFindNumRecords(s) == -1 && GetLastError() == UNKNOWN_HANDLE);
     /* binary types from a numeric field */
     s = ctFindFirst(h, "Tag", "TAG=PUMP1_SPEED", &obj, 0);
     CHECK(s != NULL);
@@ -61,9 +61,9 @@ void test_find(void) {
     CHECK(ctGetProperty(obj, "RAW_FULL", &i4, 2, &len, DBTYPE_I4) == FALSE && GetLastError() == 111);
     CHECK(ctGetProperty(obj, "ENG_UNITS", &i4, sizeof i4, &len, DBTYPE_I4) == FALSE);
     CHECK(GetLastError() == CITECT(274));
-    CHECK(ctGetProperty(obj, "TAG", buf, sizeof buf, &len, 9999) == FALSE && GetLastError() == 87);
-    CHECK(ctGetProperty(obj, NULL, buf, sizeof buf, &len, DBTYPE_STR) == FALSE && GetLastError() == 87);
-    CHECK(ctGetProperty(obj, "TAG", NULL, 10, &len, DBTYPE_STR) == FALSE && GetLastError() == 87);
+    CHECK(ctGetProperty(obj, "TAG", buf, sizeof buf, &len, 9999) == FALSE && GetLastError() == CITECT(274));
+    CHECK(ctGetProperty(obj, NULL, buf, sizeof buf, &len, DBTYPE_STR) == FALSE && GetLastError() == CITECT(274));
+    CHECK(ctGetProperty(obj, "TAG", NULL, 10, &len, DBTYPE_STR) == FALSE && GetLastError() == CITECT(274));
     /* the search handle stands for its current record */
     CHECK(ctGetProperty(s, "TAG", buf, sizeof buf, NULL, DBTYPE_STR) == TRUE);
     CHECK(!strcmp(buf, "PUMP1_SPEED"));
@@ -79,10 +79,10 @@ void test_find(void) {
     CHECK(ctFindClose(s) == TRUE);
     /* nothing found, bad arguments */
     CHECK(ctFindFirst(h, "Tag", "TAG=NOTHING_LIKE_THIS", &obj, 0) == NULL && GetLastError() == NO_MORE_RECORDS);
-    CHECK(ctFindFirst(h, NULL, "", &obj, 0) == NULL && GetLastError() == 87);
+    CHECK(ctFindFirst(h, NULL, "", &obj, 0) == NULL && GetLastError() == CITECT(274));
     CHECK(ctFindFirst(h, "NoSuchTable", "", &obj, 0) == NULL && GetLastError() == CITECT(274));
     CHECK(ctFindFirst(NULL, "Tag", "", &obj, 0) == NULL && GetLastError() == 6);
-    CHECK(ctFindNext(h, &obj) == FALSE && GetLastError() == 6); /* a connection handle */
+    CHECK(ctFindNext(h, &obj) == FALSE && GetLastError() == UNKNOWN_HANDLE); /* a connection handle */
     /* ctTagGetProperty */
     CHECK(ctTagGetProperty(h, "PUMP1_SPEED", "ENG_UNITS", buf, sizeof buf, DBTYPE_STR) == TRUE);
     CHECK(!strcmp(buf, "rpm"));
@@ -94,6 +94,6 @@ void test_find(void) {
     CHECK(GetLastError() == CITECT(274));
     CHECK(ctTagGetProperty(h, "PUMP1*", "TAG", buf, sizeof buf, DBTYPE_STR) == FALSE);
     CHECK(GetLastError() == CITECT(424));
-    CHECK(ctTagGetProperty(h, NULL, "TAG", buf, sizeof buf, DBTYPE_STR) == FALSE && GetLastError() == 87);
+    CHECK(ctTagGetProperty(h, NULL, "TAG", buf, sizeof buf, DBTYPE_STR) == FALSE && GetLastError() == CITECT(274));
     CHECK(ctClose(h) == TRUE);
 }

@@ -79,11 +79,11 @@ void test_overlapped(void) {
     CTOVERLAPPED ov;
     DWORD bytes = 7;
     /* NULL and foreign arguments */
-    CHECK(ctGetOverlappedResult(h, NULL, &bytes, FALSE) == FALSE && GetLastError() == 87);
+    CHECK(ctGetOverlappedResult(h, NULL, &bytes, FALSE) == FALSE && GetLastError() == CITECT(274));
     CHECK(ctGetOverlappedResult(NULL, &ov, &bytes, FALSE) == FALSE && GetLastError() == 6);
     memset(&ov, 0, sizeof ov);
     ov.dwStatus = STATUS_PENDING; /* not one of the library's */
-    CHECK(ctGetOverlappedResult(h, &ov, &bytes, FALSE) == FALSE && GetLastError() == 87);
+    CHECK(ctGetOverlappedResult(h, &ov, &bytes, FALSE) == FALSE && GetLastError() == CITECT(274));
     CHECK(ctCancelIO(h, NULL) == FALSE && GetLastError() == CITECT(274)); /* none pending */
     CHECK(ctCancelIO((HANDLE)(uintptr_t)0xbeef, NULL) == FALSE && GetLastError() == 6);
     /* a failing overlapped Cicode: its error at ctGetOverlappedResult */
@@ -110,8 +110,8 @@ void test_overlapped(void) {
     CHECK(ctGetOverlappedResult(h, &ov, &bytes, FALSE) == TRUE && bytes == 4);
     /* bad arguments complete the CTOVERLAPPED at once with their error */
     memset(&ov, 0, sizeof ov);
-    CHECK(ctCicode(h, NULL, 0, 0, buf, sizeof buf, &ov) == FALSE && GetLastError() == 87);
-    CHECK(ov.dwStatus == 87);
+    CHECK(ctCicode(h, NULL, 0, 0, buf, sizeof buf, &ov) == FALSE && GetLastError() == CITECT(274));
+    CHECK(ov.dwStatus == CITECT(274));
     CHECK(ctTagWriteEx((HANDLE)(uintptr_t)0xbeef, "X", "1", &ov) == FALSE && ov.dwStatus == 6);
     /* threads share the handle, overlapped and not */
     shared = h;

@@ -311,7 +311,8 @@ def test_find_tags_and_read_their_properties(demo: Running, encryption: str, mod
                 assert GetLastError() == ERROR_NO_MORE_FILES
                 break
         assert names == [b"PUMP1_SPEED", b"PUMP2_SPEED"]
-        assert length.value == len(b"PUMP2_SPEED") + 1
+        # without the NUL: clients slice the buffer with it (ctapi-rs; CtAPI 1150521)
+        assert length.value == len(b"PUMP2_SPEED")
         full = c_double()
         assert dll.ctGetProperty(
             record, b"eng_full", byref(full), sizeof(full), byref(length), DBTYPE_R8

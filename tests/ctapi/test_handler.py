@@ -138,6 +138,13 @@ def test_cicode(session: Session) -> None:
 
 
 # --- lists ----------------------------------------------------------------------------------------
+def test_tag_read_raw_gives_the_unscaled_value_a_point_reads(session: Session) -> None:
+    # PUMP1_SPEED: raw 0..32000 is 0..1500 rpm; 1200 rpm is raw 25600 (docs/protocol.md tag.read)
+    assert session.ok("tag.read", tag="PUMP1_SPEED", raw=True)["value"] == "25600"
+    assert session.ok("tag.read", tag="PUMP1_SPEED", raw=False)["value"] == "1200"
+    assert session.error("tag.read", tag="PUMP1_SPEED", raw="yes") == "invalid_parameter"
+
+
 def test_a_list_reads_all_its_tags_and_reports_unknown_ones(session: Session) -> None:
     lst = session.ok("list.new", mode=0)["list"]
     speed = session.ok("list.add", list=lst, tag="PUMP1_SPEED")["handle"]
@@ -160,6 +167,61 @@ def test_a_list_reads_all_its_tags_and_reports_unknown_ones(session: Session) ->
     assert session.ok("list.data", handle=speed)["value"] == "1200"
     session.ok("list.read", list=lst)
     assert session.ok("list.data", handle=speed)["value"] == "300"
+
+
+def test_list_read_can_bring_the_values_so_a_client_answers_list_data_itself(
+    session: Session,
+) -> None:
+    # docs/protocol.md list.values: what list.data would give, for each tag read without error
+    lst = session.ok("list.new", mode=0)["list"]
+    speed = session.ok("list.add", list=lst, tag="PUMP1_SPEED")["handle"]
+    session.ok("list.add", list=lst, tag="NO_SUCH_TAG")
+    level = session.ok("list.add_ex", list=lst, tag="TANK1_LEVEL", raw=True)["handle"]
+    before = session.ok("list.values", list=lst)
+    assert (before["values"], before["more"]) == ([], False)  # nothing read yet
+    reply = session.ok("list.read", list=lst, values=True)
+    assert reply["values"] == [[speed, "1200"], [level, "13920"]]
+    assert reply["more"] is False and reply["failed_count"] == 1
+    assert session.ok("list.values", list=lst, after=speed)["values"] == [[level, "13920"]]
+    assert "values" not in session.ok("list.read", list=lst)
+    assert session.error("list.values", list=999) == "unknown_handle"
+
+
+def test_a_read_with_nothing_changed_keeps_the_samples_and_the_next_change_shows(
+    session: Session,
+) -> None:
+    lst = session.ok("list.new", mode=1)["list"]  # CT_LIST_EVENT
+    speed = session.ok("list.add", list=lst, tag="PUMP1_SPEED")["handle"]
+    nope = session.ok("list.add", list=lst, tag="NO_SUCH_TAG")["handle"]
+    first = session.ok("list.read", list=lst, values=True)
+    new = [session.ok("list.event", list=lst, mode=1)["handle"] for _ in range(3)]
+    assert new == [speed, nope, None]  # CT_LIST_EVENT_NEW, each once
+    again = session.ok("list.read", list=lst, values=True)  # no change in between
+    assert again["values"] == first["values"] == [[speed, "1200"]]
+    assert [f["handle"] for f in again["failed"]] == [nope]
+    assert session.ok("list.event", list=lst, mode=1)["handle"] is None
+    session.plant.set_value("PUMP1_SPEED", 300, NOW + 1)
+    assert session.ok("list.read", list=lst, values=True)["values"] == [[speed, "300"]]
+    assert session.ok("list.event", list=lst)["handle"] == speed
+
+
+def test_the_values_of_a_big_list_come_in_pages_that_fit_a_frame(session: Session) -> None:
+    from emulator.processes.taglists import MAX_LIST_TAGS
+    from emulator.protocol.framing import MAX_FRAME_SIZE, encode
+
+    lst = session.ok("list.new")["list"]
+    handles = [session.ok("list.add", list=lst, tag="PRODUCT_CODE")["handle"] for _ in range(3000)]
+    session.plant.write("PRODUCT_CODE", '"\\' * 20, NOW, "test")  # every character escaped
+    [reply] = session.send("list.read", list=lst, values=True)
+    assert len(encode(reply)) < MAX_FRAME_SIZE and reply["more"] is True
+    seen = [h for h, _ in reply["values"]]
+    while reply["more"]:
+        [reply] = session.send("list.values", list=lst, after=seen[-1])
+        assert len(encode(reply)) < MAX_FRAME_SIZE
+        seen += [h for h, _ in reply["values"]]
+    assert seen == handles
+    assert {v for _, v in reply["values"]} == {session.ok("list.data", handle=seen[-1])["value"]}
+    assert MAX_LIST_TAGS >= 10_000  # a real client polls thousands of tags in one list
 
 
 def test_list_write_delete_and_free(session: Session) -> None:
@@ -228,7 +290,7 @@ def test_a_waiting_read_completes_on_a_change_after_the_poll_period(session: Ses
     assert handler.next_wakeup(NOW + 0.5) == NOW + 1.0
     assert handler.poll(NOW + 0.5) == []
     [reply] = handler.poll(NOW + 1.0)
-    assert reply == {"id": waiting_id, "ok": True, "failed": []}
+    assert reply == {"id": waiting_id, "ok": True, "failed": [], "failed_count": 0}
     assert handler.next_wakeup(NOW + 1.0) is None
     assert session.ok("list.data", handle=level)["value"] == "70.0"
 
@@ -262,7 +324,7 @@ def test_the_runtime_factory_serves_the_demo() -> None:
 
 
 def test_lists_are_bounded_so_every_reply_fits_a_frame(session: Session) -> None:
-    from emulator.processes.taglists import MAX_LIST_TAGS, MAX_LISTS
+    from emulator.processes.taglists import MAX_FAILED_SHOWN, MAX_LIST_TAGS, MAX_LISTS
     from emulator.protocol.framing import MAX_FRAME_SIZE, encode
 
     lst = session.ok("list.new")["list"]
@@ -270,7 +332,9 @@ def test_lists_are_bounded_so_every_reply_fits_a_frame(session: Session) -> None
         session.ok("list.add", list=lst, tag="NO_SUCH_TAG_WITH_A_LONG_NAME_" + "X" * 40)
     assert session.error("list.add", list=lst, tag="PUMP1_SPEED") == "invalid_argument"
     [reply] = session.send("list.read", list=lst)
-    assert len(reply["failed"]) == MAX_LIST_TAGS
+    # every tag failed: a hundred named, all counted, list.data of each gives its error
+    assert len(reply["failed"]) == MAX_FAILED_SHOWN
+    assert reply["failed_count"] == MAX_LIST_TAGS
     assert len(encode(reply)) < MAX_FRAME_SIZE
     for _ in range(MAX_LISTS - 1):
         session.ok("list.new")
@@ -293,6 +357,6 @@ def test_unknown_tags_cost_little_in_a_big_plant() -> None:
     for i in range(500):
         session.ok("list.add", list=lst, tag=f"AREA{i}_PUMP_SPED")
     started = time.perf_counter()
-    assert len(session.ok("list.read", list=lst)["failed"]) == 500
+    assert session.ok("list.read", list=lst)["failed_count"] == 500
     assert session.error("tag.read", tag="AREA3_PUMP7_SPED") == "tag_not_found"
     assert time.perf_counter() - started < 1.0

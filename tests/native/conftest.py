@@ -26,3 +26,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             yield emulator
     finally:
         loop.stop()
+
+
+def read_through_python(demo: Running, tag: str) -> str:
+    """A tag's value as the Python shim (emulator.compat) reads it from the same plant."""
+    from ctypes import byref, create_string_buffer, sizeof
+
+    from emulator.compat import CtApi
+
+    api = CtApi(ready_file=demo.ready)
+    try:
+        handle = api.ctOpen(b"", b"engineer", b"control", 0)
+        assert handle, api.GetLastError()
+        value = create_string_buffer(64)
+        assert api.ctTagRead(handle, tag.encode(), byref(value), sizeof(value)), api.GetLastError()
+        api.ctClose(handle)
+        return value.value.decode()
+    finally:
+        api.close_all()

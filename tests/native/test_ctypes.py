@@ -15,7 +15,8 @@ from tests.client.fakeserver import free_port, ready_file
 from tests.native.conftest import LIBRARY
 
 ERROR_INVALID_HANDLE = 6
-ERROR_INVALID_PARAMETER = 87
+# a bad argument to a command is a Plant SCADA code, never Win32 (ctapi-behaviour.md)
+INVALID_ARGUMENT = 0x10000000 + 274
 ERROR_BUFFER_OVERFLOW = 111
 ERROR_CONNECTION_REFUSED = 1225
 
@@ -69,11 +70,11 @@ def test_null_pointers_and_small_buffers(lib: ctypes.CDLL) -> None:
     assert lib.GetLastError() == ERROR_BUFFER_OVERFLOW
     assert small.value == b"1200"
     assert lib.ctTagRead(handle, None, byref(small), sizeof(small)) == 0
-    assert lib.GetLastError() == ERROR_INVALID_PARAMETER
+    assert lib.GetLastError() == INVALID_ARGUMENT
     assert lib.ctTagRead(handle, b"PUMP1_SPEED", None, 16) == 0
-    assert lib.GetLastError() == ERROR_INVALID_PARAMETER
+    assert lib.GetLastError() == INVALID_ARGUMENT
     assert lib.ctTagWrite(handle, b"BLEND_RATIO_SP", None) == 0
-    assert lib.GetLastError() == ERROR_INVALID_PARAMETER
+    assert lib.GetLastError() == INVALID_ARGUMENT
     assert lib.ctClose(handle) == 1
 
 

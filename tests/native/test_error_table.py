@@ -25,6 +25,7 @@ SAME = {
     "E_NO_VALID_DATA": errors.NOT_READ,
     "E_ALREADY_OPEN": errors.ALREADY_OPEN,
     "E_NO_MORE_RECORDS": errors.NO_MORE_RECORDS,
+    "E_UNKNOWN_HANDLE": errors.UNKNOWN_HANDLE,
 }
 
 

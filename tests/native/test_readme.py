@@ -1,4 +1,5 @@
-"""The C example of the README's quick start, compiled against native/ and run on the demo plant."""
+"""The C and C# examples of the README's quick start, built against native/ and run on the demo
+plant."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.client.emulator import Running
-from tests.native.conftest import LIBRARY
+from tests.native.conftest import LIBRARY, NATIVE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,4 +51,24 @@ def test_the_readme_c_example_builds_and_runs(demo: Running, tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "TANK1_LEVEL = " in done.stdout
+    assert "version 8.40" in done.stdout
+
+
+def test_the_readme_csharp_example_builds_and_runs(demo: Running, tmp_path: Path) -> None:
+    mcs, mono = shutil.which("mcs"), shutil.which("mono")
+    if mcs is None or mono is None:
+        pytest.skip("mono is not installed (Debian: mono-mcs, mono-runtime; .ci/run installs them)")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    match = re.search(r"```csharp\n(.*?)```", readme, re.S)
+    assert match, "README.md has no C# example"
+    source = tmp_path / "demo.cs"
+    source.write_text(match.group(1))
+    program = tmp_path / "demo.exe"
+    subprocess.run([mcs, f"-out:{program}", str(source)], check=True, timeout=120)
+    env = {**os.environ, "SCADA_EMU_READY_FILE": str(demo.ready), "LD_LIBRARY_PATH": str(NATIVE)}
+    done = subprocess.run(
+        [mono, str(program)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^TANK1_LEVEL = \d", done.stdout, re.M), done.stdout
     assert "version 8.40" in done.stdout

@@ -95,7 +95,7 @@ def test_a_named_state_dir_is_kept_and_said_so(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert f"state {state} (alarm log, alarm statuses, trend samples and CA; kept" in out
+    assert f"state {state} (alarm log, alarm statuses, trend samples, the values the devices" in out
     assert (state / "history" / "Demo_Plant" / "ALARM1.sqlite3").is_file()
     assert not (tmp_path / "xdg").exists()
 

@@ -52,6 +52,14 @@ def test_the_demo_plant_compiles_clean() -> None:
             "'soon' is not a duration",
         ),
         (
+            '[[generators]]\ntag = "TANK1_LEVEL"\nkind = "sine"\nwrite_hold = -5',
+            "write_hold: -5.0 is not a duration: use a finite number >= 0 [generator-period]",
+        ),
+        (
+            '[[generators]]\ntag = "TANK1_LEVEL"\nkind = "sine"\nwrite_hold = "a while"',
+            "'a while' is not a duration",
+        ),
+        (
             '[[generators]]\ntag = "TANK1_LEVEL"\nkind = "square"\nduty = 2.0',
             "duty 2.0 is outside 0..1",
         ),

@@ -19,9 +19,12 @@ async def test_find_over_tags_moves_scrolls_counts_and_closes() -> None:
         first = await c.ok("find.first", table="Tag", filter="")
         assert (first["count"], first["position"], first["record"]["TAG"]) == (3, 1, "LEVEL")
         assert first["record"]["ENG_FULL"] == 100.0 and first["record"]["RAW_ZERO"] == ""
+        assert first["record"]["TYPE"] == "REAL"  # what a point's data size follows
         handle = first["find"]
-        assert (await c.ok("find.next", find=handle))["record"]["TAG"] == "FAULT"
-        assert (await c.ok("find.next", find=handle))["record"]["TAG"] == "SPEED"
+        fault = (await c.ok("find.next", find=handle))["record"]
+        assert (fault["TAG"], fault["TYPE"]) == ("FAULT", "DIGITAL")
+        speed = (await c.ok("find.next", find=handle))["record"]
+        assert (speed["TAG"], speed["TYPE"]) == ("SPEED", "INT")
         end = await c.call("find.next", find=handle)
         assert end["error"]["name"] == "no_more_records"
         assert (await c.ok("find.prev", find=handle))["record"]["TAG"] == "FAULT"

@@ -1,0 +1,3 @@
+module ctapiclient
+
+go 1.19
