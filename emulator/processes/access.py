@@ -76,7 +76,7 @@ class Guarded:
         self.user: User | None = None
 
     def hello(self) -> Message:
-        fields = self.inner.hello()
+        fields = dict(self.inner.hello())
         requests = fields.get("requests")
         if isinstance(requests, list):
             fields["requests"] = [*requests[:1], auth.AUTH, *requests[1:]]
