@@ -87,3 +87,35 @@ def test_any_split_and_pace_of_clock_advance_gives_the_same_plant(
     assert other["alarms"] == one["alarms"]
     assert other["samples"] == one["samples"]
     assert other["tags"] == one["tags"]
+
+
+async def _concurrent(parts: int) -> dict[str, Any]:
+    """`parts` clients each POST /clock/advance of SPAN / parts at the same moment."""
+    plant, stop = await start_in_background(load_text(demo_text(), "demo.toml"), grace=0.1)
+    try:
+        transport = httpx.ASGITransport(app=build_app(plant.manager))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as api:
+
+            async def advance() -> None:
+                reply = await api.post("/clock/advance", json={"seconds": SPAN / parts})
+                assert reply.status_code == 200, reply.text
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(parts):
+                    tg.start_soon(advance)
+        return _state(plant)
+    finally:
+        await stop()
+
+
+def test_advances_asked_at_the_same_time_add_up() -> None:
+    """Two or three clients advancing at once: each one's seconds count (each took its target
+    from the clock before the other had moved it, so three advances of T/3 gave T/3)."""
+    one = anyio.run(_run, [SPAN], [])
+    for parts in (2, 3):
+        together = anyio.run(_concurrent, parts)
+        assert together["now"] == pytest.approx(one["now"]), parts
+        assert together["reports"] == one["reports"]
+        assert together["alarms"] == one["alarms"]
+        assert together["samples"] == one["samples"]
+        assert together["tags"] == one["tags"]
