@@ -271,24 +271,24 @@ CTAPI_EXPORT HANDLE CTAPI ctListEvent(HANDLE hCtapi, DWORD dwMode);
 CTAPI_EXPORT BOOL CTAPI ctListItem(HANDLE hTag, DWORD dwItem, void *pBuffer, DWORD dwLength,
                                    DWORD dwMode);
 
-/* ---- points (legacy) -------------------------------------------------------------------- */
-CTAPI_EXPORT HANDLE CTAPI ctTagToPoint(HANDLE hCtapi, LPCSTR szTag, DWORD dwMode, CTSCALE *pScale,
-                                       LPSTR szEU);
+/* ---- points (legacy): a tag by handle, its data in raw units (docs/native.md "Points") -- */
+CTAPI_EXPORT HANDLE CTAPI ctTagToPoint(HANDLE hCtapi, LPCSTR szTag, DWORD dwMode,
+                                       CTOVERLAPPED *pctOverlapped);
 CTAPI_EXPORT BOOL CTAPI ctPointRead(HANDLE hCtapi, HANDLE hPoint, void *pBuffer, DWORD dwLength,
                                     CTOVERLAPPED *pctOverlapped);
 CTAPI_EXPORT BOOL CTAPI ctPointWrite(HANDLE hCtapi, HANDLE hPoint, void *pBuffer, DWORD dwLength,
                                      CTOVERLAPPED *pctOverlapped);
 CTAPI_EXPORT BOOL CTAPI ctPointClose(HANDLE hCtapi, HANDLE hPoint);
-CTAPI_EXPORT HANDLE CTAPI ctPointCopy(HANDLE hCtapi, HANDLE hPoint);
-CTAPI_EXPORT BOOL CTAPI ctPointGetProperty(HANDLE hCtapi, HANDLE hPoint, LPCSTR szProperty,
-                                           void *pData, DWORD dwBufferLength, DWORD *dwResultLength,
+CTAPI_EXPORT HANDLE CTAPI ctPointCopy(HANDLE hPoint);
+CTAPI_EXPORT BOOL CTAPI ctPointGetProperty(HANDLE hPoint, LPCTSTR szName, void *pData,
+                                           DWORD dwBufferLength, DWORD *dwResultLength,
                                            DWORD dwType);
 CTAPI_EXPORT DWORD CTAPI ctPointDataSize(HANDLE hPoint);
 CTAPI_EXPORT DWORD CTAPI ctPointBitShift(HANDLE hPoint);
-CTAPI_EXPORT BOOL CTAPI ctPointToStr(HANDLE hPoint, BYTE *pRawValue, BYTE *szValue, DWORD dwLength,
-                                     CTSCALE *pScale, DWORD dwMode);
-CTAPI_EXPORT BOOL CTAPI ctStrToPoint(HANDLE hPoint, LPCSTR szValue, BYTE *pRawValue, DWORD dwLength,
-                                     CTSCALE *pScale, DWORD dwMode);
+CTAPI_EXPORT BOOL CTAPI ctPointToStr(HANDLE hPoint, BYTE *pData, DWORD dwDataLength, BYTE *sValue,
+                                     DWORD dwStrLength, DWORD dwMode);
+CTAPI_EXPORT BOOL CTAPI ctStrToPoint(HANDLE hPoint, LPCSTR sValue, DWORD dwStrLength, BYTE *pData,
+                                     DWORD dwDataLength, DWORD dwMode);
 
 #ifndef _WIN32
 /* Win32's thread-local last error, as this library sets it (Linux builds only). */

@@ -60,22 +60,20 @@
     CT_FN(BOOL, ctListData, (HANDLE a, void *b, DWORD c, DWORD d), (a, b, c, d))               \
     CT_FN(HANDLE, ctListEvent, (HANDLE a, DWORD b), (a, b))                                    \
     CT_FN(BOOL, ctListItem, (HANDLE a, DWORD b, void *c, DWORD d, DWORD e), (a, b, c, d, e))   \
-    CT_FN(HANDLE, ctTagToPoint, (HANDLE a, LPCSTR b, DWORD c, CTSCALE * d, LPSTR e),           \
-          (a, b, c, d, e))                                                                     \
+    CT_FN(HANDLE, ctTagToPoint, (HANDLE a, LPCSTR b, DWORD c, CTOVERLAPPED *d), (a, b, c, d))  \
     CT_FN(BOOL, ctPointRead, (HANDLE a, HANDLE b, void *c, DWORD d, CTOVERLAPPED *e),          \
           (a, b, c, d, e))                                                                     \
     CT_FN(BOOL, ctPointWrite, (HANDLE a, HANDLE b, void *c, DWORD d, CTOVERLAPPED *e),         \
           (a, b, c, d, e))                                                                     \
     CT_FN(BOOL, ctPointClose, (HANDLE a, HANDLE b), (a, b))                                    \
-    CT_FN(HANDLE, ctPointCopy, (HANDLE a, HANDLE b), (a, b))                                   \
-    CT_FN(BOOL, ctPointGetProperty,                                                            \
-          (HANDLE a, HANDLE b, LPCSTR c, void *d, DWORD e, DWORD *f, DWORD g),                 \
-          (a, b, c, d, e, f, g))                                                               \
+    CT_FN(HANDLE, ctPointCopy, (HANDLE a), (a))                                                \
+    CT_FN(BOOL, ctPointGetProperty, (HANDLE a, LPCSTR b, void *c, DWORD d, DWORD *e, DWORD f), \
+          (a, b, c, d, e, f))                                                                  \
     CT_FN(DWORD, ctPointDataSize, (HANDLE a), (a))                                             \
     CT_FN(DWORD, ctPointBitShift, (HANDLE a), (a))                                             \
-    CT_FN(BOOL, ctPointToStr, (HANDLE a, BYTE * b, BYTE * c, DWORD d, CTSCALE * e, DWORD f),   \
+    CT_FN(BOOL, ctPointToStr, (HANDLE a, BYTE * b, DWORD c, BYTE * d, DWORD e, DWORD f),       \
           (a, b, c, d, e, f))                                                                  \
-    CT_FN(BOOL, ctStrToPoint, (HANDLE a, LPCSTR b, BYTE * c, DWORD d, CTSCALE * e, DWORD f),   \
+    CT_FN(BOOL, ctStrToPoint, (HANDLE a, LPCSTR b, DWORD c, BYTE * d, DWORD e, DWORD f),       \
           (a, b, c, d, e, f))
 
 /* The wrapper of each function, and a check that its signature is the header's. */

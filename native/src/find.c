@@ -23,8 +23,6 @@ typedef struct {
     size_t n;
 } record_obj;
 
-int strcasecmp_ascii(const char *a, const char *b);
-
 /* ---- records: JSON objects of field -> value ------------------------------------------- */
 static size_t skip_ws(const char *p, size_t n, size_t i) {
     while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
@@ -77,7 +75,7 @@ static char *value_text(jspan v) {
 
 /* The field `name` of a record (case-insensitive), its value as text; NULL when absent. Also
  * the field metadata clients read: "object.fields.count", "object.fields(n).name" (from 1). */
-static char *record_field(jspan record, const char *name, int *absent) {
+char *record_field(jspan record, const char *name, int *absent) {
     jspan k, v;
     size_t pos = 0;
     int count = 0;

@@ -24,7 +24,6 @@
 #define E_CONNECTION_LOST 64
 #define E_INVALID_PARAMETER 87
 #define E_BUFFER_OVERFLOW 111
-#define E_CALL_NOT_IMPLEMENTED 120
 #define E_NOT_CONNECTED 233
 #define E_OPERATION_ABORTED 995
 #define E_IO_INCOMPLETE 996
@@ -187,6 +186,11 @@ BOOL property_store(const char *text, DWORD dwType, void *pData, DWORD dwBufferL
 BOOL tag_record(conn *c, const char *reference, reply *out, jspan *record);
 /* A numeric field of a record (1), or 0 when blank or not a number. */
 int record_number(jspan record, const char *field, double *out);
+/* A field of a record as text (malloc'd), matched without case; NULL with *absent set when the
+ * record has no such field (else out of memory). */
+char *record_field(jspan record, const char *name, int *absent);
+/* strcasecmp for ASCII names, the same on every platform. */
+int strcasecmp_ascii(const char *a, const char *b);
 
 /* ---- JSON helpers --------------------------------------------------------------------- */
 void jw_field_str(jw_buf *b, const char *name, const char *value); /* ,"name":"value" */

@@ -26,9 +26,11 @@ void test_find(void) {
     CHECK(GetLastError() == 111 && !strcmp(four, "PUM") && len == 3);
     /* field metadata */
     CHECK(ctGetProperty(obj, "object.fields.count", buf, sizeof buf, &len, DBTYPE_STR) == TRUE);
-    CHECK(!strcmp(buf, "8"));
+    CHECK(!strcmp(buf, "9"));
     CHECK(ctGetProperty(obj, "object.fields(1).name", buf, sizeof buf, &len, DBTYPE_STR) == TRUE);
     CHECK(!strcmp(buf, "TAG"));
+    CHECK(ctGetProperty(obj, "object.fields(2).name", buf, sizeof buf, &len, DBTYPE_STR) == TRUE);
+    CHECK(!strcmp(buf, "TYPE"));
     CHECK(ctGetProperty(obj, "NO_SUCH_FIELD", buf, sizeof buf, &len, DBTYPE_STR) == FALSE);
     CHECK(GetLastError() == CITECT(274));
     /* moves: each record handle keeps its record */
