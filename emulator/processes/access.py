@@ -71,7 +71,7 @@ class Guarded:
         self.context = context
         self.challenge = auth.challenge()
         self.actions = ACTIONS.get(peer.endpoint.type, frozenset())
-        #: "server", or the user logged in; None until `auth` succeeds.
+        #: Who logged in: a server (the server password), or a user; neither until `auth`.
         self.server = False
         self.user: User | None = None
 
