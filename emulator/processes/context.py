@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -73,6 +74,11 @@ class Context:
     #: Runtime-wide services the process modules make on first use, keyed by their class (the
     #: Pairs of emulator.processes.redundancy.pairs_of), so this module needs not import them.
     services: dict[type, object] = field(default_factory=dict, init=False, repr=False)
+    #: The server password of the server ports (docs/protocol.md "Server authentication"): the
+    #: topology's `[project] server_password`, else a random one for this run.
+    server_password: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())
+        configured = self.topology.project.server_password
+        self.server_password = configured or secrets.token_urlsafe(24)
