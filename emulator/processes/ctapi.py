@@ -115,6 +115,11 @@ class CtapiHandler:
             raise ProtocolError(NOT_CONNECTED, f"{op}: open a session first")
         return serve(self, rid, request, now)
 
+    @property
+    def logged_in(self) -> bool:
+        """Whether a session is open: the runtime's login deadline and slots watch it."""
+        return self.user is not None
+
     def poll(self, now: float) -> list[Message]:
         if self.user is None:
             return []

@@ -8,12 +8,14 @@ Documented in docs/protocol.md ("Hello and ping", "Errors").
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from emulator import __version__
 from emulator.logs import get_logger
-from emulator.processes.base import Handler, Peer
-from emulator.protocol.errors import INTERNAL_ERROR, ProtocolError
+from emulator.processes.base import Handler, Job, Outcome, Peer
+from emulator.protocol.errors import INTERNAL_ERROR, RESULT_TOO_LARGE, ProtocolError
 from emulator.protocol.framing import (
     MAX_FRAME_SIZE,
     PROTOCOL_VERSION,
@@ -23,13 +25,36 @@ from emulator.protocol.framing import (
     encode,
 )
 from emulator.protocol.messages import event, failed, ok, parse_request, request_id
+from emulator.protocol.pages import Pages, split
 
 EMULATOR_NAME = "plant-scada-emulator"
 
-#: The only request every process answers itself.
+#: The requests every process answers itself: a ping, and the next page of a large result.
 PING = "ping"
+MORE = "more"
 
 _log = get_logger("emulator.connection")
+
+
+@dataclass(slots=True)
+class Pending:
+    """A request whose work runs off the serving loop: `run` it in a worker, then give its
+    outcome to `ServerConnection.finish` back on the loop (replies keep their order)."""
+
+    rid: Any
+    op: str
+    job: Job
+    seconds: float = 0.0
+
+    def run(self) -> Outcome:
+        """The job's work; its exceptions are its outcome (safe to call in any thread)."""
+        started = time.perf_counter()
+        try:
+            return self.job.work()
+        except Exception as exc:
+            return exc
+        finally:
+            self.seconds = time.perf_counter() - started
 
 
 class ServerConnection:
@@ -46,6 +71,14 @@ class ServerConnection:
         self._closed = False
         #: Whole frames received so far (the runtime's request timeout watches it move).
         self.frames = 0
+        #: Requests but pings and pages answered: a process without a login of its own counts
+        #: as logged in from the first (`logged_in`).
+        self.requests = 0
+        #: Whether the last turn left whole frames unanswered (its budget, or a pending job).
+        self.more = False
+        self._pages = Pages()
+        offload = getattr(handler, "offload", None)
+        self._offload = offload if callable(offload) else None
         self._log = _log.bind(
             computer=peer.endpoint.computer,
             process=peer.endpoint.process,
@@ -56,6 +89,13 @@ class ServerConnection:
     def should_close(self) -> bool:
         """True once the connection must close after the bytes already returned are written."""
         return self._should_close
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the peer has logged in: the handler's word (CtAPI's `open`), else whether it
+        has made a request of the process's own (docs/security.md, "Slots")."""
+        own = getattr(self.handler, "logged_in", None)
+        return self.requests > 0 if own is None else bool(own)
 
     @property
     def buffered(self) -> int:
@@ -84,15 +124,33 @@ class ServerConnection:
         return self._encode([event("hello", **fields)])
 
     def receive_data(self, data: bytes, now: float) -> bytes:
-        """Replies to every whole frame in `data`; b"" means the peer closed its side."""
-        if self._should_close:
-            return b""
+        """Replies to every whole frame in `data`, jobs run inline; b"": the peer closed."""
+        self.feed(data)
+        out: list[bytes] = []
+        while True:
+            for item in self.turn(now):
+                out.append(item if isinstance(item, bytes) else self.finish(item, item.run(), now))
+            if not self.more:
+                return b"".join(out)
+
+    def feed(self, data: bytes) -> None:
+        """Bytes received; b"" means the peer closed its side."""
         if not data:
             self._should_close = True
-            return b""
-        self._decoder.feed(data)
-        out: list[bytes] = []
+        elif not self._should_close:
+            self._decoder.feed(data)
+
+    def turn(self, now: float, budget: int | None = None) -> list[bytes | Pending]:
+        """Replies to the buffered whole frames, at most `budget` of them, up to and including
+        the first whose work runs off the loop (a Pending to `run`, then `finish`). `more` says
+        whether frames were left for the next turn."""
+        out: list[bytes | Pending] = []
+        self.more = False
+        handled = 0
         while not self._should_close:
+            if budget is not None and handled >= budget:
+                self.more = True
+                break
             try:
                 frame = self._decoder.next_frame()
             except FrameError as exc:
@@ -105,8 +163,24 @@ class ServerConnection:
             if frame is None:
                 break
             self.frames += 1
-            out.append(self._request(frame, now))
-        return b"".join(out)
+            handled += 1
+            reply = self._request(frame, now)
+            out.append(reply)
+            if isinstance(reply, Pending):
+                self.more = True
+                break
+        return out
+
+    def finish(self, pending: Pending, outcome: Outcome, now: float) -> bytes:
+        """The replies to a job that ran off the loop."""
+        if pending.job.done is not None:
+            pending.job.done(outcome, pending.seconds)
+        if isinstance(outcome, ProtocolError):
+            self._log.debug("request.failed", op=pending.op, error=outcome.error.name)
+            return encode(failed(pending.rid, outcome.error, outcome.detail))
+        if isinstance(outcome, Exception):
+            return self._crashed(pending.rid, outcome, pending.op)
+        return self._encode(outcome, pending.rid)
 
     def poll(self, now: float) -> bytes:
         """Pushes the handler has due now."""
@@ -142,7 +216,7 @@ class ServerConnection:
         except Exception as exc:
             self._log.exception("handler.failed", during="close", error=repr(exc))
 
-    def _request(self, frame: Message, now: float) -> bytes:
+    def _request(self, frame: Message, now: float) -> bytes | Pending:
         try:
             rid, op = parse_request(frame)
         except ProtocolError as exc:
@@ -151,7 +225,14 @@ class ServerConnection:
         if op == PING:
             return encode(ok(rid, now=now))
         try:
+            if op == MORE:
+                return encode(self._pages.next(rid, frame.get("cursor")))
+            job = None if self._offload is None else self._offload(frame, now)
+            if job is not None:
+                self.requests += 1
+                return Pending(rid, op, job)
             replies = self.handler.handle(frame, now)
+            self.requests += 1
         except ProtocolError as exc:
             # Debug: a client's mistakes are its own, and a busy one must not flood the log.
             self._log.debug("request.failed", op=op, error=exc.error.name)
@@ -168,18 +249,25 @@ class ServerConnection:
             except Exception as exc:
                 return b"".join(out) + self._crashed(rid, exc, "encode")
             if len(frame) > self.max_frame_size:
-                self._log.error(
-                    "protocol.reply_too_large", size=len(frame), limit=self.max_frame_size
-                )
-                frame = encode(
-                    failed(
-                        message.get("id", rid),
-                        INTERNAL_ERROR,
-                        f"the reply of {len(frame)} bytes exceeds the frame limit",
-                    )
-                )
+                frame = self._paged(message, len(frame), rid)
             out.append(frame)
         return b"".join(out)
+
+    def _paged(self, message: Message, size: int, rid: Any) -> bytes:
+        """The first page of a reply over the frame limit; the rest wait for `more`."""
+        pages = split(message, self.max_frame_size) if message.get("ok") is True else None
+        if pages is not None:
+            self._log.debug("protocol.reply_paged", size=size, pages=len(pages))
+            return encode(self._pages.first(pages))
+        self._log.warning("protocol.reply_too_large", size=size, limit=self.max_frame_size)
+        return encode(
+            failed(
+                message.get("id", rid),
+                RESULT_TOO_LARGE,
+                f"one item of the reply ({size} bytes) exceeds the frame limit "
+                f"of {self.max_frame_size}",
+            )
+        )
 
     def _crashed(self, rid: Any, exc: Exception, during: str) -> bytes:
         """A handler bug: answer internal_error, log it with its traceback, close."""

@@ -6,9 +6,12 @@ next wakeup. Each turns its ServerConnection output into one write under one loc
 never interleave and replies keep the order in which they were made.
 
 Slow or hostile peers are bounded (docs/security.md): the first request and any frame once begun
-must be whole within `request_timeout`; a write the peer does not take within `write_timeout`
-closes the connection (so one that sends without reading cannot grow our buffers); a login is
-answered only when the process's LoginThrottle says its peer host's turn has come.
+must be whole within `request_timeout`, the login within `login_timeout` of the connect; a write
+the peer does not take within `write_timeout` closes the connection (so one that sends without
+reading cannot grow our buffers); a login is answered only when the process's LoginThrottle says
+its peer host's turn has come. Work is shared: a connection answers at most `frames_per_turn`
+requests before the others get a turn, and an expensive request runs in a worker thread (one
+at a time per connection) while the loop serves everyone else.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
 from anyio.abc import ByteStream, SocketAttribute, SocketStream
 from anyio.streams.tls import TLSAttribute, TLSStream
 
@@ -30,8 +35,15 @@ from emulator.faults.handler import FaultyHandler
 from emulator.logs import get_logger
 from emulator.processes.base import Peer, Process
 from emulator.processes.context import Context
-from emulator.protocol.connection import ServerConnection
-from emulator.protocol.errors import IDLE_TIMEOUT, LOGIN_FAILED, REQUEST_TIMEOUT, ErrorCode
+from emulator.protocol.connection import Pending, ServerConnection
+from emulator.protocol.errors import (
+    IDLE_TIMEOUT,
+    LOGIN_FAILED,
+    LOGIN_TIMEOUT,
+    REQUEST_TIMEOUT,
+    TOO_MANY_CONNECTIONS,
+    ErrorCode,
+)
 from emulator.protocol.framing import encode
 from emulator.protocol.messages import failed
 from emulator.runtime import faults
@@ -71,7 +83,10 @@ class Session:
         limits: Limits,
         tls: ssl.SSLContext | None = None,
         refuse: ErrorCode | None = None,
+        refusal: str | None = None,
         logins: LoginThrottle | None = None,
+        workers: anyio.CapacityLimiter | None = None,
+        on_login: Callable[[Session], str | None] | None = None,
     ) -> None:
         self.raw = stream
         self.endpoint = endpoint
@@ -80,7 +95,14 @@ class Session:
         self.limits = limits
         self.tls = tls
         self.refuse = refuse
+        self.refusal = refusal
         self.logins = logins or LoginThrottle(limits.logins)
+        self.workers = workers
+        #: Called once the connection has logged in; a reason when no slot is left for it.
+        self.on_login = on_login
+        self.logged_in = False
+        #: When it connected (time.monotonic): the login deadline counts from here.
+        self.opened = time.monotonic()
         remote = stream.extra(SocketAttribute.remote_address)  # noqa: S610
         self.peer_host: str = str(remote[0]) if isinstance(remote, tuple) else remote
         self.peer_port: int = int(remote[1]) if isinstance(remote, tuple) else 0
@@ -151,7 +173,9 @@ class Session:
         if self.refuse is not None:
             self._log.warning("connection.refused", error=self.refuse.name)
             limit = self.limits.connections_for(self.endpoint.type)
-            detail = f"{self.endpoint.process} of {self.endpoint.computer} serves {limit} at most"
+            detail = self.refusal or (
+                f"{self.endpoint.process} of {self.endpoint.computer} serves {limit} at most"
+            )
             await self._send(encode(failed(None, self.refuse, detail)))
             await self._linger()
             return
@@ -215,17 +239,24 @@ class Session:
     async def _read(self, connection: ServerConnection) -> None:
         idle = math.inf if self.limits.idle_timeout is None else self.limits.idle_timeout
         patience = self.limits.request_timeout
+        login = self.limits.login_timeout
+        login_due = math.inf if login is None else self.opened + login
         #: When the awaited frame began (the connection's open, for the first request); None:
         #: between frames, where only the idle timeout applies.
         begun: float | None = time.monotonic()
         frames = connection.frames
         while not connection.should_close:
+            now = time.monotonic()
             due = math.inf if begun is None or patience is None else begun + patience
-            remaining = due - time.monotonic()
-            wait, too_slow = min(idle, remaining), remaining <= idle
-            data = await self._receive(wait)
+            waits = {
+                "request": due - now,
+                "idle": idle,
+                "login": math.inf if self.logged_in else login_due - now,
+            }
+            which = min(waits, key=waits.__getitem__)
+            data = None if waits[which] <= 0 else await self._receive(waits[which])
             if data is None:
-                await self._timed_out(None if too_slow else idle)
+                await self._timed_out(which)
                 break
             received: list[bytes] = []
             if not await faults.through(
@@ -237,24 +268,55 @@ class Session:
                 reset=self.abort,
             ):
                 break
-            async with self._lock:
-                out = b"".join(
-                    connection.receive_data(piece, self.context.clock.now()) for piece in received
-                )
-                if connection.frames:  # before any await: no change slips in unseen
-                    self._follow_changes()
-                if self._hold > 0:
-                    hold, self._hold = self._hold, 0.0
-                    self._log.warning("connection.login_delayed", delay=hold)
-                    await anyio.sleep(hold)
-                if out and not await self._send(out):
-                    break
+            for piece in received:
+                connection.feed(piece)
+            if not await self._answer(connection):
+                break
             if connection.frames != frames:
                 frames = connection.frames
                 begun = time.monotonic() if connection.buffered else None
             elif begun is None and connection.buffered:
                 begun = time.monotonic()
         self._done.set()
+
+    async def _answer(self, connection: ServerConnection) -> bool:
+        """Answer what is buffered, a turn at a time, letting the others run in between;
+        False when the connection must end."""
+        while True:
+            async with self._lock:
+                items = connection.turn(self.context.clock.now(), self.limits.frames_per_turn)
+                if connection.frames:  # before any await: no change slips in unseen
+                    self._follow_changes()
+                for item in items:
+                    out = item if isinstance(item, bytes) else await self._offload(connection, item)
+                    if self._hold > 0:
+                        hold, self._hold = self._hold, 0.0
+                        self._log.warning("connection.login_delayed", delay=hold)
+                        await anyio.sleep(hold)
+                    if out and not await self._send(out):
+                        return False
+                if not self.logged_in and connection.logged_in and not await self._promote():
+                    return False
+            if not connection.more:
+                return True
+            await anyio.lowlevel.checkpoint()
+
+    async def _offload(self, connection: ServerConnection, pending: Pending) -> bytes:
+        """Run an expensive request in a worker thread: the loop serves the others meanwhile."""
+        outcome = await anyio.to_thread.run_sync(
+            pending.run, limiter=self.workers, abandon_on_cancel=True
+        )
+        return connection.finish(pending, outcome, self.context.clock.now())
+
+    async def _promote(self) -> bool:
+        """The connection logged in: take a logged-in slot, or say why there is none and end."""
+        self.logged_in = True
+        refused = None if self.on_login is None else self.on_login(self)
+        if refused is None:
+            return True
+        self._log.warning("connection.refused", error=TOO_MANY_CONNECTIONS.name, when="login")
+        await self._send(encode(failed(None, TOO_MANY_CONNECTIONS, refused)))
+        return False
 
     async def _receive(self, wait: float) -> bytes | None:
         """The next chunk (b"" once the peer closed), or None when `wait` seconds pass first."""
@@ -272,11 +334,16 @@ class Session:
         self._peer_closed = not data
         return data
 
-    async def _timed_out(self, idle: float | None) -> None:
-        """Tell the peer which timeout ended it: idle (between requests) or a request too slow."""
-        if idle is not None:
-            error, detail, event = IDLE_TIMEOUT, f"{idle} s", "connection.idle_timeout"
-            timeout = idle
+    async def _timed_out(self, which: str) -> None:
+        """Tell the peer which timeout ended it: the login deadline, idle time between
+        requests, or a request too slow."""
+        if which == "login":
+            timeout = self.limits.login_timeout or 0.0
+            error, event = LOGIN_TIMEOUT, "connection.login_timeout"
+            detail = f"log in within {timeout} s of connecting"
+        elif which == "idle":
+            timeout = self.limits.idle_timeout or 0.0
+            error, detail, event = IDLE_TIMEOUT, f"{timeout} s", "connection.idle_timeout"
         else:
             timeout = self.limits.request_timeout or 0.0
             error, event = REQUEST_TIMEOUT, "connection.request_timeout"

@@ -124,11 +124,15 @@ class Supervisor:
         self._tls: dict[str, ssl.SSLContext] = {}
         self._temp_state: Path | None = None
         self._ports: dict[Endpoint, int] = {}
+        #: Threads for expensive requests (SQL...), shared by every process of the runtime.
+        self.workers = anyio.CapacityLimiter(self.limits.workers)
         by_process: dict[tuple[str, str], list[Endpoint]] = {}
         for endpoint in self.endpoints:
             by_process.setdefault(endpoint.key, []).append(endpoint)
         self.processes: dict[tuple[str, str], ProcessRuntime] = {
-            key: ProcessRuntime(endpoints, self.context, LoginThrottle(self.limits.logins))
+            key: ProcessRuntime(
+                endpoints, self.context, LoginThrottle(self.limits.logins), self.workers
+            )
             for key, endpoints in by_process.items()
         }
 
@@ -271,6 +275,8 @@ class Supervisor:
         """A fresh Process from its factory, before any of its listeners serves."""
         proc.set_state(ProcessState.STARTING)
         proc.sessions.clear()
+        proc.prelogin.clear()
+        proc.logged_in.clear()
         proc.process = factory_for(proc.type, self.factories)(proc.endpoints[0], self.context)
 
     async def _launch(self, proc: ProcessRuntime) -> None:
