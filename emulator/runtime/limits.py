@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 from dataclasses import dataclass, field, replace
 
@@ -30,8 +31,9 @@ LOGIN_TIMEOUT = 5.0
 EVICT_AFTER = 1.0
 #: Requests of one connection answered in a row before the others get their turn (ours).
 FRAMES_PER_TURN = 32
-#: Worker threads for expensive requests (SQL...), shared by the whole runtime (ours).
-WORKERS = 4
+#: Worker threads for expensive requests (SQL...), shared by the whole runtime (ours): one
+#: core fewer than the machine has, so the serving loop always keeps one.
+WORKERS = max(1, (os.cpu_count() or 2) - 1)
 
 #: [CtAPI]MaxConnections defaults to 20 (reference §4); other types: ours to decide.
 DEFAULT_MAX_CONNECTIONS = 256

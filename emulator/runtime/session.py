@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import socket
 import ssl
 import struct
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,7 +35,7 @@ from anyio.streams.tls import TLSAttribute, TLSStream
 
 from emulator.faults.handler import FaultyHandler
 from emulator.logs import get_logger
-from emulator.processes.base import Peer, Process
+from emulator.processes.base import Outcome, Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.connection import Pending, ServerConnection
 from emulator.protocol.errors import (
@@ -56,6 +58,10 @@ READ_SIZE = 65536
 #: After the server closes on its own, how long it drains what the client still sends, so the
 #: last frame is not lost to a TCP reset.
 LINGER = 1.0
+#: ...and at most this many bytes of it: a peer that streams on is not worth reading further.
+LINGER_BYTES = 4 * READ_SIZE
+#: The nice value of worker threads (expensive requests), above the loop's.
+WORKER_NICE = 10
 #: The shortest wait between two polls, so a handler that asks for "now" cannot spin.
 MIN_WAKEUP = 0.001
 
@@ -304,7 +310,7 @@ class Session:
     async def _offload(self, connection: ServerConnection, pending: Pending) -> bytes:
         """Run an expensive request in a worker thread: the loop serves the others meanwhile."""
         outcome = await anyio.to_thread.run_sync(
-            pending.run, limiter=self.workers, abandon_on_cancel=True
+            _below_the_loop, pending.run, limiter=self.workers, abandon_on_cancel=True
         )
         return connection.finish(pending, outcome, self.context.clock.now())
 
@@ -397,12 +403,21 @@ class Session:
             await self.raw.send_eof()
         except _CLOSED:
             return
+        drained = 0
         with anyio.move_on_after(LINGER):
             try:
-                while await self._stream.receive(READ_SIZE):
-                    pass
+                while drained < LINGER_BYTES and (data := await self._stream.receive(READ_SIZE)):
+                    drained += len(data)
             except _CLOSED:
                 pass
+
+
+def _below_the_loop(run: Callable[[], Outcome]) -> Outcome:
+    """In a worker thread: run below the serving loop's CPU priority (Linux has a nice value
+    per thread), so expensive work takes what the loop leaves."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+    return run()
 
 
 def _append(pieces: list[bytes]) -> Callable[[bytes], Awaitable[None]]:

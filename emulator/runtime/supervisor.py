@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import ssl
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -42,6 +43,9 @@ from emulator.topology.problems import Problem, has_errors
 
 #: Seconds open connections get to close on shutdown before they are cut.
 DEFAULT_GRACE = 2.0
+#: The interpreter's thread switch interval while serving (Python's default is 5 ms): a worker
+#: thread's Python work (an SQL statement's rows) holds the serving loop this long at most.
+SWITCH_INTERVAL = 0.0005
 
 _log = get_logger("emulator.supervisor")
 
@@ -211,6 +215,8 @@ class Supervisor:
             endpoints=len(self.endpoints),
             ephemeral=self.ephemeral,
         )
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         try:
             self._tls = self._tls_contexts()
             sockets = bind_all(
@@ -235,6 +241,7 @@ class Supervisor:
                 await self._stop(list(self.processes.values()), "shutdown", self.grace)
                 tg.cancel_scope.cancel()
         finally:
+            sys.setswitchinterval(switch)
             for proc in self.processes.values():
                 for listener in proc.listeners:
                     listener.discard()

@@ -1,0 +1,296 @@
+"""A good client's latency while one client attacks (issue 18 items 1 and 2), before and after.
+
+    python -m bench.attacks [--before DIR] [--seconds S]
+
+Starts the demo plant (`scada-emu run --ephemeral`) from this tree and, with --before, from
+another checkout (the code before the change) in the same run; for each it measures a good
+client unloaded, then while each attack runs in a process of its own:
+
+- p99 of `tag.read` on a logged-in CtAPI session, one request at a time (`p99_ms`);
+- a fresh CtAPI connection and login, each time (`login_ms` p99, `refused`: those that failed);
+- SIGTERM under the last attack: seconds to exit (`sigterm_s`, grace 2 s).
+
+docs/reliability.md ("Work shared, slots kept") has the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+OPEN = b'{"id":0,"op":"open","user":"engineer","password":"control"}\n'
+READ = b'{"id":1,"op":"tag.read","tag":"PUMP1_SPEED"}\n'
+CTE = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+    "SELECT count(*) FROM (SELECT x FROM c LIMIT 100000000)"
+)
+PRINTF = "SELECT length(printf('%.*c', 500000000, 'x'))"
+
+
+def _sql(query: str, count: int) -> bytes:
+    return b"".join(
+        json.dumps({"id": n, "op": "sql", "query": query}).encode() + b"\n" for n in range(count)
+    )
+
+
+class Line:
+    """A blocking line client: connect, read the hello, send, read frames."""
+
+    def __init__(self, address: str, port: int, timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection((address, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        self.first = self.frame()
+
+    def frame(self) -> dict[str, Any]:
+        while b"\n" not in self.buffer:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed")
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        value: dict[str, Any] = json.loads(line)
+        return value
+
+    def call(self, frame: bytes) -> dict[str, Any]:
+        self.sock.sendall(frame)
+        return self.frame()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+# ---- attacks: each runs until killed, reconnecting whenever the server closes it ---------------
+
+
+def _forever(connect: Callable[[], None]) -> None:
+    while True:
+        try:
+            connect()
+        except OSError:
+            time.sleep(0.01)
+        except (ConnectionError, ValueError):
+            pass
+
+
+def attack_odbc(target: dict[str, Any], query: str, per_write: int, connections: int) -> None:
+    def one() -> None:
+        client = Line(target["odbc"][0], target["odbc"][1], timeout=60)
+        while True:
+            client.sock.sendall(_sql(query, per_write))
+            for _ in range(per_write):
+                client.frame()
+
+    if connections > 1:
+        for _ in range(connections - 1):
+            if os.fork() == 0:
+                _forever(one)
+    _forever(one)
+
+
+def attack_blank(target: dict[str, Any], pause: float) -> None:
+    """One socket streaming newlines; once cut off, another after `pause` seconds."""
+    chunk = b"\n" * 65536
+
+    def one() -> None:
+        sock = socket.create_connection(tuple(target["ctapi"]))
+        try:
+            while True:
+                sock.sendall(chunk)
+        finally:
+            sock.close()
+            time.sleep(pause)
+
+    _forever(one)
+
+
+def attack_hold(address: str, port: int, count: int) -> None:
+    """`count` connections that each send one ping and stay; any closed is opened again."""
+    held: list[socket.socket] = []
+    while True:
+        held = [s for s in held if _alive(s)]
+        while len(held) < count:
+            try:
+                sock = socket.create_connection((address, port), timeout=5)
+                sock.sendall(b'{"id":1,"op":"ping"}\n')
+                held.append(sock)
+            except OSError:
+                break
+        time.sleep(0.05)
+
+
+def _alive(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        data = sock.recv(65536)
+        if data and b"too_many_connections" not in data and b"timeout" not in data:
+            return True
+        sock.close()
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        sock.close()
+        return False
+    finally:
+        if sock.fileno() >= 0:
+            sock.setblocking(True)
+
+
+ATTACKS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "odbc_cte": lambda t: attack_odbc(t, CTE, 1, 1),
+    "odbc_printf": lambda t: attack_odbc(t, PRINTF, 1, 1),
+    "odbc_10_per_write": lambda t: attack_odbc(t, CTE, 10, 1),
+    "odbc_4x10": lambda t: attack_odbc(t, CTE, 10, 4),
+    "blank_lines": lambda t: attack_blank(t, 1.0),
+    "blank_lines_reconnecting": lambda t: attack_blank(t, 0.0),
+    "ctapi_20_pings": lambda t: attack_hold(t["ctapi"][0], t["ctapi"][1], 20),
+    "alarm_256_pings": lambda t: attack_hold(t["alarm"][0], t["alarm"][1], 256),
+}
+
+
+# ---- the good client ----------------------------------------------------------------------------
+
+
+def p99(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000, 2)
+
+
+def good_client(target: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """tag.read latencies on a logged-in session, then fresh logins, `seconds` each."""
+    reads: list[float] = []
+    errors = 0
+    try:
+        client = Line(*target["ctapi"])
+        assert client.call(OPEN)["ok"]
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            started = time.perf_counter()
+            reply = client.call(READ)
+            reads.append(time.perf_counter() - started)
+            errors += not reply.get("ok")
+        client.close()
+    except (OSError, ConnectionError, AssertionError) as exc:
+        errors += 1
+        print(f"  good client's session failed: {exc!r}", file=sys.stderr)
+    logins: list[float] = []
+    refused = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        started = time.perf_counter()
+        try:
+            fresh = Line(target["ctapi"][0], target["ctapi"][1], timeout=5)
+            ok = fresh.first.get("event") == "hello" and fresh.call(OPEN).get("ok")
+            fresh.close()
+        except (OSError, ConnectionError):
+            ok = False
+        if ok:
+            logins.append(time.perf_counter() - started)
+        else:
+            refused += 1
+            time.sleep(0.01)
+    return {
+        "p99_ms": p99(reads),
+        "reads": len(reads),
+        "read_errors": errors,
+        "login_ms": p99(logins),
+        "logins": len(logins),
+        "refused": refused,
+    }
+
+
+# ---- one tree: start, measure, stop --------------------------------------------------------------
+
+
+def start(tree: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    ready = workdir / "ready.json"
+    ready.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "emulator", "run", "--ephemeral", "--no-control"]
+    argv += ["--ready-file", str(ready), "--log-level", "error"]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    log = (workdir / "emulator.log").open("wb")
+    # cwd too: `-m` looks in the working directory before PYTHONPATH.
+    process = subprocess.Popen(argv, cwd=tree, env=env, stdout=log, stderr=log)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while not ready.exists() or not ready.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the emulator of {tree} did not start: {workdir / 'emulator.log'}")
+        time.sleep(0.05)
+    rows = json.loads(ready.read_text())["listeners"]
+    target: dict[str, Any] = {}
+    for kind in ("ctapi", "odbc", "alarm"):
+        row = next(
+            r for r in rows if r["type"] == kind and not r["tls"] and r["computer"] == "SCADA-A"
+        )
+        target[kind] = (row["address"], row["port"])
+    return process, target
+
+
+def measure(tree: Path, seconds: float, only: list[str]) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="scada-attacks-"))
+    process, target = start(tree, workdir)
+    results: dict[str, Any] = {}
+    try:
+        good_client(target, 0.5)  # warm up
+        results["unloaded"] = good_client(target, seconds)
+        print(f"  unloaded: {results['unloaded']}", file=sys.stderr)
+        for name in only:
+            attacker = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "bench.attacks", "--attack", name, json.dumps(target)],
+                start_new_session=True,
+            )
+            try:
+                time.sleep(1.0)  # let the attack take hold
+                results[name] = good_client(target, seconds)
+                if name == only[-1]:
+                    started = time.monotonic()
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=60)
+                    results["sigterm_s"] = round(time.monotonic() - started, 2)
+            finally:
+                os.killpg(attacker.pid, signal.SIGKILL)
+                attacker.wait()
+            print(f"  {name}: {results[name]}", file=sys.stderr)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.attacks", description=__doc__)
+    parser.add_argument("--before", type=Path, help="a checkout of the code before the change")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measure (default 3)")
+    parser.add_argument("--only", nargs="*", choices=sorted(ATTACKS), default=list(ATTACKS))
+    parser.add_argument("--attack", help=argparse.SUPPRESS)
+    parser.add_argument("target", nargs="?", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.attack:
+        ATTACKS[args.attack](json.loads(args.target))
+        return
+    trees = {"after": Path(__file__).resolve().parents[1]}
+    if args.before:
+        trees = {"before": args.before.resolve(), **trees}
+    out = {}
+    for label, tree in trees.items():
+        print(f"{label}: {tree}", file=sys.stderr)
+        out[label] = measure(tree, args.seconds, args.only)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
