@@ -11,8 +11,10 @@ client's query never stalls the others. Documented with its limits in docs/proto
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,6 +165,9 @@ class Snapshot:
         db.commit()
         db.set_authorizer(_authorize)
         db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
+        bounded = _bounded_printf()
+        for name in ("printf", "format"):
+            db.create_function(name, -1, bounded, deterministic=True)
         steps = [0]
 
         def progress() -> int:
@@ -171,6 +176,46 @@ class Snapshot:
 
         db.set_progress_handler(progress, _STEP)
         return db
+
+
+#: A printf conversion: flags, width and precision (a number or `*`, an argument), type.
+_CONVERSION = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d+))?([a-zA-Z%])")
+
+
+class WidthError(ValueError):
+    """A printf width or precision past MAX_VALUE: SQLite would spend seconds making it."""
+
+
+def _bounded_printf() -> Callable[..., Any]:
+    """SQLite's printf, refusing a width or precision past MAX_VALUE before it runs: the
+    built-in makes `printf('%.*c', 500000000, 'x')` one character at a time (seconds, in one
+    call the progress handler cannot stop) before it gives up at the length limit."""
+    real = sqlite3.connect(":memory:", check_same_thread=False)
+    real.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
+
+    def printf(text: Any, *args: Any) -> Any:
+        if text is None:
+            return None
+        used = 0
+        for match in _CONVERSION.finditer(str(text)):
+            for given in match.group(1, 2):
+                size: Any = given
+                if given == "*":
+                    size, used = (args[used] if used < len(args) else 0), used + 1
+                if size is not None and abs(_integer(size)) > MAX_VALUE:
+                    raise WidthError(size)
+            used += match.group(3) != "%"
+        marks = ", ".join("?" * (len(args) + 1))
+        return real.execute(f"SELECT printf({marks})", (text, *args)).fetchone()[0]
+
+    return printf
+
+
+def _integer(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _tag_row(plant: Any, name: str) -> tuple[Any, ...]:
@@ -262,6 +307,10 @@ def _sql_error(exc: sqlite3.DatabaseError, text: str) -> ProtocolError:
         return ProtocolError(
             QUERY_TIMEOUT,
             f"the statement ran past {MAX_SECONDS} s or {MAX_STEPS} steps; narrow it",
+        )
+    if "user-defined function raised exception" in message:  # only the bounded printf raises
+        return ProtocolError(
+            RESULT_TOO_LARGE, f"a printf width or precision may be {MAX_VALUE} at most"
         )
     if "too big" in message:
         return ProtocolError(
