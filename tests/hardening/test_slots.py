@@ -6,6 +6,7 @@ so they cannot lock logged-in clients out of CtAPI or a server port (docs/securi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -16,7 +17,7 @@ from tests.hardening.helpers import TIMEOUT, Client, connect, demo, kinds, poll_
 OPEN = {"op": "open", "user": "engineer", "password": "control"}
 
 
-async def pinging_until_closed(client: Client) -> dict[str, object]:
+async def pinging_until_closed(client: Client) -> dict[str, Any]:
     """Ping every 50 ms until the server ends the connection; the frame it ended with."""
     with anyio.fail_after(TIMEOUT):
         while True:
