@@ -36,21 +36,42 @@ MORE = "more"
 _log = get_logger("emulator.connection")
 
 
+#: A message made ready to send: its frame (perhaps over the limit), its pages, or what
+#: encoding it raised.
+Prepared = bytes | list[Message] | Exception
+
+
+def prepare(message: Message, limit: int) -> Prepared:
+    """Encode `message`, in pages when it is a reply over `limit` (pure: any thread)."""
+    try:
+        frame = encode(message)
+    except Exception as exc:
+        return exc
+    if len(frame) <= limit or message.get("ok") is not True:
+        return frame
+    return split(message, limit) or frame
+
+
 @dataclass(slots=True)
 class Pending:
     """A request whose work runs off the serving loop: `run` it in a worker, then give its
-    outcome to `ServerConnection.finish` back on the loop (replies keep their order)."""
+    outcome to `ServerConnection.finish` back on the loop (replies keep their order). The
+    worker encodes the replies too, in pages where they are large."""
 
     rid: Any
     op: str
     job: Job
+    limit: int
     seconds: float = 0.0
+    prepared: list[Prepared] | None = None
 
     def run(self) -> Outcome:
         """The job's work; its exceptions are its outcome (safe to call in any thread)."""
         started = time.perf_counter()
         try:
-            return self.job.work()
+            replies = self.job.work()
+            self.prepared = [prepare(m, self.limit) for m in replies]
+            return replies
         except Exception as exc:
             return exc
         finally:
@@ -180,7 +201,9 @@ class ServerConnection:
             return encode(failed(pending.rid, outcome.error, outcome.detail))
         if isinstance(outcome, Exception):
             return self._crashed(pending.rid, outcome, pending.op)
-        return self._encode(outcome, pending.rid)
+        if pending.prepared is None or len(pending.prepared) != len(outcome):
+            return self._encode(outcome, pending.rid)
+        return self._emit(outcome, pending.prepared, pending.rid)
 
     def poll(self, now: float) -> bytes:
         """Pushes the handler has due now."""
@@ -230,7 +253,7 @@ class ServerConnection:
             job = None if self._offload is None else self._offload(frame, now)
             if job is not None:
                 self.requests += 1
-                return Pending(rid, op, job)
+                return Pending(rid, op, job, self.max_frame_size)
             replies = self.handler.handle(frame, now)
             self.requests += 1
         except ProtocolError as exc:
@@ -242,23 +265,25 @@ class ServerConnection:
         return self._encode(replies, rid)
 
     def _encode(self, messages: list[Message], rid: Any = None) -> bytes:
+        return self._emit(messages, [prepare(m, self.max_frame_size) for m in messages], rid)
+
+    def _emit(self, messages: list[Message], prepared: list[Prepared], rid: Any) -> bytes:
+        """The frames of prepared messages: a large reply's first page, an error for what
+        cannot be sent."""
         out: list[bytes] = []
-        for message in messages:
-            try:
-                frame = encode(message)
-            except Exception as exc:
-                return b"".join(out) + self._crashed(rid, exc, "encode")
-            if len(frame) > self.max_frame_size:
-                frame = self._paged(message, len(frame), rid)
-            out.append(frame)
+        for message, frame in zip(messages, prepared, strict=True):
+            if isinstance(frame, Exception):
+                return b"".join(out) + self._crashed(rid, frame, "encode")
+            if isinstance(frame, list):
+                self._log.debug("protocol.reply_paged", pages=len(frame))
+                out.append(encode(self._pages.first(frame)))
+            elif len(frame) > self.max_frame_size:
+                out.append(self._too_large(message, len(frame), rid))
+            else:
+                out.append(frame)
         return b"".join(out)
 
-    def _paged(self, message: Message, size: int, rid: Any) -> bytes:
-        """The first page of a reply over the frame limit; the rest wait for `more`."""
-        pages = split(message, self.max_frame_size) if message.get("ok") is True else None
-        if pages is not None:
-            self._log.debug("protocol.reply_paged", size=size, pages=len(pages))
-            return encode(self._pages.first(pages))
+    def _too_large(self, message: Message, size: int, rid: Any) -> bytes:
         self._log.warning("protocol.reply_too_large", size=size, limit=self.max_frame_size)
         return encode(
             failed(
