@@ -98,6 +98,21 @@ def attack_odbc(target: dict[str, Any], query: str, per_write: int, connections:
     _forever(one)
 
 
+def attack_trend(target: dict[str, Any]) -> None:
+    """100,000-point trend.averaged requests, one after the other, reading every page."""
+    query = {"op": "trend.averaged", "trend": "TANK1_LEVEL", "period": 1, "count": 100_000}
+
+    def one() -> None:
+        client = Line(target["trends"][0], target["trends"][1], timeout=60)
+        while True:
+            reply = client.call(json.dumps({"id": 1, **query}).encode() + b"\n")
+            while "more" in reply:
+                more = {"id": 2, "op": "more", "cursor": reply["more"]}
+                reply = client.call(json.dumps(more).encode() + b"\n")
+
+    _forever(one)
+
+
 def attack_blank(target: dict[str, Any], pause: float) -> None:
     """One socket streaming newlines; once cut off, another after `pause` seconds."""
     chunk = b"\n" * 65536
@@ -152,6 +167,7 @@ ATTACKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "odbc_printf": lambda t: attack_odbc(t, PRINTF, 1, 1),
     "odbc_10_per_write": lambda t: attack_odbc(t, CTE, 10, 1),
     "odbc_4x10": lambda t: attack_odbc(t, CTE, 10, 4),
+    "trend_100k_points": attack_trend,
     "blank_lines": lambda t: attack_blank(t, 1.0),
     "blank_lines_reconnecting": lambda t: attack_blank(t, 0.0),
     "ctapi_20_pings": lambda t: attack_hold(t["ctapi"][0], t["ctapi"][1], 20),
@@ -231,7 +247,7 @@ def start(tree: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], dict[str,
         time.sleep(0.05)
     rows = json.loads(ready.read_text())["listeners"]
     target: dict[str, Any] = {}
-    for kind in ("ctapi", "odbc", "alarm"):
+    for kind in ("ctapi", "odbc", "alarm", "trends"):
         row = next(
             r for r in rows if r["type"] == kind and not r["tls"] and r["computer"] == "SCADA-A"
         )
