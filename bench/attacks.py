@@ -7,7 +7,8 @@ another checkout (the code before the change) in the same run; for each it measu
 client unloaded, then while each attack runs in a process of its own:
 
 - p99 of `tag.read` on a logged-in CtAPI session, one request at a time (`p99_ms`);
-- a fresh CtAPI connection and login, each time (`login_ms` p99, `refused`: those that failed);
+- a fresh connection that logs in, each time, to CtAPI or (under the alarm port's attack) to
+  the alarm server (`login_ms` p99, `refused`: those that failed);
 - SIGTERM under the last attack (4 x 10 endless statements): seconds to exit (`sigterm_s`,
   grace 2 s).
 
@@ -184,6 +185,10 @@ ATTACKS: dict[str, Callable[[dict[str, Any]], None]] = {
 # ---- the good client ----------------------------------------------------------------------------
 
 
+def p50(values: list[float]) -> float | None:
+    return round(sorted(values)[len(values) // 2] * 1000, 2) if values else None
+
+
 def p99(values: list[float]) -> float | None:
     if not values:
         return None
@@ -191,8 +196,9 @@ def p99(values: list[float]) -> float | None:
     return round(ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000, 2)
 
 
-def good_client(target: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """tag.read latencies on a logged-in session, then fresh logins, `seconds` each."""
+def good_client(target: dict[str, Any], seconds: float, port: str = "ctapi") -> dict[str, Any]:
+    """tag.read latencies on a logged-in session, then fresh connections to `port` that log
+    in (CtAPI `open`; a server port's first request), `seconds` each."""
     reads: list[float] = []
     errors = 0
     try:
@@ -214,8 +220,9 @@ def good_client(target: dict[str, Any], seconds: float) -> dict[str, Any]:
     while time.monotonic() < end:
         started = time.perf_counter()
         try:
-            fresh = Line(target["ctapi"][0], target["ctapi"][1], timeout=5)
-            ok = fresh.first.get("event") == "hello" and fresh.call(OPEN).get("ok")
+            fresh = Line(target[port][0], target[port][1], timeout=5)
+            login = OPEN if port == "ctapi" else b'{"id":0,"op":"alarm.list"}\n'
+            ok = fresh.first.get("event") == "hello" and fresh.call(login).get("ok")
             fresh.close()
         except (OSError, ConnectionError):
             ok = False
@@ -225,6 +232,7 @@ def good_client(target: dict[str, Any], seconds: float) -> dict[str, Any]:
             refused += 1
             time.sleep(0.01)
     return {
+        "p50_ms": p50(reads),
         "p99_ms": p99(reads),
         "reads": len(reads),
         "read_errors": errors,
@@ -289,14 +297,15 @@ def measure(tree: Path, seconds: float, only: list[str]) -> dict[str, Any]:
         attacks = [name for name in ATTACKS if name in only]
         for name in attacks:
             settle(target)
-            unloaded = good_client(target, seconds)
+            port = "alarm" if name.startswith("alarm") else "ctapi"
+            unloaded = good_client(target, seconds, port)
             attacker = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "bench.attacks", "--attack", name, json.dumps(target)],
                 start_new_session=True,
             )
             try:
                 time.sleep(2.0)  # let the attack take hold
-                attacked = good_client(target, seconds)
+                attacked = good_client(target, seconds, port)
                 if name == attacks[-1]:
                     started = time.monotonic()
                     process.send_signal(signal.SIGTERM)
