@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -21,11 +22,15 @@ ENDLESS = (
 )
 
 
-async def arrival(client: Client, stamps: dict[object, float], count: int) -> None:
-    """Record when each of `count` replies of `client` arrives, by id."""
+async def arrival(
+    client: Client, stamps: dict[object, float], count: int, frames: list[Any] | None = None
+) -> None:
+    """Record when each of `count` replies of `client` arrives, by id (and the frames)."""
     for _ in range(count):
         frame = await client.frame()
         stamps[frame.get("id")] = time.monotonic()
+        if frames is not None:
+            frames.append(frame)
 
 
 async def test_a_statement_past_its_limit_stops_and_nobody_waits_for_it(
@@ -118,3 +123,28 @@ async def test_blank_lines_are_cut_off(state_dir: Path) -> None:
         assert frame["error"]["name"] == "no_request", frame
         assert "bytes of blank input with no request" in frame["error"]["message"]
         assert b"hello" not in await client.rest()  # and closed
+
+
+async def test_a_ctapi_search_over_a_large_query_is_made_off_the_loop(state_dir: Path) -> None:
+    end = 1767225600 + 86400
+    query = f"TRNQUERY,{end},0,1,99999,TANK1_LEVEL,0,1"
+    async with demo(state_dir) as sup:
+        plain = kinds(sup)["ctapi"]
+        searcher, bystander = await connect(sup, plain), await connect(sup, plain)
+        for client in (searcher, bystander):
+            assert (await client.request("open", user="engineer", password="control"))["ok"]
+        searcher.decoder.max_frame_size = 1 << 20
+        await searcher.send({"id": "find", "op": "find.first", "table": query})
+        answered: list[float] = []
+        stamps: dict[object, float] = {}
+        frames: list[Any] = []
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(arrival, searcher, stamps, 1, frames)
+            for _ in range(5):
+                assert (await bystander.request("ping"))["ok"]
+                answered.append(time.monotonic())
+        assert max(answered) < stamps["find"], "the bystander waited for the search"
+        (found,) = frames
+        assert found["ok"] and found["count"] >= 99_999, found
+        moved = await searcher.request("find.next", find=found["find"])
+        assert moved["position"] == 2  # the search the worker made is the connection's
