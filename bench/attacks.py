@@ -9,6 +9,7 @@ client unloaded, then while each attack runs in a process of its own:
 - p99 of `tag.read` on a logged-in CtAPI session, one request at a time (`p99_ms`);
 - a fresh connection that logs in, each time, to CtAPI or (under the alarm port's attack) to
   the alarm server (`login_ms` p99, `refused`: those that failed);
+- the emulator's peak RSS after each attack (`peak_rss_mib`, a high-water mark);
 - SIGTERM under the last attack (4 x 10 endless statements): seconds to exit (`sigterm_s`,
   grace 2 s).
 
@@ -242,6 +243,17 @@ def good_client(target: dict[str, Any], seconds: float, port: str = "ctapi") -> 
     }
 
 
+def peak_rss_mib(pid: int) -> float | None:
+    """The process's peak resident memory so far (VmHWM), MiB; None once it has exited."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def settle(target: dict[str, Any], within: float = 60.0) -> None:
     """Wait until the server answers pings at once again: the last attack's work is done."""
     deadline = time.monotonic() + within
@@ -306,6 +318,7 @@ def measure(tree: Path, seconds: float, only: list[str]) -> dict[str, Any]:
             try:
                 time.sleep(2.0)  # let the attack take hold
                 attacked = good_client(target, seconds, port)
+                rss = peak_rss_mib(process.pid)
                 if name == attacks[-1]:
                     started = time.monotonic()
                     process.send_signal(signal.SIGTERM)
@@ -317,7 +330,12 @@ def measure(tree: Path, seconds: float, only: list[str]) -> dict[str, Any]:
             ratio = None
             if unloaded["p99_ms"] and attacked["p99_ms"]:
                 ratio = round(attacked["p99_ms"] / unloaded["p99_ms"], 2)
-            results[name] = {"unloaded": unloaded, "attacked": attacked, "p99_ratio": ratio}
+            results[name] = {
+                "unloaded": unloaded,
+                "attacked": attacked,
+                "p99_ratio": ratio,
+                "peak_rss_mib": rss,
+            }
             print(f"  {name}: {results[name]}", file=sys.stderr)
     finally:
         if process.poll() is None:
