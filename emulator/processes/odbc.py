@@ -133,10 +133,6 @@ class OdbcProcess:
             )
         return Snapshot(tags, alarms, events)
 
-    def database(self) -> sqlite3.Connection:
-        """A fresh in-memory copy of the plant's tags and alarms, open for reading only."""
-        return self.snapshot().database(time.monotonic() + MAX_SECONDS)
-
     def connect(self, peer: Peer) -> OdbcHandler:
         return OdbcHandler(self)
 
