@@ -388,10 +388,11 @@ def slowloris(bench: Bench) -> None:
     """A well-behaved client's p99 with 1,000 half-open clients attached vs without them.
 
     They must stay attached for the whole measure: CtAPI's connection limit is raised above
-    them and the request timeout (10 s, which drops half-open clients) past the measure.
+    them and the request timeout (10 s) and the login deadline (5 s), which drop half-open
+    clients, past the measure.
     """
     options = ["--max-connections", str(bench.profile.half_open + 16)]
-    options += ["--request-timeout", "3600"]
+    options += ["--request-timeout", "3600", "--login-timeout", "0"]
     try:
         with bench.running("emulator-slowloris", options=options) as emulator:
             _slowloris(bench, emulator)

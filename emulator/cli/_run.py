@@ -128,6 +128,7 @@ async def _supervise(
                 ctapi_connections=args.max_connections,
                 request_timeout=args.request_timeout,
                 idle_timeout=args.idle_timeout,
+                login_timeout=args.login_timeout,
             ),
             context=Context(
                 loaded.model, clock=make_clock(loaded.model, args.speed), state_dir=state.history

@@ -83,6 +83,11 @@ def register(subparsers: Any) -> None:
         "--idle-timeout", type=float, help="close connections idle this long (default: never)"
     )
     parser.add_argument(
+        "--login-timeout",
+        type=float,
+        help="seconds from connect to log in, pings or not (default 5; 0: none)",
+    )
+    parser.add_argument(
         "--event-loop",
         choices=("auto", "uvloop", "asyncio"),
         default="auto",

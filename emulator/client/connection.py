@@ -264,7 +264,18 @@ class Connection:
                 waiter.done.set()
 
     async def request(self, op: str, **fields: Any) -> Message:
-        """Send one request and wait for its reply; CtApiError when the server refuses it."""
+        """Send one request and wait for its reply, every page of it (docs/protocol.md,
+        "Pages"); CtApiError when the server refuses it."""
+        reply = await self._request(op, fields)
+        while isinstance(cursor := reply.pop("more", None), str):
+            page = await self._request("more", {"cursor": cursor})
+            for key, value in page.items():
+                if isinstance(value, list) and isinstance(reply.get(key), list):
+                    reply[key] = reply[key] + value
+            reply["more"] = page.get("more")
+        return reply
+
+    async def _request(self, op: str, fields: dict[str, Any]) -> Message:
         if self._broken is not None:
             raise CtApiConnectionError(
                 NOT_CONNECTED.code,

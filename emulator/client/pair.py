@@ -9,7 +9,8 @@ for a request; `failovers` holds each failover's time (link lost → the other s
 answer to a request of its kind, milliseconds), which the benchmark reports as
 `failover.reconnect_ms`. That request is `alarm.role` for an alarm pair (answered by a server
 that serves as main or as a synchronised standby, so a failover is not counted done on a mere
-ping) and `ping` for trends and reports servers (which serve every request once running). A
+ping) and `trend.list` or `report.list` for trends and reports servers (which serve every
+request once running; not `ping`, which is no login: docs/security.md, "Slots"). A
 server counts as available when it answers it: the client re-applies the rule on each
 (re)connect and does not probe the other server while it is connected **(ours)**.
 
@@ -45,7 +46,7 @@ Kind = Literal["alarm", "trends", "reports"]
 #: Seconds between two rounds of connection attempts while no server answers.
 RETRY = 0.05
 #: The request that proves a server of the pair serves: the first answer a failover waits for.
-PROBE: dict[str, str] = {"alarm": "alarm.role", "trends": "ping", "reports": "ping"}
+PROBE: dict[str, str] = {"alarm": "alarm.role", "trends": "trend.list", "reports": "report.list"}
 
 
 @dataclass(frozen=True, slots=True)

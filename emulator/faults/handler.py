@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 
 from emulator.faults.registry import LinkFaults
-from emulator.processes.base import Handler, Message
+from emulator.processes.base import Handler, Job, Message, Outcome
 from emulator.protocol.errors import ProtocolError
 
 Observer = Callable[[str, str | None, float], None]
@@ -62,6 +62,38 @@ class FaultyHandler:
         self.observe(op, failed, time.perf_counter() - started)
         self.recent.append((time.time(), request, replies))
         return replies
+
+    def offload(self, request: Message, now: float) -> Job | None:
+        """The inner handler's job for an expensive request, observed when it is done; None
+        (so `handle` applies them) while the link has a fault."""
+        offload = getattr(self.inner, "offload", None)
+        if offload is None or self.link.current():
+            return None
+        job: Job | None = offload(request, now)
+        if job is None:
+            return None
+        op, inner_done = str(request.get("op")), job.done
+
+        def done(outcome: Outcome, seconds: float) -> None:
+            if inner_done is not None:
+                inner_done(outcome, seconds)
+            if isinstance(outcome, ProtocolError):
+                self.observe(op, outcome.error.name, seconds)
+                self.recent.append((time.time(), request, outcome))
+            elif isinstance(outcome, Exception):
+                self.observe(op, "internal_error", seconds)
+            else:
+                failed = next((_error_name(r) for r in outcome if r.get("ok") is False), None)
+                self.observe(op, failed, seconds)
+                self.recent.append((time.time(), request, outcome))
+
+        return Job(job.work, done)
+
+    @property
+    def logged_in(self) -> bool | None:
+        """The inner handler's login state, if it has one (ServerConnection.logged_in)."""
+        state = getattr(self.inner, "logged_in", None)
+        return None if state is None else bool(state)
 
     def poll(self, now: float) -> list[Message]:
         return [] if self.link.hung else self.inner.poll(now)

@@ -119,17 +119,26 @@ def parse(text: str) -> AlmQuery:
 
 def run(server: AlarmServer, query: AlmQuery) -> list[AlmRecord]:
     """Answer `query` from an alarm server's log (UnknownAlarmError when it has no such alarm)."""
+    return answer(query, fetch(server, query))
+
+
+def fetch(server: AlarmServer, query: AlmQuery) -> list[AlarmEvent]:
+    """The events of the log that `answer` needs for `query`."""
     config = server.config(query.tag)
     if config.type != query.database:
         raise AlmQueryError(
             f"alarm {config.tag!r} is a {config.type} alarm, not in database "
             f"{_database_name(query.database)}; query {_database_name(config.type)}"
         )
+    start = query.start if query.period == 0 else None
+    return server.events(start, query.end, config.tag)
+
+
+def answer(query: AlmQuery, events: Sequence[AlarmEvent]) -> list[AlmRecord]:
+    """The records of `query` from its events (pure: any thread)."""
     if query.period == 0:
-        events = server.events(query.start, query.end, config.tag)
         return [AlmRecord(e.time, int(e.status.on), e.kind) for e in events[:MAX_RECORDS]]
-    history = server.events(None, query.end, config.tag)
-    return _sampled(history, query)
+    return _sampled(events, query)
 
 
 def _sampled(history: Sequence[AlarmEvent], query: AlmQuery) -> list[AlmRecord]:

@@ -181,17 +181,15 @@ class TrendServer:
     def averaged(self, name: str, end: float, period: float, count: int) -> list[TrendSample]:
         """`count` points `period` apart ending at `end`, each the mean of the samples of the
         period it closes ((t - period, t]); a point with no good sample is BAD with no value."""
+        return average(*self.averaging(name, end, period, count))
+
+    def averaging(
+        self, name: str, end: float, period: float, count: int
+    ) -> tuple[Grid, list[TrendSample]]:
+        """What `averaged` reads from the history; `average` does the rest, in any thread."""
         trend = self._sampler(name).config.name
         grid = Grid.of(end, period, count)
-        samples = self._history.samples(trend, grid.start - grid.period, grid.end)
-        points = []
-        for t, bucket in zip(grid.times, grid.buckets(samples), strict=True):
-            good = [s.value for s in bucket if s.quality == GOOD and s.value is not None]
-            if good:
-                points.append(TrendSample(t, sum(good) / len(good), GOOD))
-            else:
-                points.append(TrendSample(t, None, BAD))
-        return points
+        return grid, self._history.samples(trend, grid.start - grid.period, grid.end)
 
     def latest_at(self, name: str, time: float) -> TrendSample | None:
         """The newest sample at or before `time`."""
@@ -241,6 +239,18 @@ class TrendServer:
                 f"no trend {name!r} on this trends server; check [[trends]] name"
             )
         return sampler
+
+
+def average(grid: Grid, samples: list[TrendSample]) -> list[TrendSample]:
+    """The mean of the good samples of each period of `grid` (pure: any thread)."""
+    points = []
+    for t, bucket in zip(grid.times, grid.buckets(samples), strict=True):
+        good = [s.value for s in bucket if s.quality == GOOD and s.value is not None]
+        if good:
+            points.append(TrendSample(t, sum(good) / len(good), GOOD))
+        else:
+            points.append(TrendSample(t, None, BAD))
+    return points
 
 
 @dataclass(frozen=True, slots=True)

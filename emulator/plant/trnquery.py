@@ -167,6 +167,13 @@ def parse(text: str) -> TrnQuery:
 
 def run(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
     """Answer `query` from a trends server's history (UnknownTrend if it has no such trend)."""
+    return records(query, *fetch(server, query), now)
+
+
+def fetch(
+    server: TrendServer, query: TrnQuery
+) -> tuple[list[TrendSample], TrendSample | None, TrendSample | None]:
+    """The samples `records` needs: the window, the one before it and the one after it."""
     grid = query.grid
     if query.display_mode & RAW_DATA:
         window = server.raw(query.tag, grid.start, grid.end)
@@ -175,8 +182,7 @@ def run(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
         low = grid.start - grid.period
         window = server.raw(query.tag, low, grid.end)
         before = server.latest_at(query.tag, low)
-    after = server.earliest_after(query.tag, grid.end)
-    return records(query, window, before, after, now)
+    return window, before, server.earliest_after(query.tag, grid.end)
 
 
 def _quality(kind: int, good: bool, last: int, partial: bool = False) -> int:

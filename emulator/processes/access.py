@@ -15,7 +15,7 @@ from __future__ import annotations
 from emulator.plant.config import User
 from emulator.plant.users import authenticate
 from emulator.ports import ProcessType
-from emulator.processes.base import Handler, Message, Peer
+from emulator.processes.base import Handler, Job, Message, Peer
 from emulator.processes.context import Context
 from emulator.protocol import auth
 from emulator.protocol.errors import (
@@ -74,6 +74,26 @@ class Guarded:
         #: Who logged in: a server (the server password), or a user; neither until `auth`.
         self.server = False
         self.user: User | None = None
+
+    @property
+    def logged_in(self) -> bool:
+        """Logged in as a server or as a user: the runtime's login slots (docs/security.md,
+        "Slots") count the connection as logged in from then on."""
+        return self.server or self.user is not None
+
+    def offload(self, request: Message, now: float) -> Job | None:
+        """The inner handler's work off the serving loop (history queries), for a connection
+        that has logged in and as its user; None otherwise, and `handle` then answers."""
+        offload = getattr(self.inner, "offload", None)
+        if offload is None or not self.logged_in:
+            return None
+        _, op = parse_request(request)
+        if op == auth.AUTH:
+            return None
+        if op in self.actions and self.user is not None:
+            request = self._as_user(self.user, op, request)
+        job: Job | None = offload(request, now)
+        return job
 
     def hello(self) -> Message:
         fields = dict(self.inner.hello())

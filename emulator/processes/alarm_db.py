@@ -11,7 +11,7 @@ from __future__ import annotations
 from emulator.plant import almquery
 from emulator.ports import ProcessType
 from emulator.processes.alarm import MAX_EVENTS, AlarmProcess, event_record
-from emulator.processes.base import Message, Peer
+from emulator.processes.base import Job, Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.redundancy import pairs_of
 from emulator.processes.serving import Quiet, Requests, optional
@@ -65,6 +65,11 @@ class AlarmDatabaseHandler(Quiet):
             raise ProtocolError(NOT_LOCAL, "connect from this computer's loopback address")
         return REQUESTS.serve(self, request, now)
 
+    def offload(self, request: Message, now: float) -> Job | None:
+        if not self.local:
+            return None  # `handle` refuses it
+        return REQUESTS.offload(self, request, now)
+
     def _servers(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         names = [s.endpoint.process for s in self.process.servers()]
         return [ok(rid, servers=names)]
@@ -82,11 +87,17 @@ class AlarmDatabaseHandler(Quiet):
         )
         return [ok(rid, server=server.endpoint.process, events=[event_record(e) for e in events])]
 
-    def _query(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+    def _query(self, rid: RequestId, request: Message, now: float) -> Job:
+        """Up to 100,000 records: the log is read now, the records are made off the loop."""
         server = self.process.server(optional(request, "server", str))
         query = almquery.parse(field(request, "query", str))
-        records = almquery.run(server.alarms, query)
-        return [ok(rid, server=server.endpoint.process, records=[r.fields() for r in records])]
+        events, name = almquery.fetch(server.alarms, query), server.endpoint.process
+
+        def records() -> list[Message]:
+            found = almquery.answer(query, events)
+            return [ok(rid, server=name, records=[r.fields() for r in found])]
+
+        return Job(records)
 
 
 REQUESTS: Requests[AlarmDatabaseHandler] = Requests(
@@ -94,6 +105,6 @@ REQUESTS: Requests[AlarmDatabaseHandler] = Requests(
     {
         "db.servers": AlarmDatabaseHandler._servers,
         "db.events": AlarmDatabaseHandler._events,
-        "db.query": AlarmDatabaseHandler._query,
     },
+    {"db.query": AlarmDatabaseHandler._query},
 )

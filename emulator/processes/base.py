@@ -15,6 +15,8 @@ from typing import Any, Protocol
 from emulator.topology.plan import Endpoint
 
 Message = dict[str, Any]
+#: What an offloaded request's work ends with: its replies, or the error it raised.
+Outcome = list[Message] | Exception
 
 #: Told of every login a handler decides: (account, succeeded). The runtime throttles on it.
 LoginObserver = Callable[[str, bool], None]
@@ -66,3 +68,21 @@ class Process(Protocol):
     """A running server process: shared state behind all its connections' handlers."""
 
     def connect(self, peer: Peer) -> Handler: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """An expensive request's work, run off the serving loop (a worker thread) so one client's
+    query never stalls the others. `work` may touch only what it was given (copied on the loop
+    when the job was made) and must bound its own time and memory; `done` is called back on the
+    loop with the outcome and the seconds it took."""
+
+    work: Callable[[], list[Message]]
+    done: Callable[[Outcome, float], None] | None = None
+
+
+class Offloading(Protocol):
+    """A handler with expensive requests: `offload` makes the job of one, or None to `handle`
+    it on the loop as usual. It raises ProtocolError for a request it refuses at once."""
+
+    def offload(self, request: Message, now: float) -> Job | None: ...

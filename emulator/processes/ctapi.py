@@ -16,7 +16,7 @@ from emulator.plant.config import User
 from emulator.plant.state import Plant
 from emulator.plant.users import authenticate
 from emulator.processes import ctapi_find
-from emulator.processes.base import Message, Peer
+from emulator.processes.base import Job, Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
 from emulator.processes.references import References
@@ -120,6 +120,17 @@ class CtapiHandler:
         if op != "open" and self.user is None:
             raise ProtocolError(NOT_CONNECTED, f"{op}: open a session first")
         return serve(self, rid, request, now)
+
+    def offload(self, request: Message, now: float) -> Job | None:
+        """A search over a TRNQUERY or ALMQUERY string runs off the serving loop."""
+        if request.get("op") != "find.first" or self.user is None:
+            return None  # `handle` serves it, or refuses it before open
+        return ctapi_find.find_first_job(self, request, now)
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether a session is open: the runtime's login deadline and slots watch it."""
+        return self.user is not None
 
     def poll(self, now: float) -> list[Message]:
         if self.user is None:

@@ -22,7 +22,7 @@ from emulator.plant import almquery, trnquery
 from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError
 from emulator.plant.config import TagValue
 from emulator.processes import active
-from emulator.processes.base import Message
+from emulator.processes.base import Job, Message
 from emulator.processes.context import Context
 from emulator.processes.serving import engine_errors
 from emulator.protocol.errors import (
@@ -31,7 +31,7 @@ from emulator.protocol.errors import (
     UNKNOWN_HANDLE,
     ProtocolError,
 )
-from emulator.protocol.messages import RequestId, ok
+from emulator.protocol.messages import RequestId, ok, parse_request
 from emulator.protocol.messages import field as request_field
 
 _log = get_logger("emulator.ctapi.find")
@@ -195,14 +195,22 @@ def alarm_records(context: Context, table: str, terms: list[tuple[str, str]]) ->
 
 def query_records(context: Context, text: str, now: float) -> list[Record]:
     """The records of a TRNQUERY or ALMQUERY string."""
+    return query_reader(context, text, now)()
+
+
+def query_reader(context: Context, text: str, now: float) -> Callable[[], list[Record]]:
+    """Read what a TRNQUERY or ALMQUERY string needs from its server's history now; the
+    function returned makes its records (pure: any thread)."""
     head = text.split(",", 1)[0].strip().upper()
     if head == "TRNQUERY":
         query = trnquery.parse(text)
-        server = active.trend_server_of(context, query.tag)
-        return [dict(r.fields(query.data_mode)) for r in trnquery.run(server, query, now)]
+        found = trnquery.fetch(active.trend_server_of(context, query.tag), query)
+        return lambda: [
+            dict(r.fields(query.data_mode)) for r in trnquery.records(query, *found, now)
+        ]
     alarm_query = almquery.parse(text)
-    alarm_server = active.alarm_server_of(context, alarm_query.tag)
-    return [dict(r.fields()) for r in almquery.run(alarm_server, alarm_query)]
+    events = almquery.fetch(active.alarm_server_of(context, alarm_query.tag), alarm_query)
+    return lambda: [dict(r.fields()) for r in almquery.answer(alarm_query, events)]
 
 
 def records_of(
@@ -272,6 +280,35 @@ def find_first(handler: FindSession, rid: RequestId, request: Message, now: floa
     table = request_field(request, "table", str)
     filter_text = request_field(request, "filter", str, "")
     name, records = records_of(_context(handler), table, filter_text, now)
+    return _opened(handler, rid, name, records, filter_text)
+
+
+def find_first_job(handler: FindSession, request: Message, now: float) -> Job | None:
+    """`find.first` over a TRNQUERY or ALMQUERY string (up to 100,000 records): the history is
+    read now, the records are made off the serving loop; None for a table."""
+    rid, _ = parse_request(request)
+    table = request_field(request, "table", str)
+    filter_text = request_field(request, "filter", str, "")
+    if not table.strip().upper().startswith(("TRNQUERY", "ALMQUERY")):
+        return None
+    terms = parse_filter(filter_text)
+    with engine_errors():
+        make = query_reader(_context(handler), table, now)
+
+    def work() -> list[Message]:
+        with engine_errors():
+            found = make()
+        records = [r for r in found if matches(r, terms)]
+        # The connection answers nothing else meanwhile: its searches are the worker's now.
+        return _opened(handler, rid, table.strip().upper()[:8], records, filter_text)
+
+    return Job(work)
+
+
+def _opened(
+    handler: FindSession, rid: RequestId, name: str, records: list[Record], filter_text: str
+) -> list[Message]:
+    """A new search over `records`, at its first record."""
     if len(records) > MAX_RECORDS:
         raise ProtocolError(
             INVALID_ARGUMENT, f"{len(records)} records: narrow the search to {MAX_RECORDS}"

@@ -16,7 +16,7 @@ from emulator.plant.reports import UnknownReportError
 from emulator.plant.storage import Store
 from emulator.plant.trends import HistoryQueryError, UnknownTrendError
 from emulator.ports import type_title
-from emulator.processes.base import Message
+from emulator.processes.base import Job, Message
 from emulator.processes.context import Context
 from emulator.protocol.errors import (
     BAD_REQUEST,
@@ -31,6 +31,8 @@ from emulator.topology.plan import Endpoint
 
 H = TypeVar("H")
 Op = Callable[[H, RequestId, Message, float], list[Message]]
+#: An expensive op: it reads what it needs now and returns the rest of its work as a Job.
+JobOp = Callable[[H, RequestId, Message, float], Job]
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -38,15 +40,23 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 class Requests(Generic[H]):
     """A handler's table of ops; `serve` answers one request or says which ops exist."""
 
-    def __init__(self, title: str, ops: Mapping[str, Op[H]]) -> None:
+    def __init__(
+        self, title: str, ops: Mapping[str, Op[H]], jobs: Mapping[str, JobOp[H]] | None = None
+    ) -> None:
         self.title = title
         self.ops = dict(ops)
+        #: Ops whose work runs off the serving loop (`offload`); `serve` runs it inline.
+        self.jobs = dict(jobs or {})
 
     def names(self) -> list[str]:
-        return ["ping", *sorted(self.ops)]
+        return ["ping", *sorted([*self.ops, *self.jobs])]
 
     def serve(self, handler: H, request: Message, now: float) -> list[Message]:
         rid, op = parse_request(request)
+        if op in self.jobs:
+            job = self.offload(handler, request, now)
+            assert job is not None
+            return job.work()
         serve = self.ops.get(op)
         if serve is None:
             raise ProtocolError(
@@ -54,6 +64,21 @@ class Requests(Generic[H]):
             )
         with engine_errors():
             return serve(handler, rid, request, now)
+
+    def offload(self, handler: H, request: Message, now: float) -> Job | None:
+        """The job of an expensive request (its reads done now), or None for any other."""
+        rid, op = parse_request(request)
+        make = self.jobs.get(op)
+        if make is None:
+            return None
+        with engine_errors():
+            job = make(handler, rid, request, now)
+
+        def work() -> list[Message]:
+            with engine_errors():
+                return job.work()
+
+        return Job(work, job.done)
 
 
 @contextmanager

@@ -7,13 +7,14 @@ Requests: docs/protocol.md ("Trends server").
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from emulator.logs import get_logger
 from emulator.plant import trnquery
 from emulator.plant.readers import plant_values
-from emulator.plant.trends import TrendSample, TrendServer
-from emulator.processes.base import Message, Peer
+from emulator.plant.trends import TrendSample, TrendServer, average
+from emulator.processes.base import Job, Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.redundancy import pairs_of
 from emulator.processes.serving import (
@@ -130,34 +131,42 @@ class TrendsHandler(Quiet):
         ]
         return [ok(rid, trends=trends)]
 
-    def _raw(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+    def offload(self, request: Message, now: float) -> Job | None:
+        return REQUESTS.offload(self, request, now)
+
+    # Up to 100,000 points each: the history is read now, the points are made off the loop.
+
+    def _raw(self, rid: RequestId, request: Message, now: float) -> Job:
         points = self.engine.raw(
             field(request, "trend", str),
             optional(request, "start", (int, float)),
             optional(request, "end", (int, float)),
             optional(request, "count", int),
         )
-        return [ok(rid, samples=samples(points))]
+        return Job(lambda: [ok(rid, samples=samples(points))])
 
-    def _averaged(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        points = self.engine.averaged(
+    def _averaged(self, rid: RequestId, request: Message, now: float) -> Job:
+        grid, window = self.engine.averaging(
             field(request, "trend", str),
             number(request, "end", now),
             number(request, "period"),
             field(request, "count", int),
         )
-        return [ok(rid, samples=samples(points))]
+        return Job(lambda: [ok(rid, samples=samples(average(grid, window)))])
 
-    def _query(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+    def _query(self, rid: RequestId, request: Message, now: float) -> Job:
         query = trnquery.parse(field(request, "query", str))
-        records = trnquery.run(self.engine, query, now)
-        return [ok(rid, records=[r.fields(query.data_mode) for r in records])]
+        found = trnquery.fetch(self.engine, query)
+        records = partial(trnquery.records, query, *found, now)
+        return Job(lambda: [ok(rid, records=[r.fields(query.data_mode) for r in records()])])
 
 
 REQUESTS: Requests[TrendsHandler] = Requests(
     "trends server",
     {
         "trend.list": TrendsHandler._list,
+    },
+    {
         "trend.raw": TrendsHandler._raw,
         "trend.averaged": TrendsHandler._averaged,
         "trend.query": TrendsHandler._query,

@@ -8,12 +8,14 @@ Documented in docs/protocol.md ("Hello and ping", "Errors").
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from emulator import __version__
 from emulator.logs import get_logger
-from emulator.processes.base import Handler, Peer
-from emulator.protocol.errors import INTERNAL_ERROR, ProtocolError
+from emulator.processes.base import Handler, Job, Outcome, Peer
+from emulator.protocol.errors import INTERNAL_ERROR, RESULT_TOO_LARGE, ProtocolError
 from emulator.protocol.framing import (
     MAX_FRAME_SIZE,
     PROTOCOL_VERSION,
@@ -23,13 +25,57 @@ from emulator.protocol.framing import (
     encode,
 )
 from emulator.protocol.messages import event, failed, ok, parse_request, request_id
+from emulator.protocol.pages import Pages, split
 
 EMULATOR_NAME = "plant-scada-emulator"
 
-#: The only request every process answers itself.
+#: The requests every process answers itself: a ping, and the next page of a large result.
 PING = "ping"
+MORE = "more"
 
 _log = get_logger("emulator.connection")
+
+
+#: A message made ready to send: its frame (perhaps over the limit), its pages, or what
+#: encoding it raised.
+Prepared = bytes | list[Message] | Exception
+
+
+def prepare(message: Message, limit: int) -> Prepared:
+    """Encode `message`, in pages when it is a reply over `limit` (pure: any thread)."""
+    try:
+        frame = encode(message)
+    except Exception as exc:
+        return exc
+    if len(frame) <= limit or message.get("ok") is not True:
+        return frame
+    return split(message, limit) or frame
+
+
+@dataclass(slots=True)
+class Pending:
+    """A request whose work runs off the serving loop: `run` it in a worker, then give its
+    outcome to `ServerConnection.finish` back on the loop (replies keep their order). The
+    worker encodes the replies too, in pages where they are large."""
+
+    rid: Any
+    op: str
+    job: Job
+    limit: int
+    seconds: float = 0.0
+    prepared: list[Prepared] | None = None
+
+    def run(self) -> Outcome:
+        """The job's work; its exceptions are its outcome (safe to call in any thread)."""
+        started = time.perf_counter()
+        try:
+            replies = self.job.work()
+            self.prepared = [prepare(m, self.limit) for m in replies]
+            return replies
+        except Exception as exc:
+            return exc
+        finally:
+            self.seconds = time.perf_counter() - started
 
 
 class ServerConnection:
@@ -47,6 +93,14 @@ class ServerConnection:
         self._paused = False
         #: Whole frames received so far (the runtime's request timeout watches it move).
         self.frames = 0
+        #: Requests but pings and pages answered: a process without a login of its own counts
+        #: as logged in from the first (`logged_in`).
+        self.requests = 0
+        #: Whether the last turn left whole frames unanswered (its budget, or a pending job).
+        self.more = False
+        self._pages = Pages()
+        offload = getattr(handler, "offload", None)
+        self._offload = offload if callable(offload) else None
         self._log = _log.bind(
             computer=peer.endpoint.computer,
             process=peer.endpoint.process,
@@ -57,6 +111,13 @@ class ServerConnection:
     def should_close(self) -> bool:
         """True once the connection must close after the bytes already returned are written."""
         return self._should_close
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the peer has logged in: the handler's word (CtAPI's `open`), else whether it
+        has made a request of the process's own (docs/security.md, "Slots")."""
+        own = getattr(self.handler, "logged_in", None)
+        return self.requests > 0 if own is None else bool(own)
 
     @property
     def buffered(self) -> int:
@@ -85,14 +146,22 @@ class ServerConnection:
         return self._encode([event("hello", **fields)])
 
     def receive_data(self, data: bytes, now: float) -> bytes:
-        """Replies to every whole frame in `data`; b"" means the peer closed its side."""
-        if self._should_close:
-            return b""
+        """Replies to every whole frame in `data`, jobs run inline; b"": the peer closed."""
+        self.feed(data)
+        out: list[bytes] = []
+        while True:
+            for item in self.turn(now):
+                out.append(item if isinstance(item, bytes) else self.finish(item, item.run(), now))
+            self._paused = False  # inline, a held answer is out as soon as it is made
+            if not self.more:
+                return b"".join(out)
+
+    def feed(self, data: bytes) -> None:
+        """Bytes received; b"" means the peer closed its side."""
         if not data:
             self._should_close = True
-            return b""
-        self._decoder.feed(data)
-        return self._drain(now)
+        elif not self._should_close:
+            self._decoder.feed(data)
 
     @property
     def paused(self) -> bool:
@@ -104,14 +173,21 @@ class ServerConnection:
         (a failed login's answer is held, and the next guess must not be checked before it)."""
         self._paused = True
 
-    def resume(self, now: float) -> bytes:
-        """Replies to the frames that waited since `pause`."""
+    def resume(self) -> None:
+        """The frames that waited since `pause` may be answered again (the next `turn`)."""
         self._paused = False
-        return self._drain(now)
 
-    def _drain(self, now: float) -> bytes:
-        out: list[bytes] = []
-        while not self._should_close and not self._paused:
+    def turn(self, now: float, budget: int | None = None) -> list[bytes | Pending]:
+        """Replies to the buffered whole frames, at most `budget` of them, up to and including
+        the first whose work runs off the loop (a Pending to `run`, then `finish`). `more` says
+        whether frames were left for the next turn."""
+        out: list[bytes | Pending] = []
+        self.more = False
+        handled = 0
+        while not self._should_close:
+            if self._paused or (budget is not None and handled >= budget):
+                self.more = True
+                break
             try:
                 frame = self._decoder.next_frame()
             except FrameError as exc:
@@ -124,8 +200,26 @@ class ServerConnection:
             if frame is None:
                 break
             self.frames += 1
-            out.append(self._request(frame, now))
-        return b"".join(out)
+            handled += 1
+            reply = self._request(frame, now)
+            out.append(reply)
+            if isinstance(reply, Pending):
+                self.more = True
+                break
+        return out
+
+    def finish(self, pending: Pending, outcome: Outcome, now: float) -> bytes:
+        """The replies to a job that ran off the loop."""
+        if pending.job.done is not None:
+            pending.job.done(outcome, pending.seconds)
+        if isinstance(outcome, ProtocolError):
+            self._log.debug("request.failed", op=pending.op, error=outcome.error.name)
+            return encode(failed(pending.rid, outcome.error, outcome.detail))
+        if isinstance(outcome, Exception):
+            return self._crashed(pending.rid, outcome, pending.op)
+        if pending.prepared is None or len(pending.prepared) != len(outcome):
+            return self._encode(outcome, pending.rid)
+        return self._emit(outcome, pending.prepared, pending.rid)
 
     def poll(self, now: float) -> bytes:
         """Pushes the handler has due now."""
@@ -161,7 +255,7 @@ class ServerConnection:
         except Exception as exc:
             self._log.exception("handler.failed", during="close", error=repr(exc))
 
-    def _request(self, frame: Message, now: float) -> bytes:
+    def _request(self, frame: Message, now: float) -> bytes | Pending:
         try:
             rid, op = parse_request(frame)
         except ProtocolError as exc:
@@ -170,7 +264,14 @@ class ServerConnection:
         if op == PING:
             return encode(ok(rid, now=now))
         try:
+            if op == MORE:
+                return encode(self._pages.next(rid, frame.get("cursor")))
+            job = None if self._offload is None else self._offload(frame, now)
+            if job is not None:
+                self.requests += 1
+                return Pending(rid, op, job, self.max_frame_size)
             replies = self.handler.handle(frame, now)
+            self.requests += 1
         except ProtocolError as exc:
             # Debug: a client's mistakes are its own, and a busy one must not flood the log.
             self._log.debug("request.failed", op=op, error=exc.error.name)
@@ -180,25 +281,34 @@ class ServerConnection:
         return self._encode(replies, rid)
 
     def _encode(self, messages: list[Message], rid: Any = None) -> bytes:
+        return self._emit(messages, [prepare(m, self.max_frame_size) for m in messages], rid)
+
+    def _emit(self, messages: list[Message], prepared: list[Prepared], rid: Any) -> bytes:
+        """The frames of prepared messages: a large reply's first page, an error for what
+        cannot be sent."""
         out: list[bytes] = []
-        for message in messages:
-            try:
-                frame = encode(message)
-            except Exception as exc:
-                return b"".join(out) + self._crashed(rid, exc, "encode")
-            if len(frame) > self.max_frame_size:
-                self._log.error(
-                    "protocol.reply_too_large", size=len(frame), limit=self.max_frame_size
-                )
-                frame = encode(
-                    failed(
-                        message.get("id", rid),
-                        INTERNAL_ERROR,
-                        f"the reply of {len(frame)} bytes exceeds the frame limit",
-                    )
-                )
-            out.append(frame)
+        for message, frame in zip(messages, prepared, strict=True):
+            if isinstance(frame, Exception):
+                return b"".join(out) + self._crashed(rid, frame, "encode")
+            if isinstance(frame, list):
+                self._log.debug("protocol.reply_paged", pages=len(frame))
+                out.append(encode(self._pages.first(frame)))
+            elif len(frame) > self.max_frame_size:
+                out.append(self._too_large(message, len(frame), rid))
+            else:
+                out.append(frame)
         return b"".join(out)
+
+    def _too_large(self, message: Message, size: int, rid: Any) -> bytes:
+        self._log.warning("protocol.reply_too_large", size=size, limit=self.max_frame_size)
+        return encode(
+            failed(
+                message.get("id", rid),
+                RESULT_TOO_LARGE,
+                f"one item of the reply ({size} bytes) exceeds the frame limit "
+                f"of {self.max_frame_size}",
+            )
+        )
 
     def _crashed(self, rid: Any, exc: Exception, during: str) -> bytes:
         """A handler bug: answer internal_error, log it with its traceback, close."""

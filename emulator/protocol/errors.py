@@ -100,6 +100,18 @@ REQUEST_TIMEOUT = ErrorCode(
     "The request did not arrive whole in time",
     f"{_WINERROR} ERROR_TIMEOUT; {_OURS} (a half-open client cannot hold a connection)",
 )
+LOGIN_TIMEOUT = ErrorCode(
+    1460,
+    "login_timeout",
+    "The connection did not log in within the login deadline",
+    f"{_WINERROR} ERROR_TIMEOUT; {_OURS} (a client that never logs in cannot hold a connection)",
+)
+NO_REQUEST = ErrorCode(
+    13,
+    "no_request",
+    "Too much input that carries no request (blank lines)",
+    f"{_WINERROR}; {_OURS} (input that is not a request is bounded)",
+)
 
 # --- CtAPI (Win32 codes the reference names) ---------------------------------------------------
 BUFFER_TOO_SMALL = ErrorCode(
@@ -245,6 +257,27 @@ SQL_READ_ONLY = ErrorCode(
     "sql_read_only",
     "The ODBC server is read-only: only SELECT statements run",
     f"{_WINERROR} ERROR_WRITE_PROTECT; {_OURS}",
+)
+
+# Limits of the work one request may take (docs/protocol.md "Limits of work"). Numbered
+# apart from the block above (40 on) so that codes other branches add there never clash.
+QUERY_TIMEOUT = ErrorCode(
+    ours(40),
+    "query_timeout",
+    "The query ran past its time or step limit: narrow it",
+    f"{_OURS_CITECT} (an expensive request is bounded and runs off the serving loop)",
+)
+RESULT_TOO_LARGE = ErrorCode(
+    ours(41),
+    "result_too_large",
+    "A value or the result is larger than the emulator's limit: narrow the request",
+    f"{_OURS_CITECT} (memory of one request is bounded)",
+)
+UNKNOWN_CURSOR = ErrorCode(
+    ours(42),
+    "unknown_cursor",
+    "No such page cursor on this connection: run the request again",
+    f"{_OURS_CITECT} (a large result is sent in pages, docs/protocol.md 'Pages')",
 )
 
 # --- Client side: raised by emulator.client and the CtAPI shim, never sent by a server ---------

@@ -6,11 +6,12 @@ Documented in docs/protocol.md ("Framing").
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 
-from emulator.protocol.errors import BAD_FRAME, FRAME_TOO_LARGE, ErrorCode
+from emulator.protocol.errors import BAD_FRAME, FRAME_TOO_LARGE, NO_REQUEST, ErrorCode
 
 Message = dict[str, Any]
 
@@ -21,6 +22,9 @@ PROTOCOL_VERSION = 1
 
 #: The first byte of a TLS record carrying a handshake (a ClientHello): never the start of JSON.
 TLS_HANDSHAKE = 0x16
+
+#: Blank input between frames: whitespace, newlines included.
+_BLANK = re.compile(rb"\s*")
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
@@ -57,10 +61,11 @@ class FrameDecoder:
     """Accumulates received bytes and yields whole frames.
 
     Blank lines and a trailing carriage return are tolerated, so a person can type frames
-    into `nc` or `openssl s_client`.
+    into `nc` or `openssl s_client`; but no more than a frame's worth of blank input in a row
+    (`no_request`), so a stream of newlines cannot keep the server busy for nothing.
     """
 
-    __slots__ = ("_begun", "_buffer", "_failed", "_scanned", "max_frame_size")
+    __slots__ = ("_begun", "_blank", "_buffer", "_failed", "_scanned", "max_frame_size")
 
     def __init__(self, max_frame_size: int = MAX_FRAME_SIZE) -> None:
         self.max_frame_size = max_frame_size
@@ -68,6 +73,8 @@ class FrameDecoder:
         self._scanned = 0
         self._failed = False
         self._begun = False
+        #: Bytes of blank lines since the last frame.
+        self._blank = 0
 
     def feed(self, data: bytes) -> None:
         self._buffer += data
@@ -91,6 +98,8 @@ class FrameDecoder:
                     "encrypted CtAPI port (3073)",
                 )
         while True:
+            if not self._scanned and self._buffer[:1].isspace():
+                self._skip_blank()
             end = self._buffer.find(b"\n", self._scanned)
             if end < 0:
                 self._scanned = len(self._buffer)
@@ -107,16 +116,27 @@ class FrameDecoder:
                     FRAME_TOO_LARGE,
                     f"frame of {end + 1} bytes exceeds the limit of {self.max_frame_size}",
                 )
-            line = self._buffer[:end].strip()  # a trailing \r too
+            line = self._buffer[:end].rstrip()  # a trailing \r too
             del self._buffer[: end + 1]
             self._scanned = 0
-            if not line:
-                continue
+            self._blank = 0
             try:
                 return decode_line(line)
             except FrameError:
                 self._failed = True
                 raise
+
+    def _skip_blank(self) -> None:
+        """Drop the blank input before a frame in one step; too much of it in a row fails."""
+        match = _BLANK.match(self._buffer)
+        size = match.end() if match else 0
+        del self._buffer[:size]
+        self._blank += size
+        if self._blank > self.max_frame_size:
+            self._failed = True
+            raise FrameError(
+                NO_REQUEST, f"{self._blank} bytes of blank input with no request: send requests"
+            )
 
     def frames(self) -> list[Message]:
         """Every whole frame now buffered (stops at, and raises, the first bad one)."""

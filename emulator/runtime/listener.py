@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -145,17 +146,56 @@ class Listener:
         process = self.owner.process
         if process is None:
             raise RuntimeError("the process is not running")
-        full = len(self.owner.sessions) >= self.limits.connections_for(self.endpoint.type)
-        return Session(
+        refusal = self._refusal()
+        session = Session(
             stream,
             self.endpoint,
             process,
             self.owner.context,
             limits=self.limits,
             tls=self.tls,
-            refuse=TOO_MANY_CONNECTIONS if full else None,
+            refuse=TOO_MANY_CONNECTIONS if refusal else None,
+            refusal=refusal,
             logins=self.owner.logins,
+            workers=self.owner.workers,
+            on_login=self._logged_in,
         )
+        if refusal is None:
+            self.owner.prelogin[session] = None
+        return session
+
+    def _refusal(self) -> str | None:
+        """Why a new connection gets no slot, or None. Those not logged in have slots of their
+        own: when these are full, the oldest that has had `evict_after` seconds to log in is
+        closed to make room (docs/security.md, "Slots")."""
+        owner, kind = self.owner, self.endpoint.type
+        limit, waiting = self.limits.connections_for(kind), self.limits.prelogin_for(kind)
+        who = f"{self.endpoint.process} of {self.endpoint.computer}"
+        if len(owner.logged_in) >= limit:
+            return f"{who} serves {limit} at most, all logged in"
+        if len(owner.prelogin) < waiting:
+            return None
+        oldest = next(iter(owner.prelogin))
+        if time.monotonic() - oldest.opened < self.limits.evict_after:
+            return (
+                f"{who} serves {limit} at most and {waiting} connections are logging in: try "
+                f"again in {self.limits.evict_after} s"
+            )
+        del owner.prelogin[oldest]
+        oldest.request_close(
+            f"not logged in after {self.limits.evict_after} s while new clients wait: "
+            "closed to make room (too_many_connections)"
+        )
+        return None
+
+    def _logged_in(self, session: Session) -> str | None:
+        """Move a session to the logged-in slots; the reason when none is left."""
+        owner, limit = self.owner, self.limits.connections_for(self.endpoint.type)
+        owner.prelogin.pop(session, None)
+        if len(owner.logged_in) >= limit:
+            return f"{self.endpoint.process} of {self.endpoint.computer} serves {limit} at most"
+        owner.logged_in.add(session)
+        return None
 
     async def _run(self, session: Session) -> None:
         """One connection's failure is logged and ends that connection only."""
@@ -164,7 +204,7 @@ class Listener:
         except Exception as exc:
             self._log.exception("connection.failed", peer=session.peer_host, error=repr(exc))
         finally:
-            self.owner.sessions.discard(session)
+            self.owner.forget(session)
 
     async def _wait_for_files(self, exc: OSError) -> None:
         """Keep the socket (pending clients stay queued), log, wait with backoff: never spin."""

@@ -19,7 +19,11 @@ from emulator.topology.plan import Endpoint
 
 class ProcessRuntime:
     def __init__(
-        self, endpoints: list[Endpoint], context: Context, logins: LoginThrottle | None = None
+        self,
+        endpoints: list[Endpoint],
+        context: Context,
+        logins: LoginThrottle | None = None,
+        workers: anyio.CapacityLimiter | None = None,
     ) -> None:
         first = endpoints[0]
         self.computer = first.computer
@@ -35,6 +39,12 @@ class ProcessRuntime:
         self.process: Process | None = None
         self.listeners: list[Listener] = []
         self.sessions: set[Session] = set()
+        #: Sessions not logged in yet, oldest first, and those logged in: counted apart, so
+        #: clients that never log in cannot take the slots of those who do (docs/security.md).
+        self.prelogin: dict[Session, None] = {}
+        self.logged_in: set[Session] = set()
+        #: Worker threads for expensive requests; the supervisor shares one for the runtime.
+        self.workers = workers
         #: Failed logins per peer host and account: the runtime's, shared by every process.
         self.logins = logins or LoginThrottle()
         #: Serialises the control operations (stop, start, crash) of this process.
@@ -78,6 +88,12 @@ class ProcessRuntime:
             self.started,
             len(self.sessions),
         )
+
+    def forget(self, session: Session) -> None:
+        """A session ended: its slot is free."""
+        self.sessions.discard(session)
+        self.prelogin.pop(session, None)
+        self.logged_in.discard(session)
 
     def listener_failed(self, listener: Listener) -> None:
         where = f"{listener.endpoint.address}:{listener.port}"

@@ -6,37 +6,46 @@ next wakeup. Each turns its ServerConnection output into one write under one loc
 never interleave and replies keep the order in which they were made.
 
 Slow or hostile peers are bounded (docs/security.md): the first request and any frame once begun
-must be whole within `request_timeout`; a write the peer does not take within `write_timeout`
-closes the connection (so one that sends without reading cannot grow our buffers); a login is
-answered only when the runtime's LoginThrottle says its peer host's and account's turn has come,
-and the connection's next request is not read before that answer is out.
+must be whole within `request_timeout`, the login within `login_timeout` of the connect; a write
+the peer does not take within `write_timeout` closes the connection (so one that sends without
+reading cannot grow our buffers); a login is answered only when the runtime's LoginThrottle says
+its peer host's and account's turn has come, and the connection's next request is not read
+before that answer is out. Work is shared: a connection answers at most `frames_per_turn`
+requests before the others get a turn, and an expensive request runs in a worker thread (one
+at a time per connection) while the loop serves everyone else.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import socket
 import ssl
 import struct
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
 from anyio.abc import ByteStream, SocketAttribute, SocketStream
 from anyio.streams.tls import TLSAttribute, TLSStream
 
 from emulator.faults.handler import FaultyHandler
 from emulator.logs import get_logger
 from emulator.processes.access import GUARDED, guard
-from emulator.processes.base import Peer, Process
+from emulator.processes.base import Outcome, Peer, Process
 from emulator.processes.context import Context
-from emulator.protocol.connection import ServerConnection
+from emulator.protocol.connection import Pending, ServerConnection
 from emulator.protocol.errors import (
     ENCRYPTION_REQUIRED,
     IDLE_TIMEOUT,
+    LOGIN_TIMEOUT,
     REQUEST_TIMEOUT,
+    TOO_MANY_CONNECTIONS,
     ErrorCode,
 )
 from emulator.protocol.framing import encode
@@ -52,6 +61,10 @@ READ_SIZE = 65536
 #: After the server closes on its own, how long it drains what the client still sends, so the
 #: last frame is not lost to a TCP reset.
 LINGER = 1.0
+#: ...and at most this many bytes of it: a peer that streams on is not worth reading further.
+LINGER_BYTES = 4 * READ_SIZE
+#: The nice value of worker threads (expensive requests), above the loop's.
+WORKER_NICE = 10
 #: The shortest wait between two polls, so a handler that asks for "now" cannot spin.
 MIN_WAKEUP = 0.001
 
@@ -79,7 +92,10 @@ class Session:
         limits: Limits,
         tls: ssl.SSLContext | None = None,
         refuse: ErrorCode | None = None,
+        refusal: str | None = None,
         logins: LoginThrottle | None = None,
+        workers: anyio.CapacityLimiter | None = None,
+        on_login: Callable[[Session], str | None] | None = None,
     ) -> None:
         self.raw = stream
         self.endpoint = endpoint
@@ -88,7 +104,14 @@ class Session:
         self.limits = limits
         self.tls = tls
         self.refuse = refuse
+        self.refusal = refusal
         self.logins = logins or LoginThrottle(limits.logins)
+        self.workers = workers
+        #: Called once the connection has logged in; a reason when no slot is left for it.
+        self.on_login = on_login
+        self.logged_in = False
+        #: When it connected (time.monotonic): the login deadline counts from here.
+        self.opened = time.monotonic()
         remote = stream.extra(SocketAttribute.remote_address)  # noqa: S610
         self.peer_host: str = str(remote[0]) if isinstance(remote, tuple) else remote
         self.peer_port: int = int(remote[1]) if isinstance(remote, tuple) else 0
@@ -165,7 +188,9 @@ class Session:
         if self.refuse is not None:
             self._log.warning("connection.refused", error=self.refuse.name)
             limit = self.limits.connections_for(self.endpoint.type)
-            detail = f"{self.endpoint.process} of {self.endpoint.computer} serves {limit} at most"
+            detail = self.refusal or (
+                f"{self.endpoint.process} of {self.endpoint.computer} serves {limit} at most"
+            )
             await self._send(encode(failed(None, self.refuse, detail)))
             await self._linger()
             return
@@ -251,17 +276,24 @@ class Session:
     async def _read(self, connection: ServerConnection) -> None:
         idle = math.inf if self.limits.idle_timeout is None else self.limits.idle_timeout
         patience = self.limits.request_timeout
+        login = self.limits.login_timeout
+        login_due = math.inf if login is None else self.opened + login
         #: When the awaited frame began (the connection's open, for the first request); None:
         #: between frames, where only the idle timeout applies.
         begun: float | None = time.monotonic()
         frames = connection.frames
         while not connection.should_close:
+            now = time.monotonic()
             due = math.inf if begun is None or patience is None else begun + patience
-            remaining = due - time.monotonic()
-            wait, too_slow = min(idle, remaining), remaining <= idle
-            data = await self._receive(wait)
+            waits = {
+                "request": due - now,
+                "idle": idle,
+                "login": math.inf if self.logged_in else login_due - now,
+            }
+            which = min(waits, key=waits.__getitem__)
+            data = None if waits[which] <= 0 else await self._receive(waits[which])
             if data is None:
-                await self._timed_out(None if too_slow else idle)
+                await self._timed_out(which)
                 break
             received: list[bytes] = []
             if not await faults.through(
@@ -273,17 +305,10 @@ class Session:
                 reset=self.abort,
             ):
                 break
-            async with self._lock:
-                out = b"".join(
-                    connection.receive_data(piece, self.context.clock.now()) for piece in received
-                )
-                if connection.frames:  # before any await: no change slips in unseen
-                    self._follow_changes()
-                sent = await self._answer(out)
-                while sent and connection.paused and not connection.should_close:
-                    sent = await self._answer(connection.resume(self.context.clock.now()))
-                if not sent:
-                    break
+            for piece in received:
+                connection.feed(piece)
+            if not await self._answer(connection):
+                break
             if connection.frames != frames:
                 frames = connection.frames
                 begun = time.monotonic() if connection.buffered else None
@@ -291,13 +316,46 @@ class Session:
                 begun = time.monotonic()
         self._done.set()
 
-    async def _answer(self, out: bytes) -> bool:
-        """Send replies, once the login throttle's hold (if any) is over; False: peer gone."""
-        if self._hold > 0:
-            hold, self._hold = self._hold, 0.0
-            self._log.warning("connection.login_delayed", delay=hold)
-            await anyio.sleep(hold)
-        return not out or await self._send(out)
+    async def _answer(self, connection: ServerConnection) -> bool:
+        """Answer what is buffered, a turn at a time, letting the others run in between;
+        False when the connection must end."""
+        while True:
+            async with self._lock:
+                items = connection.turn(self.context.clock.now(), self.limits.frames_per_turn)
+                if connection.frames:  # before any await: no change slips in unseen
+                    self._follow_changes()
+                for item in items:
+                    out = item if isinstance(item, bytes) else await self._offload(connection, item)
+                    if self._hold > 0:
+                        hold, self._hold = self._hold, 0.0
+                        self._log.warning("connection.login_delayed", delay=hold)
+                        await anyio.sleep(hold)
+                    if out and not await self._send(out):
+                        return False
+                if connection.paused:  # a failed login's answer is out: read on
+                    connection.resume()
+                if not self.logged_in and connection.logged_in and not await self._promote():
+                    return False
+            if not connection.more:
+                return True
+            await anyio.lowlevel.checkpoint()
+
+    async def _offload(self, connection: ServerConnection, pending: Pending) -> bytes:
+        """Run an expensive request in a worker thread: the loop serves the others meanwhile."""
+        outcome = await anyio.to_thread.run_sync(
+            _below_the_loop, pending.run, limiter=self.workers, abandon_on_cancel=True
+        )
+        return connection.finish(pending, outcome, self.context.clock.now())
+
+    async def _promote(self) -> bool:
+        """The connection logged in: take a logged-in slot, or say why there is none and end."""
+        self.logged_in = True
+        refused = None if self.on_login is None else self.on_login(self)
+        if refused is None:
+            return True
+        self._log.warning("connection.refused", error=TOO_MANY_CONNECTIONS.name, when="login")
+        await self._send(encode(failed(None, TOO_MANY_CONNECTIONS, refused)))
+        return False
 
     async def _receive(self, wait: float) -> bytes | None:
         """The next chunk (b"" once the peer closed), or None when `wait` seconds pass first."""
@@ -315,11 +373,16 @@ class Session:
         self._peer_closed = not data
         return data
 
-    async def _timed_out(self, idle: float | None) -> None:
-        """Tell the peer which timeout ended it: idle (between requests) or a request too slow."""
-        if idle is not None:
-            error, detail, event = IDLE_TIMEOUT, f"{idle} s", "connection.idle_timeout"
-            timeout = idle
+    async def _timed_out(self, which: str) -> None:
+        """Tell the peer which timeout ended it: the login deadline, idle time between
+        requests, or a request too slow."""
+        if which == "login":
+            timeout = self.limits.login_timeout or 0.0
+            error, event = LOGIN_TIMEOUT, "connection.login_timeout"
+            detail = f"log in within {timeout} s of connecting"
+        elif which == "idle":
+            timeout = self.limits.idle_timeout or 0.0
+            error, detail, event = IDLE_TIMEOUT, f"{timeout} s", "connection.idle_timeout"
         else:
             timeout = self.limits.request_timeout or 0.0
             error, event = REQUEST_TIMEOUT, "connection.request_timeout"
@@ -373,12 +436,21 @@ class Session:
             await self.raw.send_eof()
         except _CLOSED:
             return
+        drained = 0
         with anyio.move_on_after(LINGER):
             try:
-                while await self._stream.receive(READ_SIZE):
-                    pass
+                while drained < LINGER_BYTES and (data := await self._stream.receive(READ_SIZE)):
+                    drained += len(data)
             except _CLOSED:
                 pass
+
+
+def _below_the_loop(run: Callable[[], Outcome]) -> Outcome:
+    """In a worker thread: run below the serving loop's CPU priority (Linux has a nice value
+    per thread), so expensive work takes what the loop leaves."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+    return run()
 
 
 def _append(pieces: list[bytes]) -> Callable[[bytes], Awaitable[None]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import ssl
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -42,6 +43,9 @@ from emulator.topology.problems import Problem, has_errors
 
 #: Seconds open connections get to close on shutdown before they are cut.
 DEFAULT_GRACE = 2.0
+#: The interpreter's thread switch interval while serving (Python's default is 5 ms): a worker
+#: thread's Python work (an SQL statement's rows) holds the serving loop this long at most.
+SWITCH_INTERVAL = 0.0005
 
 _log = get_logger("emulator.supervisor")
 
@@ -124,13 +128,15 @@ class Supervisor:
         self._tls: dict[str, ssl.SSLContext] = {}
         self._temp_state: Path | None = None
         self._ports: dict[Endpoint, int] = {}
+        #: Threads for expensive requests (SQL...), shared by every process of the runtime.
+        self.workers = anyio.CapacityLimiter(self.limits.workers)
         by_process: dict[tuple[str, str], list[Endpoint]] = {}
         for endpoint in self.endpoints:
             by_process.setdefault(endpoint.key, []).append(endpoint)
         #: Failed logins per peer host and per account, over every port of this runtime.
         self.logins = LoginThrottle(self.limits.logins)
         self.processes: dict[tuple[str, str], ProcessRuntime] = {
-            key: ProcessRuntime(endpoints, self.context, self.logins)
+            key: ProcessRuntime(endpoints, self.context, self.logins, self.workers)
             for key, endpoints in by_process.items()
         }
 
@@ -209,6 +215,8 @@ class Supervisor:
             endpoints=len(self.endpoints),
             ephemeral=self.ephemeral,
         )
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         try:
             self._tls = self._tls_contexts()
             sockets = bind_all(
@@ -233,6 +241,7 @@ class Supervisor:
                 await self._stop(list(self.processes.values()), "shutdown", self.grace)
                 tg.cancel_scope.cancel()
         finally:
+            sys.setswitchinterval(switch)
             for proc in self.processes.values():
                 for listener in proc.listeners:
                     listener.discard()
@@ -273,6 +282,8 @@ class Supervisor:
         """A fresh Process from its factory, before any of its listeners serves."""
         proc.set_state(ProcessState.STARTING)
         proc.sessions.clear()
+        proc.prelogin.clear()
+        proc.logged_in.clear()
         proc.process = factory_for(proc.type, self.factories)(proc.endpoints[0], self.context)
 
     async def _launch(self, proc: ProcessRuntime) -> None:

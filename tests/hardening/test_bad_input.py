@@ -40,6 +40,7 @@ def client_hello() -> bytes:
 BAD: list[tuple[str, bytes, str, bool]] = [
     ("over the size limit", b'{"id":1,"op":"' + b"x" * 70_000 + b'"}\n', "frame_too_large", True),
     ("no newline in 64 KiB", b"[" * 66_000, "frame_too_large", True),
+    ("blank lines past 64 KiB", b"\n" * 70_000, "no_request", True),
     ("invalid UTF-8", b'{"id":1,"op":"\xff\xfe\xfd"}\n', "bad_frame", True),
     ("invalid JSON", b'{"id":1,"op":}\n', "bad_frame", True),
     ("a JSON array", b"[1,2,3]\n", "bad_frame", True),

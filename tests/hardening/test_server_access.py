@@ -238,3 +238,36 @@ async def test_a_configured_server_password_is_used_and_never_shown(state_dir: P
             assert (await client.request(**auth.server_login(hello, "s3rv3r-secret")))["ok"]
         assert "s3rv3r-secret" not in repr(events)
         await client.aclose()
+
+
+def test_work_off_the_loop_waits_for_the_login_too() -> None:
+    # a trends port's history queries run in a worker (issue 18.1): the guard hands them over
+    # only once the connection has logged in, and counts it logged in for the slots (18.2)
+    from emulator.plant.clock import VirtualClock
+    from emulator.ports import ProcessType
+    from emulator.processes.access import Guarded, guard
+    from emulator.processes.base import Peer
+    from emulator.processes.context import Context
+    from emulator.processes.registry import factory_for
+    from emulator.protocol.errors import ProtocolError
+    from emulator.topology.load import load_demo
+    from emulator.topology.plan import plan
+
+    topology = load_demo().model
+    context = Context(topology, clock=VirtualClock(1_767_225_600.0))
+    endpoint = next(e for e in plan(topology) if e.type is ProcessType.TRENDS and not e.tls)
+    peer = Peer("127.0.0.1", 40000, endpoint, None)
+    guarded = guard(factory_for(endpoint.type)(endpoint, context).connect(peer), peer, context)
+    assert isinstance(guarded, Guarded)
+    query = {"id": 2, "op": "trend.raw", "trend": "TANK1_LEVEL"}
+    assert not guarded.logged_in
+    assert guarded.offload(query, 0.0) is None
+    try:
+        guarded.handle(query, 0.0)
+        raise AssertionError("answered before a login")
+    except ProtocolError as exc:
+        assert exc.error.name == "not_connected"
+    login = auth.server_login({"event": "hello", **guarded.hello()}, context.server_password)
+    assert guarded.handle({"id": 1, **login}, 0.0)[0]["ok"]
+    assert guarded.logged_in
+    assert guarded.offload(query, 0.0) is not None

@@ -6,11 +6,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+import anyio
 import pytest
 
 from emulator.client.errors import CtApiError
 from emulator.client.pair import PairClient, Server, servers_from_ready
 from emulator.processes.redundancy import Candidate, choose_alarm
+from emulator.runtime.limits import Limits
 from emulator.testing.plant import start_plant
 from tests.servers.helpers import Plantwide, plantwide
 
@@ -52,6 +54,19 @@ async def test_the_trends_client_goes_back_to_the_primary_when_its_standby_fails
             await w.sup.crash("TREND2")
             await client.request("trend.list")
             assert client.current == "TREND1" and len(client.failovers) == 1
+
+
+async def test_an_idle_pair_client_outlives_the_login_deadline() -> None:
+    # Its probe is a request of the server's own, which logs in; a ping would not (issue 18.2).
+    async with plantwide(limits=Limits(login_timeout=0.3)) as w:
+        for kind, first, second in (
+            ("trends", "TREND1", "TREND2"),
+            ("reports", "REPORT1", "REPORT2"),
+        ):
+            async with PairClient(pair(w, first, second), kind=kind) as client:  # type: ignore[arg-type]
+                await anyio.sleep(0.5)
+                await client.request("ping")
+                assert client.current == first and not client.failovers, kind
 
 
 async def test_servers_come_from_the_ready_file(tmp_path: Path) -> None:

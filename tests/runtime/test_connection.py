@@ -163,11 +163,13 @@ def test_a_failing_poll_or_hello_becomes_internal_error() -> None:
     assert hello["error"]["name"] == "internal_error" and conn.should_close
 
 
-def test_replies_that_cannot_be_sent_become_internal_error() -> None:
+def test_replies_that_cannot_be_sent_become_an_error() -> None:
+    # Over the frame limit with nothing to page: result_too_large (issue 18.3), never a crash.
     big = Scripted(handle=lambda r: [{"id": r["id"], "ok": True, "blob": "x" * 5000}])
     conn = ServerConnection(big, PEER, max_frame_size=1024)
     (reply,) = frames(conn.receive_data(b'{"id":1,"op":"x"}\n', 0))
-    assert reply["id"] == 1 and reply["error"]["name"] == "internal_error"
+    assert reply["id"] == 1 and reply["error"]["name"] == "result_too_large"
+    assert "1024" in reply["error"]["message"] and not conn.should_close
     odd = Scripted(handle=lambda r: [{"id": r["id"], "ok": True, "value": object()}])
     conn = ServerConnection(odd, PEER)
     (reply,) = frames(conn.receive_data(b'{"id":1,"op":"x"}\n', 0))

@@ -21,6 +21,7 @@ from emulator.plant.state import Plant
 from emulator.processes.context import Context
 from emulator.protocol.auth import server_login
 from emulator.protocol.framing import FrameDecoder, encode
+from emulator.runtime.limits import Limits
 from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import LoadedTopology, load_text
 
@@ -250,6 +251,7 @@ async def plantwide(
     state_dir: Path | None = None,
     p1: int = 1,
     p2: int = 1,
+    limits: Limits | None = None,
 ) -> AsyncIterator[Plantwide]:
     """The plant of `plant_text` (or `topology`) on a virtual clock, on ephemeral ports."""
     if isinstance(topology, LoadedTopology):
@@ -259,7 +261,7 @@ async def plantwide(
     clock = VirtualClock(START)
     context = Context(loaded.model, clock=clock, state_dir=state_dir)
     async with Supervisor(
-        loaded, ephemeral=True, state_dir=state_dir, context=context, grace=0.5
+        loaded, ephemeral=True, state_dir=state_dir, context=context, grace=0.5, limits=limits
     ) as sup:
         world = Plantwide(sup, clock)
         try:
