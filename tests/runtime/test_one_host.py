@@ -65,6 +65,15 @@ def test_one_process_refuses_two_computers_on_one_loopback_listener() -> None:
     assert "--computer NAME" in message and "127.x network address" in message
 
 
+def test_one_process_refuses_two_computers_on_one_loopback_address() -> None:
+    # They compile (each host's own 127.0.0.1, tests/topology/test_rules.py); one process
+    # cannot give both the same loopback listeners.
+    text = LAN_PLANT.replace(HOSTS["SCADA-A"], "127.0.0.1").replace(HOSTS["SCADA-B"], "127.0.0.1")
+    with pytest.raises(OneHostError) as caught:
+        Supervisor(load_text(text, "lan.toml"))
+    assert "'SCADA-A' and 'SCADA-B' both listen on 127.0.0.1:2080" in str(caught.value)
+
+
 def test_one_computer_of_it_plans_its_alarm_database_on_its_own_loopback() -> None:
     sup = Supervisor(load_text(LAN_PLANT, "lan.toml"), computer="SCADA-B")
     assert {(e.process, e.address, e.port) for e in sup.endpoints} >= {
