@@ -13,6 +13,7 @@ from emulator.faults.registry import Faults
 from emulator.plant.clock import Clock, SystemClock
 from emulator.plant.state import ChangeFeed, Plant
 from emulator.ports import ProcessType
+from emulator.processes.io_tickets import RemoteIo
 from emulator.topology.model import Topology
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class Context:
     plant: Plant = field(init=False, repr=False)
     #: Who serves each cluster; made on first use by emulator.processes.redundancy.pairs_of.
     pairs: Pairs | None = field(default=None, init=False, repr=False)
+    #: The I/O servers of other processes that serve some tags (`run --computer`); None when
+    #: every I/O server runs here (emulator.processes.io_routes).
+    io_routes: RemoteIo | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())

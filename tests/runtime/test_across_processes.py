@@ -1,0 +1,168 @@
+"""Issue 15.1, the I/O path: one topology run as two `scada-emu run --computer` processes is one
+system. The CtAPI process of a computer reads and writes a tag through the I/O server that owns
+it on the other computer (port 2082), and the standby serves once the primary is gone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator.client.blocking import CtApiClient
+from emulator.client.errors import CtApiError
+from tests.servers.helpers import TIMEOUT
+
+#: Two computers on loopback addresses of their own (per test run, so parallel runs never meet).
+_NET = f"127.{100 + os.getpid() % 100}.{os.getpid() // 100 % 250 + 1}"
+HOSTS = {"HOST-A": f"{_NET}.1", "HOST-B": f"{_NET}.2"}
+
+PLANT = f"""\
+[project]
+name = "TwoProcesses"
+
+[[computers]]
+name = "HOST-A"
+ctapi = "unencrypted"
+
+[[computers]]
+name = "HOST-B"
+ctapi = "unencrypted"
+
+[[network_addresses]]
+name = "NET_A"
+computer = "HOST-A"
+address = "{HOSTS["HOST-A"]}"
+
+[[network_addresses]]
+name = "NET_B"
+computer = "HOST-B"
+address = "{HOSTS["HOST-B"]}"
+
+[[clusters]]
+name = "C1"
+
+[[server_processes]]
+name = "IO1"
+type = "io"
+network_address = "NET_A"
+
+[[server_processes]]
+name = "IO2"
+type = "io"
+network_address = "NET_B"
+mode = "standby"
+
+[[users]]
+name = "engineer"
+password = "control"
+
+[[tags]]
+name = "SETPOINT"
+type = "int"
+initial = 10
+
+[[tags]]
+name = "COUNTER"
+type = "int"
+
+[[generators]]
+tag = "COUNTER"
+kind = "ramp"
+rate = 1000.0
+
+[scenario]
+tick = "0.1s"
+"""
+
+
+def _poll(check: Callable[[], bool], what: str, limit: float = 3 * TIMEOUT) -> None:
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)  # another process's state: nothing to await
+
+
+def _read(client: CtApiClient, tag: str) -> str | None:
+    try:
+        return client.tag_read(tag)
+    except CtApiError:
+        return None
+
+
+@pytest.fixture
+def hosts(tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """HOST-A and HOST-B, each its own `scada-emu run --computer`, both ready."""
+    topology = tmp_path / "two.toml"
+    topology.write_text(PLANT)
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    ready = {computer: tmp_path / f"{computer}.json" for computer in HOSTS}
+    for computer in HOSTS:
+        command = [sys.executable, "-m", "emulator", "run", str(topology), "--computer", computer]
+        command += ["--no-control", "--ready-file", str(ready[computer])]
+        command += ["--state-dir", str(tmp_path / computer)]
+        with (tmp_path / f"{computer}.log").open("wb") as log:
+            procs[computer] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+
+        def all_ready() -> bool:
+            for computer, proc in procs.items():
+                if proc.poll() is not None:
+                    log = (tmp_path / f"{computer}.log").read_text()[-2000:]
+                    pytest.fail(f"{computer} stopped: {log}")
+            return all(path.exists() for path in ready.values())
+
+        _poll(all_ready, "the two computers did not get ready")
+        yield procs
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs.values():
+            proc.wait(timeout=TIMEOUT)
+
+
+def _client(computer: str) -> CtApiClient:
+    return CtApiClient(
+        HOSTS[computer], user="engineer", password="control", encryption="unencrypted"
+    )
+
+
+def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_over(
+    hosts: dict[str, subprocess.Popen[bytes]],
+) -> None:
+    with _client("HOST-A") as a, _client("HOST-B") as b:
+        # HOST-B's CtAPI writes SETPOINT through IO1 on HOST-A once its link is synced (before,
+        # its own standby IO2 serves it).
+        _poll(
+            lambda: _write_ok(b, "SETPOINT", 42) and _read(a, "SETPOINT") == "42",
+            "a write on B is read on A",
+        )
+        assert _read(b, "SETPOINT") == "42"  # acknowledged by IO1, so B reads it at once
+        a.tag_write("SETPOINT", 43)
+        _poll(lambda: _read(b, "SETPOINT") == "43", "a write on A is read on B")
+        # The generator of COUNTER runs where IO1 runs; HOST-B holds HOST-A's values, never
+        # its own generator's in between (they would go back and forth).
+        _poll(lambda: _read(a, "COUNTER") == _read(b, "COUNTER"), "B follows A's counter")
+        seen = [int(b.tag_read("COUNTER")) for _ in range(50)]
+        assert seen == sorted(seen), seen
+
+        hosts["HOST-A"].send_signal(signal.SIGKILL)
+        hosts["HOST-A"].wait(timeout=TIMEOUT)
+        # IO2, the standby on HOST-B, serves with the last value IO1 had.
+        assert _read(b, "SETPOINT") == "43"
+        _poll(lambda: _write_ok(b, "SETPOINT", 44), "the standby takes the write")
+        assert _read(b, "SETPOINT") == "44"
+
+
+def _write_ok(client: CtApiClient, tag: str, value: int) -> bool:
+    try:
+        client.tag_write(tag, value)
+    except CtApiError:
+        return False
+    return True

@@ -1,0 +1,163 @@
+"""The sans-IO halves of the I/O path across processes (issue 15.1): the I/O server's `io.sync`
+and the client-side routes that pick the serving I/O server and queue writes for it."""
+
+from __future__ import annotations
+
+from emulator.plant.clock import VirtualClock
+from emulator.plant.state import QUAL_BAD, QUAL_GOOD
+from emulator.ports import ProcessType
+from emulator.processes.base import Peer
+from emulator.processes.context import Context
+from emulator.processes.io import IoProcess
+from emulator.processes.io_routes import IoRoutes, IoServer
+from emulator.protocol.errors import SERVER_UNAVAILABLE, ProtocolError
+from emulator.topology.load import load_text
+from emulator.topology.plan import plan
+
+PLANT = """\
+[[computers]]
+name = "A"
+[[computers]]
+name = "B"
+[[computers]]
+name = "C"
+[[network_addresses]]
+name = "NA"
+computer = "A"
+address = "127.0.31.1"
+[[network_addresses]]
+name = "NB"
+computer = "B"
+address = "127.0.31.2"
+[[network_addresses]]
+name = "NC"
+computer = "C"
+address = "127.0.31.3"
+[[clusters]]
+name = "C1"
+[[server_processes]]
+name = "IO1"
+type = "io"
+network_address = "NA"
+[[server_processes]]
+name = "IO2"
+type = "io"
+network_address = "NB"
+mode = "standby"
+[[tags]]
+name = "SP"
+type = "int"
+initial = 5
+[[tags]]
+name = "LOCAL"
+type = "int"
+io_server = "IO3"
+[[server_processes]]
+name = "IO3"
+type = "io"
+network_address = "NC"
+"""
+
+NOW = 1_767_225_600.0
+
+
+def _routes(computer: str, running: set[str]) -> tuple[IoRoutes, Context, list[int]]:
+    topology = load_text(PLANT, "p.toml").model
+    context = Context(topology)
+    notified: list[int] = []
+    routes = IoRoutes(
+        topology,
+        plan(topology),
+        computer,
+        context.plant,
+        running=lambda key: key[1] in running,
+        notify=lambda: notified.append(1),
+    )
+    return routes, context, notified
+
+
+def _name(server: IoServer | None) -> str | None:
+    return None if server is None else server.name
+
+
+def _record(value: int, quality: int = QUAL_GOOD) -> dict[str, object]:
+    return {"tag": "SP", "values": [value], "quality": quality, "value_timestamp": NOW}
+
+
+def test_the_primary_serves_first_then_the_standby() -> None:
+    routes, context, _ = _routes("C", running={"IO3"})
+    sp = context.plant.tag("SP")
+    assert routes.serving(sp) is None
+    routes.synced("IO2", [_record(7)], NOW)
+    assert _name(routes.remote_serving(sp)) == "IO2"
+    assert context.plant.read("SP").value == "7"
+    routes.synced("IO1", [_record(9)], NOW)
+    assert _name(routes.remote_serving(sp)) == "IO1"
+    assert context.plant.read("SP").value == "9"
+    routes.update("IO2", _record(1), NOW)  # the standby's pushes are not what we serve
+    assert context.plant.read("SP").value == "9"
+    routes.lost("IO1", "gone", NOW)
+    assert context.plant.read("SP").value == "1"  # the standby's latest, at once
+    assert routes.follows("SP") and not routes.follows("LOCAL")
+
+
+def test_with_no_server_up_a_tag_is_bad_and_writes_are_refused() -> None:
+    routes, context, _ = _routes("C", running={"IO3"})
+    routes.start(NOW)
+    assert context.plant.read("SP").quality.general == QUAL_BAD
+    try:
+        routes.submit("SP", "3", None)
+    except ProtocolError as exc:
+        assert exc.error is SERVER_UNAVAILABLE
+        assert "no I/O server of SP (IO1, IO2) is reachable" in str(exc)
+    else:
+        raise AssertionError("the write was taken")
+    assert routes.submit("LOCAL", "3", None) is None  # IO3 runs here: a local write
+
+
+def test_a_local_standby_serves_when_the_remote_primary_is_gone() -> None:
+    routes, context, _ = _routes("B", running={"IO2"})
+    sp = context.plant.tag("SP")
+    assert _name(routes.serving(sp)) == "IO2"
+    assert routes.submit("SP", "3", None) is None
+    routes.synced("IO1", [_record(8)], NOW)
+    assert context.plant.read("SP").value == "8" and routes.follows("SP")
+    routes.lost("IO1", "gone", NOW)
+    assert not routes.follows("SP")  # the generators here drive it again
+    assert context.plant.read("SP").value == "8"  # the last value the primary had
+
+
+def test_a_remote_write_is_queued_in_order_and_answered_when_done_or_lost() -> None:
+    routes, _, notified = _routes("C", running=set())
+    woken: list[str] = []
+    routes.wake = woken.append
+    routes.synced("IO1", [_record(1)], NOW)
+    first = routes.submit("SP", "2", "engineer")
+    second = routes.submit("SP", "3", None)
+    assert first is not None and second is not None and woken == ["IO1", "IO1"]
+    assert routes.take("IO1") == [first, second] and routes.take("IO1") == []
+    routes.finish(first, None)
+    assert first.done and first.error is None and notified
+    queued = routes.submit("SP", "4", None)
+    routes.lost("IO1", "the link dropped", NOW)
+    assert queued is not None and queued.done
+    assert queued.error == (SERVER_UNAVAILABLE, "the link dropped")
+
+
+def test_io_sync_sends_every_tag_then_pushes_each_change() -> None:
+    topology = load_text(PLANT, "p.toml").model
+    context = Context(topology, clock=VirtualClock(NOW))
+    endpoint = next(e for e in plan(topology) if e.process == "IO2")
+    assert endpoint.type is ProcessType.IO
+    handler = IoProcess(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
+    (reply,) = handler.handle({"id": 1, "op": "io.sync"}, NOW)
+    assert reply["tags"] == [  # a standby serves its cluster's primaries' tags
+        {"tag": "SP", "values": [5], "quality": QUAL_GOOD, "value_timestamp": NOW},
+        {"tag": "LOCAL", "values": [0], "quality": QUAL_GOOD, "value_timestamp": NOW},
+    ]
+    assert handler.poll(NOW) == []
+    (written,) = handler.handle({"id": 2, "op": "io.write", "tag": "SP", "value": "6"}, NOW + 1)
+    assert written["state"]["values"] == [6]
+    (push,) = handler.poll(NOW + 1)
+    assert push["event"] == "io.synced" and push["values"] == [6]
+    assert handler.poll(NOW + 1) == []
