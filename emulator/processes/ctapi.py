@@ -19,7 +19,7 @@ from emulator.processes import ctapi_find
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
-from emulator.processes.io_tickets import Ticket
+from emulator.processes.io_tickets import Waiting, answered
 from emulator.processes.references import References
 from emulator.processes.taglists import (
     DEFAULT_POLL_PERIOD_MS,
@@ -106,7 +106,7 @@ class CtapiHandler:
         self.lists = TagLists()
         self.finds = Searches()
         #: Writes waiting for the I/O server of another process (emulator.processes.io_routes).
-        self.remote_writes: list[tuple[RequestId, Ticket]] = []
+        self.remote_writes: list[Waiting] = []
         self._log = _log.bind(peer=f"{peer.host}:{peer.port}", tls=peer.tls_version is not None)
 
     # --- Handler protocol -------------------------------------------------------------------
@@ -125,7 +125,7 @@ class CtapiHandler:
         return serve(self, rid, request, now)
 
     def poll(self, now: float) -> list[Message]:
-        replies = self._written() if self.remote_writes else []
+        replies = answered(self.remote_writes) if self.remote_writes else []
         if self.user is None:
             return replies
         for tag_list in self.lists.lists.values():
@@ -185,28 +185,20 @@ class CtapiHandler:
         return list(self.process.users)
 
     def _write(self, rid: RequestId, tag: str, value: str, now: float) -> list[Message]:
-        """A write to the plant, or to the remote I/O server that serves the tag (answered by
-        `poll` once that server has answered)."""
+        """A write to the plant, or to the remote I/O server that serves the tag; answered by
+        `poll` once that server has (or once the replicas for the tag's standbys have)."""
         self._may_write(f"write {tag}")
         context = self.process.context
         routes = None if context is None else context.io_routes
-        ticket = None if routes is None else routes.submit(tag, value, self._user_name())
-        if ticket is not None:
-            self.remote_writes.append((rid, ticket))
+        user = self._user_name()
+        if routes is not None and (ticket := routes.submit(tag, value, user)) is not None:
+            self.remote_writes.append(Waiting(rid, (ticket,), strict=True))
             return []
-        self.plant.write(tag, value, now, self._user_name())
+        self.plant.write(tag, value, now, user)
+        if routes is not None and (replicas := routes.replicate(tag, value, user)):
+            self.remote_writes.append(Waiting(rid, tuple(replicas), strict=False))
+            return []
         return [ok(rid)]
-
-    def _written(self) -> list[Message]:
-        """The answers of the remote writes that are done, in the order they were asked."""
-        replies = []
-        while self.remote_writes and self.remote_writes[0][1].done:
-            rid, ticket = self.remote_writes.pop(0)
-            if ticket.error is None:
-                replies.append(ok(rid))
-            else:
-                replies.append(failed(rid, *ticket.error))
-        return replies
 
     def _cancel(self, tag_list: TagList, why: str) -> list[Message]:
         if tag_list.pending is None:

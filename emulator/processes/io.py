@@ -16,6 +16,7 @@ from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.io_owners import IoOwners
 from emulator.processes.io_sync import SyncFeed, sync_record
+from emulator.processes.io_tickets import Waiting
 from emulator.processes.serving import Requests, user_of
 from emulator.protocol.errors import BAD_REQUEST, TAG_NOT_FOUND, ProtocolError
 from emulator.protocol.messages import RequestId, event, field, ok
@@ -75,6 +76,8 @@ class IoHandler:
         self.watches: dict[str, _Watch] = {}
         #: Set by `io.sync`: a peer server that follows every tag this server serves.
         self.sync: SyncFeed | None = None
+        #: Writes done, waiting for their replicas on the tag's other servers, with their reply.
+        self.replicating: list[tuple[Waiting, Message]] = []
 
     def hello(self) -> Message:
         return {"requests": REQUESTS.names(), "tags": len(self.process.tags)}
@@ -83,7 +86,11 @@ class IoHandler:
         return REQUESTS.serve(self, request, now)
 
     def poll(self, now: float) -> list[Message]:
-        pushes = [] if self.sync is None else self.sync.pushes()
+        pushes = []
+        while self.replicating and self.replicating[0][0].done:
+            pushes.append(self.replicating.pop(0)[1])
+        if self.sync is not None:
+            pushes += self.sync.pushes()
         for watch in self.watches.values():
             reading = self.process.plant.read(watch.name)
             if _moved(watch, reading):
@@ -97,6 +104,7 @@ class IoHandler:
     def close(self) -> None:
         self.watches.clear()
         self.sync = None
+        self.replicating.clear()
 
     def _owned(self, name: str) -> str:
         state = self.process.plant.resolve(name).state
@@ -134,9 +142,16 @@ class IoHandler:
 
     def _write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         tag = self._owned(field(request, "tag", str))
+        value, user = field(request, "value", str), user_of(request) or None
+        replica = field(request, "replica", bool, False)
         plant = self.process.plant
-        plant.write(tag, field(request, "value", str), now, user_of(request) or None)
-        return [ok(rid, state=sync_record(plant.resolve(tag).state))]
+        plant.write(tag, value, now, user)
+        reply = ok(rid, state=sync_record(plant.resolve(tag).state))
+        routes = self.process.context.io_routes
+        if not replica and routes is not None and (replicas := routes.replicate(tag, value, user)):
+            self.replicating.append((Waiting(rid, tuple(replicas), strict=False), reply))
+            return []
+        return [reply]
 
     def _sync(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         self.sync = SyncFeed(self.process.tags)

@@ -7,7 +7,9 @@ process, or a remote one whose link is synced (reference section 3: primary firs
 when the primary is gone). While a remote server serves a tag, this process's plant holds that
 server's value (`io.sync` and its `io.synced` pushes) and its generators leave the tag alone;
 CtAPI writes to it go to that server (`io.write`) and are acknowledged once it has acknowledged
-them. When no server of a tag is up, the tag's quality is bad (#COM).
+them. A write to a tag a local server serves goes to the tag's remote servers that are up as a
+replica before it is acknowledged. When no server of a tag is up, the tag's quality is bad
+(#COM).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class _Link:
     #: The latest record of each tag from this server, by case-folded name.
     latest: dict[str, Message] = field(default_factory=dict)
     queue: deque[Ticket] = field(default_factory=deque)
+
+
+def _named(record: Message) -> bool:
+    """Whether a record from a peer names a tag (anything else from the wire is skipped)."""
+    return isinstance(record.get("tag"), str)
 
 
 def _no_wake(server: str) -> None:
@@ -136,19 +143,21 @@ class IoRoutes:
         """A link to `server` is up and sent every tag it serves (the `io.sync` reply)."""
         link = self.links[server.casefold()]
         link.up = True
-        link.latest = {str(r.get("tag", "")).casefold(): r for r in records}
+        link.latest = {r["tag"].casefold(): r for r in records if isinstance(r, dict) and _named(r)}
         _log.info("io_routes.synced", server=link.server.name, tags=len(records))
         self._reroute(now)
 
     def update(self, server: str, record: Message, now: float) -> None:
         """A change pushed by `server` (`io.synced`), or the state an `io.write` reply carries."""
         link = self.links[server.casefold()]
-        name = str(record.get("tag", "")).casefold()
-        link.latest[name] = record
+        if not _named(record):
+            return
+        name = record["tag"].casefold()
         try:
             state = self.plant.tag(name)
         except ProtocolError:
             return
+        link.latest[name] = record
         if self._fed.get(state) == link.server.name.casefold():
             self._apply(state, record, now)
 
@@ -209,7 +218,24 @@ class IoRoutes:
         link = self.links.get(server.name.casefold())
         if link is None:
             return None
-        ticket = Ticket(link.server.name, tag, value, user)
+        return self._queue(link, Ticket(link.server.name, tag, value, user))
+
+    def replicate(self, tag: str, value: str, user: str | None) -> list[Ticket]:
+        """A write done here to a tag a local server serves: the same write, as a replica, for
+        each of the tag's other servers that is remote and up (its standby), so the write is
+        on them before it is acknowledged; [] when there are none."""
+        state = self.plant.resolve(tag).state
+        if state not in self._fed or self._fed[state] is not None:
+            return []
+        tickets = []
+        for server in self._order[state]:
+            link = self.links.get(server.name.casefold())
+            if link is not None and link.up:
+                ticket = Ticket(link.server.name, tag, value, user, replica=True)
+                tickets.append(self._queue(link, ticket))
+        return tickets
+
+    def _queue(self, link: _Link, ticket: Ticket) -> Ticket:
         link.queue.append(ticket)
         self.wake(link.server.name)
         return ticket

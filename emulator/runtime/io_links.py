@@ -76,7 +76,11 @@ class _IoLink:
     async def run(self) -> None:
         delay = RETRY_FIRST
         while True:
-            why, synced = await self._session()
+            try:
+                why, synced = await self._session()
+            except Exception as exc:  # a bug here must cost this link a redial, not the runtime
+                self._log.exception("io_link.failed")
+                why, synced = f"the link failed: {exc!r}", False
             self.routes.lost(self.server.name, why, self.clock.now())
             delay = RETRY_FIRST if synced else min(delay * 2, RETRY_MAX)
             await anyio.sleep(delay)  # a redial's backoff, not a test's wait
@@ -146,9 +150,11 @@ class _IoLink:
                 )
 
     async def _write(self, connection: Connection, ticket: Ticket) -> None:
-        user: dict[str, Any] = {} if ticket.user is None else {"user": ticket.user}
+        extra: dict[str, Any] = {} if ticket.user is None else {"user": ticket.user}
+        if ticket.replica:
+            extra["replica"] = True
         try:
-            reply = await connection.request("io.write", tag=ticket.tag, value=ticket.value, **user)
+            reply = await connection.request("io.write", tag=ticket.tag, value=ticket.value, **extra)
         except CtApiConnectionError as exc:
             self.routes.finish(ticket, (SERVER_UNAVAILABLE, exc.message))
             return

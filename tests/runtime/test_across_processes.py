@@ -105,7 +105,7 @@ def hosts(tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     for computer in HOSTS:
         command = [sys.executable, "-m", "emulator", "run", str(topology), "--computer", computer]
         command += ["--no-control", "--ready-file", str(ready[computer])]
-        command += ["--state-dir", str(tmp_path / computer)]
+        command += ["--state-dir", str(tmp_path / computer), "--log-format", "json"]
         with (tmp_path / f"{computer}.log").open("wb") as log:
             procs[computer] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     try:
@@ -134,7 +134,7 @@ def _client(computer: str) -> CtApiClient:
 
 
 def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_over(
-    hosts: dict[str, subprocess.Popen[bytes]],
+    hosts: dict[str, subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
     with _client("HOST-A") as a, _client("HOST-B") as b:
         # HOST-B's CtAPI writes SETPOINT through IO1 on HOST-A once its link is synced (before,
@@ -152,12 +152,25 @@ def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_o
         seen = [int(b.tag_read("COUNTER")) for _ in range(50)]
         assert seen == sorted(seen), seen
 
+        # Once HOST-A follows IO2 too, a write IO1 acknowledges is on IO2 before the
+        # acknowledgement: kill -9 right after it loses nothing.
+        log_a = tmp_path / "HOST-A.log"
+        _poll(lambda: _synced(log_a, "IO2"), "HOST-A's link to IO2 is synced")
+        a.tag_write("SETPOINT", 45)
         hosts["HOST-A"].send_signal(signal.SIGKILL)
         hosts["HOST-A"].wait(timeout=TIMEOUT)
-        # IO2, the standby on HOST-B, serves with the last value IO1 had.
-        assert _read(b, "SETPOINT") == "43"
+        # IO2, the standby on HOST-B, serves with the last value IO1 acknowledged.
+        assert _read(b, "SETPOINT") == "45"
         _poll(lambda: _write_ok(b, "SETPOINT", 44), "the standby takes the write")
         assert _read(b, "SETPOINT") == "44"
+
+
+def _synced(log: Path, server: str) -> bool:
+    """Whether a process's log says its link to `server` is synced (one JSON event a line)."""
+    return any(
+        '"io_link.synced"' in line and f'"server": "{server}"' in line
+        for line in log.read_text().splitlines()
+    )
 
 
 def _write_ok(client: CtApiClient, tag: str, value: int) -> bool:

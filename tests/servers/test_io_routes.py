@@ -6,11 +6,13 @@ from __future__ import annotations
 from emulator.plant.clock import VirtualClock
 from emulator.plant.state import QUAL_BAD, QUAL_GOOD
 from emulator.ports import ProcessType
+from emulator.processes import ctapi
 from emulator.processes.base import Peer
 from emulator.processes.context import Context
+from emulator.processes.ctapi import CtapiHandler
 from emulator.processes.io import IoProcess
 from emulator.processes.io_routes import IoRoutes, IoServer
-from emulator.protocol.errors import SERVER_UNAVAILABLE, ProtocolError
+from emulator.protocol.errors import SERVER_UNAVAILABLE, TAG_READ_ONLY, ProtocolError
 from emulator.topology.load import load_text
 from emulator.topology.plan import plan
 
@@ -44,6 +46,9 @@ name = "IO2"
 type = "io"
 network_address = "NB"
 mode = "standby"
+[[users]]
+name = "engineer"
+password = "control"
 [[tags]]
 name = "SP"
 type = "int"
@@ -63,7 +68,7 @@ NOW = 1_767_225_600.0
 
 def _routes(computer: str, running: set[str]) -> tuple[IoRoutes, Context, list[int]]:
     topology = load_text(PLANT, "p.toml").model
-    context = Context(topology)
+    context = Context(topology, clock=VirtualClock(NOW))
     notified: list[int] = []
     routes = IoRoutes(
         topology,
@@ -161,3 +166,73 @@ def test_io_sync_sends_every_tag_then_pushes_each_change() -> None:
     (push,) = handler.poll(NOW + 1)
     assert push["event"] == "io.synced" and push["values"] == [6]
     assert handler.poll(NOW + 1) == []
+
+
+def test_records_that_make_no_sense_are_skipped_not_raised() -> None:
+    routes, context, _ = _routes("C", running=set())
+    garbage: list[object] = [1, "x", None, {"tag": 5}, {"tag": "NOPE", "values": [1]}]
+    garbage += [{"tag": "SP", "values": "12", "quality": 3}, {"tag": "SP", "values": ["a"]}]
+    routes.synced("IO1", garbage, NOW)  # type: ignore[arg-type]
+    for record in garbage[3:]:
+        routes.update("IO1", record, NOW)  # type: ignore[arg-type]
+    routes.update("IO1", {"tag": "SP", "values": ["abc"], "quality": 3}, NOW)
+    assert context.plant.read("SP").value == "5"
+    routes.update("IO1", _record(6), NOW)
+    assert context.plant.read("SP").value == "6"
+
+
+def _ctapi(context: Context) -> CtapiHandler:
+    endpoint = next(e for e in plan(context.topology) if e.type is ProcessType.CTAPI)
+    handler = ctapi.create(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
+    handler.handle({"id": 0, "op": "open", "user": "engineer", "password": "control"}, NOW)
+    return handler
+
+
+def test_a_ctapi_write_to_a_remote_tag_is_answered_when_its_server_answers() -> None:
+    routes, context, _ = _routes("C", running=set())
+    context.io_routes = routes
+    routes.synced("IO1", [_record(1)], NOW)
+    handler = _ctapi(context)
+    assert handler.handle({"id": 1, "op": "tag.write", "tag": "SP", "value": "2"}, NOW) == []
+    assert handler.handle({"id": 2, "op": "tag.write", "tag": "SP", "value": "9"}, NOW) == []
+    assert handler.poll(NOW) == []
+    first, second = routes.take("IO1")
+    assert (first.tag, first.value, first.user, first.replica) == ("SP", "2", "engineer", False)
+    routes.finish(second, (TAG_READ_ONLY, "SP is in control inhibit mode"))
+    assert handler.poll(NOW) == []  # answered in the order asked
+    routes.finish(first, None)
+    ok_reply, failed_reply = handler.poll(NOW)
+    assert ok_reply == {"id": 1, "ok": True}
+    assert failed_reply["id"] == 2 and failed_reply["error"]["name"] == "tag_read_only"
+
+
+def test_a_write_served_here_waits_for_its_replica_on_the_remote_standby() -> None:
+    routes, context, _ = _routes("A", running={"IO1"})
+    context.io_routes = routes
+    handler = _ctapi(context)
+    request = {"id": 1, "op": "tag.write", "tag": "SP", "value": "4"}
+    assert handler.handle(request, NOW) == [{"id": 1, "ok": True}]  # no standby up: at once
+    routes.synced("IO2", [_record(4)], NOW)
+    assert handler.handle({**request, "id": 2, "value": "5"}, NOW) == []
+    assert context.plant.read("SP").value == "5"  # done here first
+    (replica,) = routes.take("IO2")
+    assert (replica.value, replica.replica) == ("5", True)
+    routes.finish(replica, (SERVER_UNAVAILABLE, "the standby went"))
+    assert handler.poll(NOW) == [{"id": 2, "ok": True}]  # done here, whatever the peer got
+
+
+def test_the_io_server_acknowledges_a_write_once_its_replicas_are_done() -> None:
+    routes, context, _ = _routes("A", running={"IO1"})
+    context.io_routes = routes
+    routes.synced("IO2", [_record(4)], NOW)
+    endpoint = next(e for e in plan(context.topology) if e.process == "IO1")
+    handler = IoProcess(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
+    write = {"id": 1, "op": "io.write", "tag": "SP", "value": "6", "user": "engineer"}
+    assert handler.handle(write, NOW) == []
+    (replica,) = routes.take("IO2")
+    routes.finish(replica, None)
+    (reply,) = handler.poll(NOW)
+    assert reply["id"] == 1 and reply["state"]["values"] == [6]
+    # A replica is applied and sent no further.
+    assert handler.handle({**write, "id": 2, "replica": True}, NOW)[0]["ok"]
+    assert routes.take("IO2") == []
