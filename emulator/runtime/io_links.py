@@ -154,11 +154,15 @@ class _IoLink:
         if ticket.replica:
             extra["replica"] = True
         try:
-            reply = await connection.request("io.write", tag=ticket.tag, value=ticket.value, **extra)
+            reply = await connection.request(
+                "io.write", tag=ticket.tag, value=ticket.value, **extra
+            )
         except CtApiConnectionError as exc:
             self.routes.finish(ticket, (SERVER_UNAVAILABLE, exc.message))
             return
         except CtApiError as exc:
+            if ticket.replica:
+                self._log.warning("io_link.replica_refused", tag=ticket.tag, error=exc.message)
             self.routes.finish(ticket, (BY_NAME.get(exc.name, INTERNAL_ERROR), exc.message))
             return
         state = reply.get("state")

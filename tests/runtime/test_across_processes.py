@@ -1,6 +1,6 @@
-"""Issue 15.1, the I/O path: one topology run as two `scada-emu run --computer` processes is one
+"""Issue 15.1, the I/O path: one topology run as `scada-emu run --computer` processes is one
 system. The CtAPI process of a computer reads and writes a tag through the I/O server that owns
-it on the other computer (port 2082), and the standby serves once the primary is gone."""
+it on another computer (port 2082), and the standby serves once the primary is gone."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.servers.helpers import TIMEOUT
 
 #: Two computers on loopback addresses of their own (per test run, so parallel runs never meet).
 _NET = f"127.{100 + os.getpid() % 100}.{os.getpid() // 100 % 250 + 1}"
-HOSTS = {"HOST-A": f"{_NET}.1", "HOST-B": f"{_NET}.2"}
+HOSTS = {"HOST-A": f"{_NET}.1", "HOST-B": f"{_NET}.2", "HOST-C": f"{_NET}.3"}
 
 PLANT = f"""\
 [project]
@@ -33,6 +33,15 @@ ctapi = "unencrypted"
 [[computers]]
 name = "HOST-B"
 ctapi = "unencrypted"
+
+[[computers]]
+name = "HOST-C"
+ctapi = "unencrypted"
+
+[[network_addresses]]
+name = "NET_C"
+computer = "HOST-C"
+address = "{HOSTS["HOST-C"]}"
 
 [[network_addresses]]
 name = "NET_A"
@@ -97,7 +106,8 @@ def _read(client: CtApiClient, tag: str) -> str | None:
 
 @pytest.fixture
 def hosts(tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
-    """HOST-A and HOST-B, each its own `scada-emu run --computer`, both ready."""
+    """HOST-A (IO1), HOST-B (IO2, its standby) and HOST-C (CtAPI only), each its own
+    `scada-emu run --computer`, all ready."""
     topology = tmp_path / "two.toml"
     topology.write_text(PLANT)
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -117,7 +127,7 @@ def hosts(tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
                     pytest.fail(f"{computer} stopped: {log}")
             return all(path.exists() for path in ready.values())
 
-        _poll(all_ready, "the two computers did not get ready")
+        _poll(all_ready, "the three computers did not get ready")
         yield procs
     finally:
         for proc in procs.values():
@@ -136,7 +146,7 @@ def _client(computer: str) -> CtApiClient:
 def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_over(
     hosts: dict[str, subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
-    with _client("HOST-A") as a, _client("HOST-B") as b:
+    with _client("HOST-A") as a, _client("HOST-B") as b, _client("HOST-C") as c:
         # HOST-B's CtAPI writes SETPOINT through IO1 on HOST-A once its link is synced (before,
         # its own standby IO2 serves it).
         _poll(
@@ -146,6 +156,8 @@ def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_o
         assert _read(b, "SETPOINT") == "42"  # acknowledged by IO1, so B reads it at once
         a.tag_write("SETPOINT", 43)
         _poll(lambda: _read(b, "SETPOINT") == "43", "a write on A is read on B")
+        _poll(lambda: _read(c, "SETPOINT") == "43", "and on C, which runs no I/O server")
+        _poll(lambda: _write_ok(c, "SETPOINT", 44) and _read(a, "SETPOINT") == "44", "C -> A")
         # The generator of COUNTER runs where IO1 runs; HOST-B holds HOST-A's values, never
         # its own generator's in between (they would go back and forth).
         _poll(lambda: _read(a, "COUNTER") == _read(b, "COUNTER"), "B follows A's counter")
@@ -159,10 +171,15 @@ def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_o
         a.tag_write("SETPOINT", 45)
         hosts["HOST-A"].send_signal(signal.SIGKILL)
         hosts["HOST-A"].wait(timeout=TIMEOUT)
-        # IO2, the standby on HOST-B, serves with the last value IO1 acknowledged.
+        # IO2, the standby on HOST-B, serves with the last value IO1 acknowledged; HOST-C
+        # moves to it once its link to IO1 is gone.
         assert _read(b, "SETPOINT") == "45"
-        _poll(lambda: _write_ok(b, "SETPOINT", 44), "the standby takes the write")
-        assert _read(b, "SETPOINT") == "44"
+        _poll(lambda: _read(c, "SETPOINT") == "45", "C reads the standby's value")
+        _poll(lambda: _write_ok(c, "SETPOINT", 46), "C writes through the standby")
+        assert _read(b, "SETPOINT") == "46" and _read(c, "SETPOINT") == "46"
+        _poll(lambda: _write_ok(b, "SETPOINT", 47), "the standby takes B's write")
+        assert _read(b, "SETPOINT") == "47"
+        _poll(lambda: _read(c, "SETPOINT") == "47", "C follows the standby")
 
 
 def _synced(log: Path, server: str) -> bool:
