@@ -3,7 +3,8 @@
 Each link dials the server's port (2082), asks `io.sync`, feeds the reply and every
 `io.synced` push to the routes, and sends the CtAPI writes queued for that server as `io.write`,
 one at a time in order. A link that fails or drops is reported lost (its tags move to the next
-server of their order) and dialled again with backoff.
+server of their order) and dialled again with backoff. An idle link is pinged, so a peer that
+goes silent is noticed too.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ RETRY_FIRST = 0.05
 RETRY_MAX = 1.0
 #: Seconds a dial, the hello and each request may take before the link counts as gone.
 TIMEOUT = 2.0
+#: Seconds between two pings of an idle link: a peer that went silent (its host gone without a
+#: reset) is noticed within HEARTBEAT + TIMEOUT.
+HEARTBEAT = 0.5
 
 
 def io_routes_for(
@@ -117,12 +121,22 @@ class _IoLink:
                 self._log.info("io_link.synced", tags=len(tags) if isinstance(tags, list) else 0)
                 tg.start_soon(self._pushes, connection)
                 tg.start_soon(self._writes, connection)
+                tg.start_soon(self._heartbeat, connection)
                 await connection.wait_closed()
                 tg.cancel_scope.cancel()
         finally:
             await connection.aclose()
         error = connection.error
         return (error.message if error is not None else f"{where}: closed"), synced
+
+    async def _heartbeat(self, connection: Connection) -> None:
+        """A ping every HEARTBEAT seconds; no answer within TIMEOUT ends the link."""
+        while connection.is_open:
+            await anyio.sleep(HEARTBEAT)  # the heartbeat's period, not a wait for an event
+            try:
+                await connection.request("ping")
+            except CtApiConnectionError:
+                await connection.aclose()
 
     async def _pushes(self, connection: Connection) -> None:
         async for push in connection.pushes:
@@ -159,6 +173,7 @@ class _IoLink:
             )
         except CtApiConnectionError as exc:
             self.routes.finish(ticket, (SERVER_UNAVAILABLE, exc.message))
+            await connection.aclose()  # a write with no answer: the link is not to be trusted
             return
         except CtApiError as exc:
             if ticket.replica:
