@@ -40,7 +40,7 @@ PASSWORD = "control"  # noqa: S105 - the measured topology's own user
 
 
 def topology_text() -> str:
-    parts = ['[project]\nname = "Across"\n']
+    parts = ['[project]\nname = "Across"\nserver_password = "one system"\n']
     for computer, address in HOSTS.items():
         net = computer.replace("-", "_")
         parts.append(f'[[computers]]\nname = "{computer}"\nctapi = "unencrypted"\n')

@@ -42,6 +42,8 @@ class IoServer:
     computer: str
     address: str
     port: int
+    #: Its computer is encrypted-only, so the port speaks TLS (not dialled yet: docs/protocol.md).
+    tls: bool = False
 
 
 @dataclass(slots=True)
@@ -86,7 +88,13 @@ class IoRoutes:
             if endpoint.type == "io":
                 self._servers.setdefault(
                     endpoint.process.casefold(),
-                    IoServer(endpoint.process, endpoint.computer, endpoint.address, endpoint.port),
+                    IoServer(
+                        endpoint.process,
+                        endpoint.computer,
+                        endpoint.address,
+                        endpoint.port,
+                        endpoint.tls,
+                    ),
                 )
         here = computer.casefold()
         self.links = {

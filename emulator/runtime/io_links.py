@@ -1,10 +1,10 @@
 """The sockets of emulator.processes.io_routes: one link per I/O server of another process.
 
-Each link dials the server's port (2082), asks `io.sync`, feeds the reply and every
-`io.synced` push to the routes, and sends the CtAPI writes queued for that server as `io.write`,
-one at a time in order. A link that fails or drops is reported lost (its tags move to the next
-server of their order) and dialled again with backoff. An idle link is pinged, so a peer that
-goes silent is noticed too.
+Each link dials the server's port (2082), logs in with the server password, asks `io.sync`,
+feeds the reply and every `io.synced` push to the routes, and sends the writes queued for that
+server as `io.write`, one at a time in order. A link that fails or drops is reported lost (its
+tags move to the next server of their order) and dialled again with backoff. An idle link is
+pinged, so a peer that goes silent is noticed too.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from emulator.processes.context import Context, ProcessState
 from emulator.processes.io_routes import IoRoutes, IoServer
 from emulator.processes.io_sync import SYNCED
 from emulator.processes.io_tickets import Ticket
+from emulator.protocol.auth import server_login
 from emulator.protocol.errors import BY_NAME, INTERNAL_ERROR, SERVER_UNAVAILABLE
 from emulator.topology.plan import Endpoint
 
@@ -71,6 +72,10 @@ class _IoLink:
         self.routes = routes
         self.server = server
         self.clock = context.clock
+        #: What the link proves on the server port (docs/protocol.md "Server authentication"):
+        #: the processes of one system share `[project] server_password`.
+        self.password = context.server_password
+        self._refused = False
         self._wake = anyio.Event()
         self._log = _log.bind(server=server.name, address=f"{server.address}:{server.port}")
 
@@ -92,6 +97,11 @@ class _IoLink:
     async def _session(self) -> tuple[str, bool]:
         """One link from dial to loss: why it ended, and whether it got as far as synced."""
         where = f"I/O server {self.server.name} at {self.server.address}:{self.server.port}"
+        if self.server.tls:  # each process's own CA: nothing to verify the peer against yet
+            if not self._refused:
+                self._log.warning("io_link.tls_unsupported", computer=self.server.computer)
+            self._refused = True
+            return f"{where} is encrypted-only: links over TLS are not supported yet", False
         try:
             stream, protocol = await dial(
                 self.server.address,
@@ -108,6 +118,16 @@ class _IoLink:
         try:
             async with anyio.create_task_group() as tg:
                 await tg.start(connection.run)
+                try:
+                    login = server_login(connection.hello, self.password)
+                    if login:
+                        await connection.request(**login)
+                except CtApiError as exc:
+                    tg.cancel_scope.cancel()
+                    if not self._refused:  # once: every redial would say the same
+                        self._log.warning("io_link.login_refused", error=exc.message)
+                    self._refused = True
+                    return f"{where} refused the server login: {exc.message}", False
                 try:
                     reply = await connection.request("io.sync")
                 except CtApiError as exc:

@@ -25,6 +25,7 @@ HOSTS = {"HOST-A": f"{_NET}.1", "HOST-B": f"{_NET}.2", "HOST-C": f"{_NET}.3"}
 PLANT = f"""\
 [project]
 name = "TwoProcesses"
+server_password = "one system"
 
 [[computers]]
 name = "HOST-A"
