@@ -123,7 +123,7 @@ class _IoLink:
                     if login:
                         await connection.request(**login)
                 except CtApiError as exc:
-                    tg.cancel_scope.cancel()
+                    await connection.aclose()  # the reader ends by itself: nothing to cancel
                     if not self._refused:  # once: every redial would say the same
                         self._log.warning("io_link.login_refused", error=exc.message)
                     self._refused = True
@@ -131,7 +131,7 @@ class _IoLink:
                 try:
                     reply = await connection.request("io.sync")
                 except CtApiError as exc:
-                    tg.cancel_scope.cancel()
+                    await connection.aclose()  # the reader ends by itself: nothing to cancel
                     return f"{where} refused io.sync: {exc.message}", False
                 tags = reply.get("tags")
                 self.routes.synced(

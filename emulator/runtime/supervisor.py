@@ -118,6 +118,12 @@ class Supervisor:
         if computer is not None and not ephemeral:
             self.io_routes = io_routes_for(self.context, everywhere, self.endpoints)
             self.context.io_routes = self.io_routes
+            if self.io_routes is not None and loaded.model.project.server_password is None:
+                _log.warning(
+                    "supervisor.no_server_password",
+                    hint="the I/O servers of the other computers refuse this run's links: give "
+                    "the topology a [project] server_password, the same for every process",
+                )
         self.factories = factories
         self.shutdown_trigger = shutdown_trigger
         self.backoff = backoff or Backoff()
