@@ -4,8 +4,6 @@ database is on its own host's 127.0.0.1:5482, and only running them on one host 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ import pytest
 
 from emulator.runtime.supervisor import OneHostError, Supervisor
 from emulator.topology.load import load_text
+from tests.runtime.netns import namespaces
 from tests.servers.helpers import TIMEOUT
 
 #: Two hosts on the benchmarking range (RFC 2544), which exists only inside the namespaces.
@@ -82,36 +81,11 @@ def test_one_computer_of_it_plans_its_alarm_database_on_its_own_loopback() -> No
     }
 
 
-def _netns_reason() -> str | None:
-    if sys.platform != "linux" or shutil.which("ip") is None:
-        return "network namespaces need Linux and iproute2's `ip`"
-    if os.geteuid() != 0:
-        return "creating network namespaces needs root (CI runs as root)"
-    return None
-
-
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=TIMEOUT)
-
-
 @pytest.fixture
 def hosts() -> Iterator[dict[str, str]]:
     """One network namespace per computer, its LAN address on its loopback interface."""
-    reason = _netns_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    names = {computer: f"emu{os.getpid()}{index}" for index, computer in enumerate(HOSTS)}
-    try:
-        for computer, ns in names.items():
-            _ip("netns", "add", ns)
-            _ip("-n", ns, "link", "set", "lo", "up")
-            _ip("-n", ns, "addr", "add", f"{HOSTS[computer]}/32", "dev", "lo")
+    with namespaces(HOSTS, joined=False) as names:
         yield names
-    finally:
-        for ns in names.values():
-            subprocess.run(
-                ["ip", "netns", "del", ns], check=False, capture_output=True, timeout=TIMEOUT
-            )
 
 
 def _run_in(ns: str, topology: Path, computer: str, ready: Path) -> subprocess.Popen[bytes]:
