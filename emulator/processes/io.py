@@ -18,7 +18,7 @@ from emulator.processes.io_owners import IoOwners
 from emulator.processes.io_sync import SyncFeed, sync_record
 from emulator.processes.io_tickets import Waiting
 from emulator.processes.serving import Requests, user_of
-from emulator.protocol.errors import BAD_REQUEST, TAG_NOT_FOUND, ProtocolError
+from emulator.protocol.errors import BAD_REQUEST, SERVER_UNAVAILABLE, TAG_NOT_FOUND, ProtocolError
 from emulator.protocol.messages import RequestId, event, field, ok
 from emulator.topology.plan import Endpoint
 
@@ -146,15 +146,21 @@ class IoHandler:
         replica = field(request, "replica", bool, False)
         plant = self.process.plant
         plant.write(tag, value, now, user)
-        reply = ok(rid, state=sync_record(plant.resolve(tag).state))
         routes = self.process.context.io_routes
+        reply = ok(rid, state=sync_record(plant.resolve(tag).state))
         if not replica and routes is not None and (replicas := routes.replicate(tag, value, user)):
             self.replicating.append((Waiting(rid, tuple(replicas), strict=False), reply))
             return []
         return [reply]
 
     def _sync(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        self.sync = SyncFeed(self.process.tags)
+        routes = self.process.context.io_routes
+        if routes is not None and not routes.ready:
+            raise ProtocolError(
+                SERVER_UNAVAILABLE,
+                f"{self.process.endpoint.process} is catching up from its peers; ask again",
+            )
+        self.sync = SyncFeed(self.process.tags, None if routes is None else routes.follows)
         return [ok(rid, tags=self.sync.snapshot())]
 
     def _subscribe(self, rid: RequestId, request: Message, now: float) -> list[Message]:

@@ -53,6 +53,8 @@ class _Link:
     #: The latest record of each tag from this server, by case-folded name.
     latest: dict[str, Message] = field(default_factory=dict)
     queue: deque[Ticket] = field(default_factory=deque)
+    #: Whether the link has had an outcome since this process started (synced, or failed).
+    tried: bool = False
 
 
 def _named(record: Message) -> bool:
@@ -108,6 +110,14 @@ class IoRoutes:
         for state in plant.tags:
             names = owners.servers(state.spec.cluster, state.spec.name)
             self._order[state] = [self._servers[n] for n in names if n in self._servers]
+        #: Tags a generator moves (not held by a device: nothing to catch up).
+        self._generated: set[TagState] = set()
+        for generator in topology.generators:
+            if generator.kind != "constant":
+                try:
+                    self._generated.add(plant.tag(generator.tag))
+                except ProtocolError:
+                    continue  # an unknown tag: the compile reports it
         #: Tags with a remote server, and which server last fed each (None: local or nobody).
         self._remote_tags = [s for s, order in self._order.items() if self._has_remote(order)]
         self._fed: dict[TagState, str | None] = dict.fromkeys(self._remote_tags)
@@ -154,6 +164,36 @@ class IoRoutes:
         link.latest = {r["tag"].casefold(): r for r in records if isinstance(r, dict) and _named(r)}
         _log.info("io_routes.synced", server=link.server.name, tags=len(records))
         self._reroute(now)
+        self._catch_up(link, now)
+        link.tried = True
+
+    def _catch_up(self, link: _Link, now: float) -> None:
+        """On a link's first sync since this process started: a peer that drove a tag itself
+        (the standby, while this primary was gone) holds what its device was written; the
+        tags served here take those values, as writes to the device. Tags a generator moves
+        are left to it (they are made anew, not held)."""
+        if link.tried:
+            return
+        taken = 0
+        for state in self._remote_tags:
+            serving = self.serving(state)
+            if serving is None or serving.name.casefold() in self.links:
+                continue  # nobody serves it here, or another process does
+            if link.server not in self._order[state] or state in self._generated:
+                continue
+            record = link.latest.get(state.spec.name.casefold())
+            if record is not None and record.get("served") is True:
+                self._apply(state, record, now, write=True)
+                taken += 1
+        if taken:
+            _log.info("io_routes.caught_up", server=link.server.name, tags=taken)
+
+    @property
+    def ready(self) -> bool:
+        """Whether every link has had its first outcome, so the tags served here have caught up
+        from whichever peer was reachable: until then this process's I/O servers do not answer
+        `io.sync` (a follower must not take values older than the peer's)."""
+        return all(link.tried for link in self.links.values())
 
     def update(self, server: str, record: Message, now: float) -> None:
         """A change pushed by `server` (`io.synced`), or the state an `io.write` reply carries."""
@@ -175,6 +215,7 @@ class IoRoutes:
         if link.up:
             _log.warning("io_routes.lost", server=link.server.name, reason=why)
         link.up = False
+        link.tried = True
         while link.queue:
             self.finish(link.queue.popleft(), (SERVER_UNAVAILABLE, why))
         self._reroute(now)
@@ -195,17 +236,25 @@ class IoRoutes:
             elif server is None:
                 self.plant.set_quality(state.spec.name, QUAL_BAD, now)
 
-    def _apply(self, state: TagState, record: Message, now: float) -> None:
+    def _apply(self, state: TagState, record: Message, now: float, *, write: bool = False) -> None:
+        """Hold a peer's record: its values and quality, stamped with its value timestamp (so
+        a returning peer can tell whose is newer); `write`: as a write to the device."""
         values = record.get("values")
         quality = record.get("quality")
+        stamp = record.get("value_timestamp")
         if not isinstance(values, list) or not isinstance(quality, int):
             _log.warning("io_routes.bad_record", tag=state.spec.name)
             return
+        changed = False
         try:
             for index, value in enumerate(values[: state.spec.array_size]):
-                self.plant.set_value(state.spec.name, value, now, index=index, quality=quality)
+                changed |= self.plant.set_value(
+                    state.spec.name, value, now, index=index, quality=quality, write=write
+                )
         except (ProtocolError, TagValueError, ValueError) as exc:
             _log.warning("io_routes.apply_failed", tag=state.spec.name, error=str(exc))
+        if changed and isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            state.value_timestamp = float(stamp)
 
     # ---- writes --------------------------------------------------------------------------------
 

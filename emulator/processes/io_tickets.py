@@ -63,6 +63,11 @@ class RemoteIo(Protocol):
         """Whether the tag's value comes from another process now."""
         ...
 
+    @property
+    def ready(self) -> bool:
+        """Whether the tags served here have caught up from the reachable peers."""
+        ...
+
 
 def answered(waiting: list[Waiting]) -> list[Message]:
     """The replies of the requests at the head of `waiting` that are done (removed from it),

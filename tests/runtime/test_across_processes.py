@@ -105,20 +105,24 @@ def _read(client: CtApiClient, tag: str) -> str | None:
         return None
 
 
+def start(tmp_path: Path, computer: str) -> subprocess.Popen[bytes]:
+    """`scada-emu run --computer` of the topology in tmp_path, its log appended to a file."""
+    ready = tmp_path / f"{computer}.json"
+    ready.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "emulator", "run", str(tmp_path / "two.toml")]
+    command += ["--computer", computer, "--no-control", "--ready-file", str(ready)]
+    command += ["--state-dir", str(tmp_path / computer), "--log-format", "json"]
+    with (tmp_path / f"{computer}.log").open("ab") as log:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+
+
 @pytest.fixture
 def hosts(tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """HOST-A (IO1), HOST-B (IO2, its standby) and HOST-C (CtAPI only), each its own
     `scada-emu run --computer`, all ready."""
-    topology = tmp_path / "two.toml"
-    topology.write_text(PLANT)
-    procs: dict[str, subprocess.Popen[bytes]] = {}
+    (tmp_path / "two.toml").write_text(PLANT)
+    procs = {computer: start(tmp_path, computer) for computer in HOSTS}
     ready = {computer: tmp_path / f"{computer}.json" for computer in HOSTS}
-    for computer in HOSTS:
-        command = [sys.executable, "-m", "emulator", "run", str(topology), "--computer", computer]
-        command += ["--no-control", "--ready-file", str(ready[computer])]
-        command += ["--state-dir", str(tmp_path / computer), "--log-format", "json"]
-        with (tmp_path / f"{computer}.log").open("wb") as log:
-            procs[computer] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     try:
 
         def all_ready() -> bool:
@@ -181,6 +185,14 @@ def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_o
         _poll(lambda: _write_ok(b, "SETPOINT", 47), "the standby takes B's write")
         assert _read(b, "SETPOINT") == "47"
         _poll(lambda: _read(c, "SETPOINT") == "47", "C follows the standby")
+
+        # HOST-A returns: IO1 takes what IO2 served meanwhile, and serves again.
+        hosts["HOST-A"] = start(tmp_path, "HOST-A")
+        _poll(lambda: (tmp_path / "HOST-A.json").exists(), "HOST-A is back")
+        with _client("HOST-A") as back:
+            _poll(lambda: _read(back, "SETPOINT") == "47", "IO1 caught up from IO2")
+        _poll(lambda: _write_ok(c, "SETPOINT", 48) and _read(b, "SETPOINT") == "48", "C -> A")
+        assert "io_routes.caught_up" in log_a.read_text()
 
 
 def _synced(log: Path, server: str) -> bool:

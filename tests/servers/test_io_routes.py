@@ -85,8 +85,16 @@ def _name(server: IoServer | None) -> str | None:
     return None if server is None else server.name
 
 
-def _record(value: int, quality: int = QUAL_GOOD) -> dict[str, object]:
-    return {"tag": "SP", "values": [value], "quality": quality, "value_timestamp": NOW}
+def _record(
+    value: int, quality: int = QUAL_GOOD, *, at: float = NOW, served: bool = False
+) -> dict[str, object]:
+    return {
+        "tag": "SP",
+        "values": [value],
+        "quality": quality,
+        "value_timestamp": at,
+        "served": served,
+    }
 
 
 def test_the_primary_serves_first_then_the_standby() -> None:
@@ -157,8 +165,14 @@ def test_io_sync_sends_every_tag_then_pushes_each_change() -> None:
     handler = IoProcess(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
     (reply,) = handler.handle({"id": 1, "op": "io.sync"}, NOW)
     assert reply["tags"] == [  # a standby serves its cluster's primaries' tags
-        {"tag": "SP", "values": [5], "quality": QUAL_GOOD, "value_timestamp": NOW},
-        {"tag": "LOCAL", "values": [0], "quality": QUAL_GOOD, "value_timestamp": NOW},
+        {"tag": "SP", "values": [5], "quality": QUAL_GOOD, "value_timestamp": NOW, "served": True},
+        {
+            "tag": "LOCAL",
+            "values": [0],
+            "quality": QUAL_GOOD,
+            "value_timestamp": NOW,
+            "served": True,
+        },
     ]
     assert handler.poll(NOW) == []
     (written,) = handler.handle({"id": 2, "op": "io.write", "tag": "SP", "value": "6"}, NOW + 1)
@@ -236,3 +250,54 @@ def test_the_io_server_acknowledges_a_write_once_its_replicas_are_done() -> None
     # A replica is applied and sent no further.
     assert handler.handle({**write, "id": 2, "replica": True}, NOW)[0]["ok"]
     assert routes.take("IO2") == []
+
+
+def test_a_returning_primary_catches_up_from_the_standby_that_served_meanwhile() -> None:
+    routes, context, _ = _routes("A", running={"IO1"})
+    heard: list[str] = []
+    context.plant.on_write(lambda state, element, index, now: heard.append(state.spec.name))
+    assert not routes.ready  # no link has had an outcome yet
+    routes.lost("IO3", "refused", NOW)
+    routes.synced("IO2", [_record(8, at=NOW + 9, served=True)], NOW + 10)
+    assert routes.ready
+    assert context.plant.read("SP").value == "8" and heard == ["SP"]  # as a device write
+    assert context.plant.tag("SP").value_timestamp == NOW + 9  # the peer's stamp
+    routes.lost("IO2", "gone", NOW + 10)
+    routes.synced("IO2", [_record(3, served=True)], NOW + 11)  # only the first sync
+    assert context.plant.read("SP").value == "8"
+
+
+def test_a_primary_takes_nothing_from_a_standby_that_followed_it() -> None:
+    routes, context, _ = _routes("A", running={"IO1"})
+    routes.synced("IO2", [_record(6, at=NOW + 5)], NOW + 6)  # served: False
+    assert context.plant.read("SP").value == "5"
+
+
+def test_io_sync_is_refused_until_the_routes_have_caught_up() -> None:
+    routes, context, _ = _routes("A", running={"IO1"})
+    context.io_routes = routes
+    endpoint = next(e for e in plan(context.topology) if e.process == "IO1")
+    handler = IoProcess(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
+    try:
+        handler.handle({"id": 1, "op": "io.sync"}, NOW)
+    except ProtocolError as exc:
+        assert exc.error is SERVER_UNAVAILABLE
+        assert "IO1 is catching up from its peers" in str(exc)
+    else:
+        raise AssertionError("io.sync was answered before the catch-up")
+    routes.lost("IO2", "refused", NOW)
+    routes.lost("IO3", "refused", NOW)
+    (reply,) = handler.handle({"id": 2, "op": "io.sync"}, NOW)
+    assert reply["ok"]
+
+
+def test_io_sync_says_which_tags_the_process_follows_from_another() -> None:
+    routes, context, _ = _routes("B", running={"IO2"})
+    context.io_routes = routes
+    routes.synced("IO1", [_record(8)], NOW)  # B now follows IO1 for SP
+    routes.lost("IO3", "refused", NOW)  # every link has had its outcome: io.sync is answered
+    endpoint = next(e for e in plan(context.topology) if e.process == "IO2")
+    handler = IoProcess(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
+    (reply,) = handler.handle({"id": 1, "op": "io.sync"}, NOW)
+    served = {r["tag"]: r["served"] for r in reply["tags"]}
+    assert served == {"SP": False, "LOCAL": True}  # IO3 is not up: IO2 drives LOCAL here
