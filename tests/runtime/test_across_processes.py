@@ -188,7 +188,7 @@ def test_a_write_on_one_computer_is_what_the_other_reads_and_the_standby_takes_o
 
         # HOST-A returns: IO1 takes what IO2 served meanwhile, and serves again.
         hosts["HOST-A"] = start(tmp_path, "HOST-A")
-        _poll(lambda: (tmp_path / "HOST-A.json").exists(), "HOST-A is back")
+        _poll((tmp_path / "HOST-A.json").exists, "HOST-A is back")
         with _client("HOST-A") as back:
             _poll(lambda: _read(back, "SETPOINT") == "47", "IO1 caught up from IO2")
         _poll(lambda: _write_ok(c, "SETPOINT", 48) and _read(b, "SETPOINT") == "48", "C -> A")
