@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from emulator.logs import get_logger
+from emulator.plant.devices import moved_by_generators
 from emulator.plant.state import QUAL_BAD, Plant, TagState
 from emulator.plant.tags import TagValueError
 from emulator.processes.base import Message
@@ -111,13 +112,7 @@ class IoRoutes:
             names = owners.servers(state.spec.cluster, state.spec.name)
             self._order[state] = [self._servers[n] for n in names if n in self._servers]
         #: Tags a generator moves (not held by a device: nothing to catch up).
-        self._generated: set[TagState] = set()
-        for generator in topology.generators:
-            if generator.kind != "constant":
-                try:
-                    self._generated.add(plant.tag(generator.tag))
-                except ProtocolError:
-                    continue  # an unknown tag: the compile reports it
+        self._generated = moved_by_generators(plant, topology)
         #: Tags with a remote server, and which server last fed each (None: local or nobody).
         self._remote_tags = [s for s, order in self._order.items() if self._has_remote(order)]
         self._fed: dict[TagState, str | None] = dict.fromkeys(self._remote_tags)
