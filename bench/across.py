@@ -13,7 +13,11 @@ Measured with the blocking client, one request at a time, median of each repetit
   to IO2 before answering);
 - `across.read_remote_ms`: a read on HOST-B of a tag IO1 serves (held from IO1's pushes);
 - `across.failover_ms`: `kill -9` of HOST-A to the first write HOST-B's CtAPI acknowledges
-  (then served by IO2 on HOST-B).
+  (then served by IO2 on HOST-B);
+- `across.catch_up_ms`: HOST-A started again, from its ready file to its CtAPI reading the
+  write IO2 took during the outage (IO1 caught up from IO2);
+- `across.rejoin_ms`: from the same ready file to a write on HOST-B being read on HOST-A
+  (HOST-B follows IO1 again).
 """
 
 from __future__ import annotations
@@ -67,29 +71,35 @@ def _wait(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.02)  # another process's state: nothing to await
 
 
+Procs = dict[str, subprocess.Popen[bytes]]
+
+
+def _start(workdir: Path, computer: str | None) -> subprocess.Popen[bytes]:
+    """`scada-emu run` of one computer (None: every computer in one process)."""
+    name = computer or "all"
+    ready = workdir / f"across-{name}.json"
+    ready.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "emulator", "run", str(workdir / "across.toml")]
+    command += ["--no-control"] + ([] if computer is None else ["--computer", computer])
+    command += ["--ready-file", str(ready), "--state-dir", str(workdir / f"st-{name}")]
+    command += ["--log-format", "json"]
+    with (workdir / f"across-{name}.log").open("ab") as log:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, stdout=subprocess.DEVNULL, stderr=log
+        )
+
+
+def _ready(workdir: Path, computer: str | None) -> Callable[[], bool]:
+    return (workdir / f"across-{computer or 'all'}.json").exists
+
+
 @contextmanager
-def _run(
-    workdir: Path, computers: list[str | None]
-) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+def _run(workdir: Path, computers: list[str | None]) -> Iterator[Procs]:
     """`scada-emu run` per computer (None: every computer in one process), all ready."""
-    topology = workdir / "across.toml"
-    topology.write_text(topology_text())
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    ready: list[Path] = []
-    for computer in computers:
-        name = computer or "all"
-        ready.append(workdir / f"across-{name}.json")
-        ready[-1].unlink(missing_ok=True)
-        command = [sys.executable, "-m", "emulator", "run", str(topology), "--no-control"]
-        command += [] if computer is None else ["--computer", computer]
-        command += ["--ready-file", str(ready[-1]), "--state-dir", str(workdir / f"st-{name}")]
-        command += ["--log-format", "json"]
-        with (workdir / f"across-{name}.log").open("wb") as log:
-            procs[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                command, stdout=subprocess.DEVNULL, stderr=log
-            )
+    (workdir / "across.toml").write_text(topology_text())
+    procs = {computer or "all": _start(workdir, computer) for computer in computers}
     try:
-        _wait(lambda: all(p.exists() for p in ready), "the computers got ready")
+        _wait(lambda: all(_ready(workdir, c)() for c in computers), "the computers got ready")
         yield procs
     finally:
         for proc in procs.values():
@@ -144,9 +154,32 @@ def measure_once(workdir: Path) -> dict[str, float]:
         out["across.read_remote_ms"] = _median_ms(lambda n: b.tag_read("SETPOINT"))
         killed = time.perf_counter()
         procs["HOST-A"].send_signal(signal.SIGKILL)
-        deadline = killed + DEADLINE_S
-        while not _writes_ok(b, 1):  # each try is a round trip: no sleep, for resolution
-            if time.perf_counter() > deadline:
-                raise RuntimeError("across: HOST-B was not served after the kill")
+        _until(lambda: _writes_ok(b, 1), killed, "HOST-B was served after the kill")
         out["across.failover_ms"] = round((time.perf_counter() - killed) * 1000, 1)
+        procs["HOST-A"] = _start(workdir, "HOST-A")
+        _wait(_ready(workdir, "HOST-A"), "HOST-A came back")
+        back = time.perf_counter()
+        with _client("HOST-A") as again:
+            _until(lambda: _read(again, "SETPOINT") == "1", back, "HOST-A caught up")
+            out["across.catch_up_ms"] = round((time.perf_counter() - back) * 1000, 1)
+            _until(
+                lambda: _writes_ok(b, 2) and _read(again, "SETPOINT") == "2",
+                back,
+                "HOST-B follows IO1 again",
+            )
+            out["across.rejoin_ms"] = round((time.perf_counter() - back) * 1000, 1)
     return out
+
+
+def _until(check: Callable[[], bool], since: float, what: str) -> None:
+    """Try until `check` holds: each try is a round trip, no sleep (for resolution)."""
+    while not check():
+        if time.perf_counter() > since + DEADLINE_S:
+            raise RuntimeError(f"across: {what} within {DEADLINE_S} s")
+
+
+def _read(client: CtApiClient, tag: str) -> str | None:
+    try:
+        return client.tag_read(tag)
+    except CtApiError:
+        return None
