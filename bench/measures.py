@@ -15,10 +15,12 @@ from typing import Any
 from msgspec.structs import replace
 
 from bench import drive, largeplant, loop, procs, servers
+from bench.across import measure_once as across_measure
 from bench.failover import measure as failover_measure
 from bench.report import Runs
 from bench.servers import BenchError, Emulator, Server
 from bench.spec import Load, Result, Target
+from emulator.client.errors import CtApiError
 
 #: The issue's closed-loop shape and open-loop rate.
 CONNECTIONS = 16
@@ -381,6 +383,26 @@ def failover(bench: Bench) -> None:
     bench.say(
         "failover: reconnected to the standby in "
         + ", ".join(f"{r.reconnect_ms} ms" for r in results)
+    )
+
+
+def across(bench: Bench) -> None:
+    """Writes, reads and failover with one process per computer (bench.across)."""
+    for _ in range(max(3, bench.profile.reps)):
+        try:
+            figures = across_measure(bench.workdir)
+        except (RuntimeError, CtApiError, OSError) as exc:
+            bench.runs.missing("across.failover_ms", str(exc))
+            bench.say(f"across: {exc}")
+            return
+        for key, value in figures.items():
+            bench.runs.add(key, value)
+    r = bench.runs
+    bench.say(
+        f"across: write {r.median('across.write_one_process_ms')} ms in one process, "
+        f"{r.median('across.write_replicated_ms')} ms replicated, "
+        f"{r.median('across.write_remote_ms')} ms remote; remote read "
+        f"{r.median('across.read_remote_ms')} ms; failover {r.median('across.failover_ms')} ms"
     )
 
 

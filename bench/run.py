@@ -171,6 +171,8 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         measures.slowloris(bench)
     if wanted("failover"):
         measures.failover(bench)
+    if wanted("across"):
+        measures.across(bench)
     if wanted("connections"):
         measures.connections(bench)
     if wanted("startup"):
@@ -212,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "latency",
             "slowloris",
             "failover",
+            "across",
             "connections",
             "startup",
             "native",

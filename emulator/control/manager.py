@@ -94,7 +94,14 @@ class RuntimeManager:
         self.intended: dict[tuple[str, str], Intent] = dict.fromkeys(
             supervisor.processes, "running"
         )
-        self.runner = ScenarioRunner(self.topology, self.plant, self.context.clock, self)
+        routes = self.context.io_routes
+        self.runner = ScenarioRunner(
+            self.topology,
+            self.plant,
+            self.context.clock,
+            self,
+            follows=None if routes is None else routes.follows,
+        )
         self.control_url: str | None = None
         #: Advances one at a time, each from where the one before left the clock: two clients
         #: advancing T at once move it 2T (each took its target from a clock not yet moved).

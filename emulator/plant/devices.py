@@ -127,11 +127,8 @@ def keeps(element: Element, index: int, moving: bool) -> bool:
     return element is not Element.FIELD or not moving or index != 0
 
 
-def hold_writes(
-    plant: Plant, topology: Topology, store: DeviceStore, now: float
-) -> Callable[[], None]:
-    """Restore the held values into the plant (as writes, so a constant generator takes its
-    value up), then keep every held write from now on. Returns the function that stops it."""
+def moved_by_generators(plant: Plant, topology: Topology) -> set[TagState]:
+    """The tags a generator other than `constant` moves: their values are made, not held."""
     moving: set[TagState] = set()
     for spec in topology.generators:
         if spec.kind != "constant":
@@ -139,6 +136,15 @@ def hold_writes(
                 moving.add(plant.tag(spec.tag))
             except ProtocolError:
                 continue  # an unknown tag: the compile reports it
+    return moving
+
+
+def hold_writes(
+    plant: Plant, topology: Topology, store: DeviceStore, now: float
+) -> Callable[[], None]:
+    """Restore the held values into the plant (as writes, so a constant generator takes its
+    value up), then keep every held write from now on. Returns the function that stops it."""
+    moving = moved_by_generators(plant, topology)
     restored = 0
     for tag, element, index, value in store.held():
         try:

@@ -13,6 +13,7 @@ from emulator.faults.registry import Faults
 from emulator.plant.clock import Clock, SystemClock
 from emulator.plant.state import ChangeFeed, Plant
 from emulator.ports import ProcessType
+from emulator.processes.io_tickets import RemoteIo
 from emulator.topology.model import Topology
 
 
@@ -77,6 +78,9 @@ class Context:
     #: The server password of the server ports (docs/protocol.md "Server authentication"): the
     #: topology's `[project] server_password`, else a random one for this run.
     server_password: str = field(init=False, repr=False)
+    #: The I/O servers of other processes that serve some tags (`run --computer`); None when
+    #: every I/O server runs here (emulator.processes.io_routes).
+    io_routes: RemoteIo | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())

@@ -19,6 +19,7 @@ from emulator.processes import ctapi_find
 from emulator.processes.base import Job, Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
+from emulator.processes.io_tickets import Waiting, answered
 from emulator.processes.references import References
 from emulator.processes.taglists import (
     DEFAULT_POLL_PERIOD_MS,
@@ -104,6 +105,8 @@ class CtapiHandler:
         self.read_only = False
         self.lists = TagLists()
         self.finds = Searches()
+        #: Writes waiting for the I/O server of another process (emulator.processes.io_routes).
+        self.remote_writes: list[Waiting] = []
         self._log = _log.bind(peer=f"{peer.host}:{peer.port}", tls=peer.tls_version is not None)
 
     # --- Handler protocol -------------------------------------------------------------------
@@ -133,9 +136,9 @@ class CtapiHandler:
         return self.user is not None
 
     def poll(self, now: float) -> list[Message]:
+        replies = answered(self.remote_writes) if self.remote_writes else []
         if self.user is None:
-            return []
-        replies = []
+            return replies
         for tag_list in self.lists.lists.values():
             if tag_list.pending is not None and self.lists.ready(tag_list, self.references, now):
                 replies.append(self._complete(tag_list, now))
@@ -154,6 +157,7 @@ class CtapiHandler:
         self.user = self.cicode_user = self.login_time = None
         self.lists = TagLists()
         self.finds = Searches()
+        self.remote_writes.clear()
 
     # --- helpers ------------------------------------------------------------------------------
     @property
@@ -191,6 +195,22 @@ class CtapiHandler:
 
     def users(self) -> list[User]:
         return list(self.process.users)
+
+    def _write(self, rid: RequestId, tag: str, value: str, now: float) -> list[Message]:
+        """A write to the plant, or to the remote I/O server that serves the tag; answered by
+        `poll` once that server has (or once the replicas for the tag's standbys have)."""
+        self._may_write(f"write {tag}")
+        context = self.process.context
+        routes = None if context is None else context.io_routes
+        user = self._user_name()
+        if routes is not None and (ticket := routes.submit(tag, value, user)) is not None:
+            self.remote_writes.append(Waiting(rid, (ticket,), strict=True))
+            return []
+        self.plant.write(tag, value, now, user)
+        if routes is not None and (replicas := routes.replicate(tag, value, user)):
+            self.remote_writes.append(Waiting(rid, tuple(replicas), strict=False))
+            return []
+        return [ok(rid)]
 
     def _cancel(self, tag_list: TagList, why: str) -> list[Message]:
         if tag_list.pending is None:
@@ -270,11 +290,7 @@ class CtapiHandler:
         ]
 
     def _tag_write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        tag = field(request, "tag", str)
-        value = field(request, "value", str)
-        self._may_write(f"write {tag}")
-        self.plant.write(tag, value, now, self._user_name())
-        return [ok(rid)]
+        return self._write(rid, field(request, "tag", str), field(request, "value", str), now)
 
     def _cicode(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         command = field(request, "command", str)
@@ -340,10 +356,7 @@ class CtapiHandler:
 
     def _list_write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         tag = self.lists.get_tag(field(request, "handle", int))
-        value = field(request, "value", str)
-        self._may_write(f"write {tag.reference}")
-        self.plant.write(tag.reference, value, now, self._user_name())
-        return [ok(rid)]
+        return self._write(rid, tag.reference, field(request, "value", str), now)
 
     def _list_event(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         handle = self.lists.event(field(request, "list", int), field(request, "mode", int, 0))

@@ -14,8 +14,11 @@ from typing import Any
 from emulator.plant.state import Plant, Reading, TagState
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
+from emulator.processes.io_owners import IoOwners
+from emulator.processes.io_sync import SyncFeed, sync_record
+from emulator.processes.io_tickets import Waiting
 from emulator.processes.serving import Requests, user_of
-from emulator.protocol.errors import BAD_REQUEST, TAG_NOT_FOUND, ProtocolError
+from emulator.protocol.errors import BAD_REQUEST, SERVER_UNAVAILABLE, TAG_NOT_FOUND, ProtocolError
 from emulator.protocol.messages import RequestId, event, field, ok
 from emulator.topology.plan import Endpoint
 
@@ -24,42 +27,15 @@ MAX_TAGS = 1000
 
 
 def owned_tags(context: Context, endpoint: Endpoint, plant: Plant) -> dict[str, TagState]:
-    """The tags this I/O server serves, by case-folded name.
-
-    A tag's owner is the I/O server its `io_server` names, else its cluster's first primary I/O
-    server. A standby I/O server also serves every tag its cluster's primaries own: in Plant
-    SCADA the standby takes over its primary's I/O devices when the primary fails, so a client
-    that fails over finds the same tags there. Which standby backs which primary is not
-    published; here every standby of a cluster backs all of its primaries (ours to decide).
-    """
-    topology = context.topology
-    clusters = [c.name for c in topology.clusters]
-    only = clusters[0] if len(clusters) == 1 else None
-    first_io: dict[str, str] = {}
-    standbys: set[str] = set()
-    for process in sorted(
-        (p for p in topology.server_processes if p.type == "io"), key=lambda p: p.mode != "primary"
-    ):
-        cluster = (process.cluster or only or "").casefold()
-        first_io.setdefault(cluster, process.name.casefold())
-        if process.mode == "standby":
-            standbys.add(process.name.casefold())
-    #: Each tag's configured I/O server by (cluster, name), the first of duplicates as the Plant.
-    servers: dict[tuple[str, str], str | None] = {}
-    for tag in topology.tags:
-        key = ((tag.cluster or only or "").casefold(), tag.name.casefold())
-        servers.setdefault(key, tag.io_server)
+    """The tags this I/O server serves, by case-folded name: those it owns and, on a standby,
+    those its cluster's primaries own (emulator.processes.io_owners)."""
+    owners = IoOwners(context.topology)
     me = endpoint.process.casefold()
-    my_cluster = (endpoint.cluster or "").casefold()
-    owned: dict[str, TagState] = {}
-    for state in plant.tags:
-        cluster = (state.spec.cluster or "").casefold()
-        owner = servers.get((cluster, state.spec.name.casefold())) or first_io.get(cluster, "")
-        owner = owner.casefold()
-        backs_up = me in standbys and cluster == my_cluster and owner not in standbys
-        if owner == me or backs_up:
-            owned[state.spec.name.casefold()] = state
-    return owned
+    return {
+        state.spec.name.casefold(): state
+        for state in plant.tags
+        if me in owners.servers(state.spec.cluster, state.spec.name)
+    }
 
 
 class IoProcess:
@@ -98,6 +74,10 @@ class IoHandler:
     def __init__(self, process: IoProcess) -> None:
         self.process = process
         self.watches: dict[str, _Watch] = {}
+        #: Set by `io.sync`: a peer server that follows every tag this server serves.
+        self.sync: SyncFeed | None = None
+        #: Writes done, waiting for their replicas on the tag's other servers, with their reply.
+        self.replicating: list[tuple[Waiting, Message]] = []
 
     def hello(self) -> Message:
         return {"requests": REQUESTS.names(), "tags": len(self.process.tags)}
@@ -107,6 +87,10 @@ class IoHandler:
 
     def poll(self, now: float) -> list[Message]:
         pushes = []
+        while self.replicating and self.replicating[0][0].done:
+            pushes.append(self.replicating.pop(0)[1])
+        if self.sync is not None:
+            pushes += self.sync.pushes()
         for watch in self.watches.values():
             reading = self.process.plant.read(watch.name)
             if _moved(watch, reading):
@@ -119,6 +103,8 @@ class IoHandler:
 
     def close(self) -> None:
         self.watches.clear()
+        self.sync = None
+        self.replicating.clear()
 
     def _owned(self, name: str) -> str:
         state = self.process.plant.resolve(name).state
@@ -156,8 +142,26 @@ class IoHandler:
 
     def _write(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         tag = self._owned(field(request, "tag", str))
-        self.process.plant.write(tag, field(request, "value", str), now, user_of(request) or None)
-        return [ok(rid)]
+        value, user = field(request, "value", str), user_of(request) or None
+        replica = field(request, "replica", bool, False)
+        plant = self.process.plant
+        plant.write(tag, value, now, user)
+        routes = self.process.context.io_routes
+        reply = ok(rid, state=sync_record(plant.resolve(tag).state))
+        if not replica and routes is not None and (replicas := routes.replicate(tag, value, user)):
+            self.replicating.append((Waiting(rid, tuple(replicas), strict=False), reply))
+            return []
+        return [reply]
+
+    def _sync(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        routes = self.process.context.io_routes
+        if routes is not None and not routes.ready:
+            raise ProtocolError(
+                SERVER_UNAVAILABLE,
+                f"{self.process.endpoint.process} is catching up from its peers; ask again",
+            )
+        self.sync = SyncFeed(self.process.tags, None if routes is None else routes.follows)
+        return [ok(rid, tags=self.sync.snapshot())]
 
     def _subscribe(self, rid: RequestId, request: Message, now: float) -> list[Message]:
         names = self._names(request)
@@ -194,5 +198,6 @@ REQUESTS: Requests[IoHandler] = Requests(
         "io.write": IoHandler._write,
         "io.subscribe": IoHandler._subscribe,
         "io.unsubscribe": IoHandler._unsubscribe,
+        "io.sync": IoHandler._sync,
     },
 )

@@ -30,6 +30,7 @@ from emulator.processes.context import Context, ProcessState, ProcessStatus
 from emulator.processes.registry import ProcessFactory, factory_for
 from emulator.runtime.bind import bind_all
 from emulator.runtime.certs import CertificateAuthority
+from emulator.runtime.io_links import io_routes_for, run_io_links
 from emulator.runtime.limits import Limits
 from emulator.runtime.listener import Backoff, Listener
 from emulator.runtime.logins import LoginThrottle
@@ -99,7 +100,7 @@ class Supervisor:
         self.problems = compile_topology(loaded)
         if has_errors(self.problems):
             raise TopologyError(self.problems)
-        self.endpoints = plan(loaded.model)
+        self.endpoints = everywhere = plan(loaded.model)
         if computer is not None:
             known = [c.name for c in loaded.model.computers]
             match = [c for c in known if c.casefold() == computer.casefold()]
@@ -116,6 +117,17 @@ class Supervisor:
         self.context = context or Context(loaded.model, state_dir=state_dir)
         self.context.processes = self.statuses
         self.context.process_state = self._state_of
+        #: The I/O servers of other processes this one reaches (`--computer`; docs/running.md).
+        self.io_routes = None
+        if computer is not None and not ephemeral:
+            self.io_routes = io_routes_for(self.context, everywhere, self.endpoints)
+            self.context.io_routes = self.io_routes
+            if self.io_routes is not None and loaded.model.project.server_password is None:
+                _log.warning(
+                    "supervisor.no_server_password",
+                    hint="the I/O servers of the other computers refuse this run's links: give "
+                    "the topology a [project] server_password, the same for every process",
+                )
         self.factories = factories
         self.shutdown_trigger = shutdown_trigger
         self.backoff = backoff or Backoff()
@@ -231,6 +243,8 @@ class Supervisor:
                 for proc in self.processes.values():
                     await self._launch(proc)
                 tg.start_soon(run_scans, self.processes.values, self.context)
+                if self.io_routes is not None:
+                    tg.start_soon(run_io_links, self.io_routes, self.context)
                 _log.info("supervisor.ready", listeners=len(self.listeners))
                 self.ready.set()
                 task_status.started(self)

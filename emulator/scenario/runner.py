@@ -54,9 +54,20 @@ def make_clock(topology: Topology, speed: float | None = None) -> Clock:
 
 
 class ScenarioRunner:
-    def __init__(self, topology: Topology, plant: Plant, clock: Clock, actions: Actions) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        plant: Plant,
+        clock: Clock,
+        actions: Actions,
+        *,
+        follows: Callable[[str], bool] | None = None,
+    ) -> None:
         settings = topology.scenario
         self.plant = plant
+        #: Whether a tag's value now comes from another process's I/O server (its field device
+        #: is there): its generator leaves it alone (emulator.processes.io_routes).
+        self.follows = follows
         self.clock = clock
         self.actions = actions
         self.start = clock.now()
@@ -190,6 +201,8 @@ class ScenarioRunner:
             self.generators.written(tag, state.spec.eng(state.field[0]), now)
 
     def _set(self, tag: str, value: TagValue, now: float) -> None:
+        if self.follows is not None and self.follows(tag):
+            return
         try:
             self.plant.set_value(tag, value, now)
         except (ProtocolError, TagValueError) as exc:

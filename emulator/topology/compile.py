@@ -570,7 +570,7 @@ def _address_problem(address: str) -> tuple[str, str] | None:
 
 def _network_addresses(c: _Context) -> Iterator[Problem]:
     addresses = c.loaded.model.network_addresses
-    first: dict[str, int] = {}
+    first: dict[tuple[str, str | None], int] = {}
     for position, address in enumerate(addresses):
         where = c.where("network_addresses", position, "address")
         problem = _address_problem(address.address)
@@ -578,8 +578,10 @@ def _network_addresses(c: _Context) -> Iterator[Problem]:
             message, hint = problem
             yield error(message, where, hint, "network-address")
             continue
-        ip = ipaddress.ip_address(address.address).compressed
-        earlier = first.setdefault(ip, position)
+        ip = ipaddress.ip_address(address.address)
+        # Loopback is per host (issue 15.3): two computers' 127.x cards are each their own.
+        key = (ip.compressed, address.computer.casefold() if ip.is_loopback else None)
+        earlier = first.setdefault(key, position)
         if earlier != position:
             other = addresses[earlier]
             yield error(

@@ -4,8 +4,6 @@ database is on its own host's 127.0.0.1:5482, and only running them on one host 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ import pytest
 
 from emulator.runtime.supervisor import OneHostError, Supervisor
 from emulator.topology.load import load_text
+from tests.runtime.netns import namespaces
 from tests.servers.helpers import TIMEOUT
 
 #: Two hosts on the benchmarking range (RFC 2544), which exists only inside the namespaces.
@@ -65,6 +64,15 @@ def test_one_process_refuses_two_computers_on_one_loopback_listener() -> None:
     assert "--computer NAME" in message and "127.x network address" in message
 
 
+def test_one_process_refuses_two_computers_on_one_loopback_address() -> None:
+    # They compile (each host's own 127.0.0.1, tests/topology/test_rules.py); one process
+    # cannot give both the same loopback listeners.
+    text = LAN_PLANT.replace(HOSTS["SCADA-A"], "127.0.0.1").replace(HOSTS["SCADA-B"], "127.0.0.1")
+    with pytest.raises(OneHostError) as caught:
+        Supervisor(load_text(text, "lan.toml"))
+    assert "'SCADA-A' and 'SCADA-B' both listen on 127.0.0.1:2080" in str(caught.value)
+
+
 def test_one_computer_of_it_plans_its_alarm_database_on_its_own_loopback() -> None:
     sup = Supervisor(load_text(LAN_PLANT, "lan.toml"), computer="SCADA-B")
     assert {(e.process, e.address, e.port) for e in sup.endpoints} >= {
@@ -73,36 +81,11 @@ def test_one_computer_of_it_plans_its_alarm_database_on_its_own_loopback() -> No
     }
 
 
-def _netns_reason() -> str | None:
-    if sys.platform != "linux" or shutil.which("ip") is None:
-        return "network namespaces need Linux and iproute2's `ip`"
-    if os.geteuid() != 0:
-        return "creating network namespaces needs root (CI runs as root)"
-    return None
-
-
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=TIMEOUT)
-
-
 @pytest.fixture
 def hosts() -> Iterator[dict[str, str]]:
     """One network namespace per computer, its LAN address on its loopback interface."""
-    reason = _netns_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    names = {computer: f"emu{os.getpid()}{index}" for index, computer in enumerate(HOSTS)}
-    try:
-        for computer, ns in names.items():
-            _ip("netns", "add", ns)
-            _ip("-n", ns, "link", "set", "lo", "up")
-            _ip("-n", ns, "addr", "add", f"{HOSTS[computer]}/32", "dev", "lo")
+    with namespaces(HOSTS, joined=False) as names:
         yield names
-    finally:
-        for ns in names.values():
-            subprocess.run(
-                ["ip", "netns", "del", ns], check=False, capture_output=True, timeout=TIMEOUT
-            )
 
 
 def _run_in(ns: str, topology: Path, computer: str, ready: Path) -> subprocess.Popen[bytes]:

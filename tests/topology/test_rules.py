@@ -155,6 +155,31 @@ def test_two_computers_sharing_a_lan_address_still_clash() -> None:
     assert rules["address-port-clash"].endswith("both listen on 10.0.0.1:2082")
 
 
+def test_a_shared_lan_address_clashes_with_its_message_and_line() -> None:
+    text = BASE.replace("127.0.20.2", "10.0.0.1").replace("127.0.20.1", "10.0.0.1")
+    text += process("IO1", "io", "SCADA_A") + process("IO2", "io", "SCADA_B", mode="standby")
+    (clash,) = with_rule(compile_text(text), "address-port-clash")
+    assert clash.message == (
+        f"{CLASH_MESSAGE}: I/O server 'IO2' and I/O server 'IO1' "
+        f"(line {record_line(text, 'IO1')}) both listen on 10.0.0.1:2082"
+    )
+    assert clash.location.record == "IO2"
+    assert clash.location.line == line_of(text, 'network_address = "SCADA_B"')
+
+
+def test_two_processes_of_one_computer_on_its_loopback_still_clash() -> None:
+    text = BASE.replace("127.0.20.1", "127.0.0.1")
+    text += process("IO1", "io", "SCADA_A", cluster="CLUSTER1")
+    text += process("IO2", "io", "SCADA_A", cluster="CLUSTER2")
+    text += '\n[[clusters]]\nname = "CLUSTER2"\n'
+    (problem,) = compile_text(text)
+    assert problem.message == (
+        f"{CLASH_MESSAGE}: I/O server 'IO2' and I/O server 'IO1' "
+        f"(line {record_line(text, 'IO1')}) both listen on 127.0.0.1:2082"
+    )
+    assert problem.location.line == line_of(text, 'network_address = "SCADA_A"', 2)
+
+
 # ---- rule 4: one primary and one standby per cluster ----------------------------------------
 
 
@@ -409,14 +434,37 @@ def test_a_network_address_name_with_a_space_is_an_error() -> None:
 
 
 def test_one_ip_on_two_network_addresses_is_reported_once() -> None:
-    text = BASE.replace("127.0.20.2", "127.0.20.1")
+    text = BASE.replace("127.0.20.2", "10.0.20.1").replace("127.0.20.1", "10.0.20.1")
     (problem,) = compile_text(text)
+    assert problem.message == (
+        f"address 10.0.20.1 is already network address 'SCADA_A' "
+        f"(line {record_line(text, 'SCADA_A')}) of computer 'SCADA-A'"
+    )
+    assert problem.rule == "duplicate-address"
+    assert problem.location.line == line_of(text, 'address = "10.0.20.1"', 2)
+
+
+def test_one_loopback_ip_on_two_computers_is_each_hosts_own() -> None:
+    # Issue 15.3: 127.x is per host; run in one process, the runtime refuses the pair
+    # (tests/runtime/test_one_host.py).
+    text = BASE.replace("127.0.20.2", "127.0.0.1").replace("127.0.20.1", "127.0.0.1")
+    text += process("IO1", "io", "SCADA_A") + process("IO2", "io", "SCADA_B", mode="standby")
+    assert compile_text(text) == []
+
+
+def test_one_loopback_ip_on_two_cards_of_one_computer_is_a_duplicate() -> None:
+    text = BASE.replace('computer = "SCADA-B"', 'computer = "SCADA-A"')
+    text = text.replace("127.0.20.2", "127.0.20.1")
+    (problem,) = errors(compile_text(text))
     assert problem.message == (
         f"address 127.0.20.1 is already network address 'SCADA_A' "
         f"(line {record_line(text, 'SCADA_A')}) of computer 'SCADA-A'"
     )
     assert problem.rule == "duplicate-address"
     assert problem.location.line == line_of(text, 'address = "127.0.20.1"', 2)
+    assert problem.hint == (
+        "an IP address belongs to one network card: give each network address its own"
+    )
 
 
 def test_one_ipv6_address_in_two_spellings_is_one_address() -> None:
