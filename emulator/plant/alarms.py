@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from emulator.logs import get_logger
+from emulator.plant import alarm_states
 from emulator.plant.alarm_limits import AnalogLimits
 from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
@@ -158,6 +159,10 @@ class UnknownAlarmPropertyError(AlarmError):
 
 class AlarmStateError(AlarmError):
     """The alarm is not in a state that allows the action (clearing an alarm that is on)."""
+
+
+class ReadOnlyAlarmPropertyError(AlarmError):
+    """A write to a property the runtime only reads (`.On`, `.OnTime`, ...)."""
 
 
 @dataclass(slots=True)
@@ -430,6 +435,54 @@ class AlarmServer:
             )
         return reader(entry)
 
+    def write_property(
+        self, tag: str, prop: str, text: str, user: str, now: float
+    ) -> list[AlarmEvent]:
+        """Write `tag.prop` as a CtAPI tag write does (1068486): `.Ack` 1 acknowledges and
+        `.Disabled` 1/0 disables/enables, logged with `user`; `.Category`, an analog alarm's
+        thresholds and `.Custom1`-`.Custom8` change the running alarm (ours: not logged, back to
+        the project's at restart). The events logged; ReadOnlyAlarmPropertyError for the rest."""
+        entry = self._entry(tag)
+        name = prop.strip().lstrip(".").casefold()
+        if name not in _PROPERTIES:
+            raise UnknownAlarmPropertyError(
+                f"alarm {entry.config.tag!r} has no property {prop!r}; known: {_PROPERTY_NAMES}"
+            )
+        if name == "ack":
+            if not _truth(text, prop):
+                raise AlarmStateError(
+                    f"{entry.config.tag}.Ack: write 1 to acknowledge; an acknowledgement "
+                    "cannot be taken back"
+                )
+            return self._ack([entry], user, now)
+        if name == "disabled":
+            if _truth(text, prop):
+                return self.disable(tag, user, now)
+            return self.enable(tag, user, now)
+        change = _CONFIG_WRITES.get(name)
+        if change is None:
+            raise ReadOnlyAlarmPropertyError(
+                f"{entry.config.tag}.{prop.strip().lstrip('.')} is read-only; writable: "
+                ".Ack, .Disabled, .Category, .High, .Low, .HighHigh, .LowLow, .Deadband, .Rate, "
+                ".Deviation, .Custom1-8"
+            )
+        entry.config = change(entry.config, text.strip())
+        if entry.config.priority is None:  # a new category brings its priority
+            category = self._categories.get(entry.config.category)
+            entry.priority = category.priority if category else 0
+        if entry.limits is not None:
+            entry.limits = AnalogLimits.of(entry.config)
+            if entry.status.on:
+                entry.limits.resume(entry.status.condition)
+        log.info(
+            "alarm.property_written",
+            server=self._server,
+            tag=entry.config.tag,
+            property=name,
+            user=user or None,
+        )
+        return []
+
     def find_fields(self, tag: str) -> dict[str, TagValue]:
         """The alarm as a record of CtAPI's DigAlm/AnaAlm/AdvAlm table (reference section 5).
 
@@ -596,6 +649,69 @@ def _millisec(entry: _Configured) -> int:
     return round(on_time * 1000) % 1000
 
 
+def _state(entry: _Configured) -> int:
+    """`.State` as a number (1068486; emulator.plant.alarm_states)."""
+    status = entry.status
+    code = alarm_states.state_code(status.on, status.condition, status.value, entry.config.setpoint)
+    acknowledged = status.ack_time is not None and not status.disabled
+    return alarm_states.property_state(code, acknowledged, status.disabled)
+
+
+def _truth(text: str, prop: str) -> bool:
+    truth = as_truth(text.strip())
+    if truth is None:
+        raise AlarmStateError(f"{prop}: write 1 or 0, not {text[:40]!r}")
+    return truth
+
+
+#: Text of `.Custom1`-`.Custom8` (1068486: String, 64 bytes).
+MAX_CUSTOM = 64
+
+
+def _set_custom(index: int) -> Callable[[Alarm, str], Alarm]:
+    def change(alarm: Alarm, text: str) -> Alarm:
+        if len(text) > MAX_CUSTOM:
+            raise AlarmStateError(f"Custom{index + 1} holds at most {MAX_CUSTOM} characters")
+        custom = [*alarm.custom, *[""] * (8 - len(alarm.custom))]
+        custom[index] = text
+        return msgspec.structs.replace(alarm, custom=custom)
+
+    return change
+
+
+def _set_number(attribute: str, *, integer: bool = False) -> Callable[[Alarm, str], Alarm]:
+    def change(alarm: Alarm, text: str) -> Alarm:
+        if attribute != "category" and alarm.type != "analog":
+            raise AlarmStateError(
+                f"alarm {alarm.tag!r} is {alarm.type}: only analog alarms have thresholds"
+            )
+        number = as_number(text)
+        if number is None or (integer and number != int(number)):
+            kind = "a whole number" if integer else "a number"
+            raise AlarmStateError(f"{attribute}: write {kind}, not {text[:40]!r}")
+        if number < 0 and attribute in ("category", "deadband"):
+            raise AlarmStateError(f"{attribute}: write 0 or more, not {text[:40]!r}")
+        value = int(number) if integer else number
+        return msgspec.structs.replace(alarm, **{attribute: value})
+
+    return change
+
+
+_CONFIG_WRITES: dict[str, Callable[[Alarm, str], Alarm]] = {
+    "category": _set_number("category", integer=True),
+    **{key.casefold(): _set_number(attr) for key, attr in _ANALOG_FIELDS.items()},
+    **{f"custom{i + 1}": _set_custom(i) for i in range(8)},
+}
+
+
+def _threshold(attribute: str) -> Callable[[_Configured], TagValue]:
+    def read(entry: _Configured) -> TagValue:
+        limit: float | None = getattr(entry.config, attribute)
+        return "" if limit is None else limit
+
+    return read
+
+
 def _custom(index: int) -> Callable[[_Configured], TagValue]:
     def read(entry: _Configured) -> TagValue:
         custom = entry.config.custom
@@ -619,13 +735,16 @@ _PROPERTIES: dict[str, Callable[[_Configured], TagValue]] = {
     "millisec": _millisec,
     "offtime": lambda e: int(e.status.off_time or 0),
     "comBreak".casefold(): lambda e: e.status.com_break,
-    "state": lambda e: e.status.state,
+    "state": _state,
     **{f"custom{i + 1}": _custom(i) for i in range(8)},
+    **{key.casefold(): _threshold(attr) for key, attr in _ANALOG_FIELDS.items()},
 }
 _PROPERTY_NAMES = (
     ".On, .Ack, .Disabled, .Category, .Priority, .Name, .Tag, .Desc, .Help, .Area, .OnTime, "
-    ".Millisec, .OffTime, .ComBreak, .State, .Custom1-8"
+    ".Millisec, .OffTime, .ComBreak, .State, .Custom1-8, .High, .Low, .HighHigh, .LowLow, "
+    ".Deadband, .Rate, .Deviation"
 )
+
 
 __all__ = [
     "ALARM_TABLES",
@@ -642,6 +761,7 @@ __all__ = [
     "AlarmSnapshot",
     "AlarmStateError",
     "AlarmStatus",
+    "ReadOnlyAlarmPropertyError",
     "UnknownAlarmError",
     "UnknownAlarmPropertyError",
 ]

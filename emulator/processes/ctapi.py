@@ -260,7 +260,7 @@ class CtapiHandler:
         tag = field(request, "tag", str)
         value = field(request, "value", str)
         self._may_write(f"write {tag}")
-        self.plant.write(tag, value, now, self._user_name())
+        self.references.write(tag, value, now, self._user_name())
         return [ok(rid)]
 
     def _cicode(self, rid: RequestId, request: Message, now: float) -> list[Message]:
@@ -329,7 +329,7 @@ class CtapiHandler:
         tag = self.lists.get_tag(field(request, "handle", int))
         value = field(request, "value", str)
         self._may_write(f"write {tag.reference}")
-        self.plant.write(tag.reference, value, now, self._user_name())
+        self.references.write(tag.reference, value, now, self._user_name())
         return [ok(rid)]
 
     def _list_event(self, rid: RequestId, request: Message, now: float) -> list[Message]:

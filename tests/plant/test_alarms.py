@@ -225,7 +225,7 @@ def test_alarm_properties() -> None:
     assert alarms.alarm_property("F1", "Millisec") == 123
     assert alarms.alarm_property("F1", "Custom2") == "c2"
     assert alarms.alarm_property("F1", "Custom8") == ""
-    assert alarms.alarm_property("F1", "State") == "ON unacknowledged"
+    assert alarms.alarm_property("F1", "State") == 1  # ON, not acknowledged (1068486)
     with pytest.raises(UnknownAlarmPropertyError, match="no property 'Colour'"):
         alarms.alarm_property("F1", "Colour")
     with pytest.raises(UnknownAlarmError, match="NOPE"):
