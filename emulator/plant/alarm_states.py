@@ -5,7 +5,8 @@
 1 deviation high, 2 deviation low, 3 rate of change, 4 low, 5 high, 6 low low, 7 high high).
 The masks' values are not in the pages we have: ours are ACKNOWLEDGED 0x100 and DISABLED 0x200.
 ALMQUERY's VALUE (ctapi-rs docs/AlmQuery.md): bit 0 good (always 1), bit 1 disabled, bit 2
-multiple, bit 3 on, bit 4 acknowledged, bits 5-7 the state code above. Pure functions of the
+multiple, bit 3 on, bit 4 acknowledged, bits 5-7 the state code above (analog alarms only:
+"for the rest of the alarm types ignore the state information"). Pure functions of the
 status's parts, so the alarm engine and the query share them. Documented in docs/ctapi.md.
 """
 

@@ -80,7 +80,7 @@ async def test_trnquery_and_almquery_strings_return_their_records() -> None:
         await w.until(lambda: w.engine("ALARM1").alarms.status("FAULT_ALM").on)
         now = int(w.clock.now())
         alm = await c.ok("find.first", table=f"ALMQUERY,DigAlm,FAULT_ALM,{now - 5},0,{now + 5},0,0")
-        assert (alm["record"]["VALUE"], alm["record"]["COMMENT"]) == (1, "on")
+        assert (alm["record"]["VALUE"], alm["record"]["COMMENT"]) == (1 | 8, "")  # good, on
         bad = await c.call("find.first", table="ALMQUERY,AnaAlm,FAULT_ALM,0,0,1,0,0")
         assert bad["error"]["name"] == "invalid_argument" and "DigAlm" in bad["error"]["message"]
         unknown = await c.call("find.first", table="TRNQUERY,1,0,1,2,NOPE,0,1")
