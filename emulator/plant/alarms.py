@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import msgspec
@@ -20,6 +19,7 @@ import msgspec
 from emulator.logs import get_logger
 from emulator.plant import alarm_states
 from emulator.plant.alarm_limits import AnalogLimits
+from emulator.plant.alarm_records import ANALOG_FIELDS, alarm_record
 from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
 from emulator.plant.storage_error import StorageError
@@ -45,15 +45,6 @@ ALL_AREAS = -1
 
 #: CtAPI's find tables (and ALMQUERY's databases) by alarm type (reference section 5).
 ALARM_TABLES: dict[str, AlarmType] = {"DigAlm": "digital", "AnaAlm": "analog", "AdvAlm": "advanced"}
-_ANALOG_FIELDS = {
-    "HIGH": "high",
-    "LOW": "low",
-    "HIGHHIGH": "high_high",
-    "LOWLOW": "low_low",
-    "DEADBAND": "deadband",
-    "RATE": "rate",
-    "DEVIATION": "deviation",
-}
 
 
 class AlarmStatus(msgspec.Struct, kw_only=True):
@@ -484,31 +475,18 @@ class AlarmServer:
         return []
 
     def find_fields(self, tag: str) -> dict[str, TagValue]:
-        """The alarm as a record of CtAPI's DigAlm/AnaAlm/AdvAlm table (reference section 5).
-
-        TIME and DATE are the on-time, UTC, "HH:MM:SS" and "YYYY-MM-DD" (ours); "" when never on.
-        Analog limits not set read as "".
-        """
+        """The alarm as a record of CtAPI's alarm tables (emulator.plant.alarm_records)."""
         entry = self._entry(tag)
-        alarm, status = entry.config, entry.status
-        moment = datetime.fromtimestamp(status.on_time, UTC) if status.on_time is not None else None
-        fields: dict[str, TagValue] = {
-            "TAG": alarm.tag,
-            "NAME": alarm.name,
-            "DESC": alarm.description,
-            "HELP": alarm.help,
-            "CATEGORY": alarm.category,
-            "STATE": status.state,
-            "TIME": moment.strftime("%H:%M:%S") if moment else "",
-            "DATE": moment.strftime("%Y-%m-%d") if moment else "",
-            "AREA": alarm.area,
-        }
-        if alarm.type == "analog":
-            fields["VALUE"] = "" if status.value is None else status.value
-            for name, attribute in _ANALOG_FIELDS.items():
-                limit = getattr(alarm, attribute)
-                fields[name] = "" if limit is None else limit
-        return fields
+        status = entry.status
+        return alarm_record(
+            entry.config,
+            state=status.state,
+            priority=entry.priority,
+            on_time=status.on_time,
+            ack_time=status.ack_time,
+            ack_user=status.ack_user,
+            value=status.value,
+        )
 
     def table(self, tag: str) -> str:
         """The CtAPI find table of the alarm: DigAlm, AnaAlm or AdvAlm."""
@@ -699,7 +677,7 @@ def _set_number(attribute: str, *, integer: bool = False) -> Callable[[Alarm, st
 
 _CONFIG_WRITES: dict[str, Callable[[Alarm, str], Alarm]] = {
     "category": _set_number("category", integer=True),
-    **{key.casefold(): _set_number(attr) for key, attr in _ANALOG_FIELDS.items()},
+    **{key.casefold(): _set_number(attr) for key, attr in ANALOG_FIELDS.items()},
     **{f"custom{i + 1}": _set_custom(i) for i in range(8)},
 }
 
@@ -737,7 +715,7 @@ _PROPERTIES: dict[str, Callable[[_Configured], TagValue]] = {
     "comBreak".casefold(): lambda e: e.status.com_break,
     "state": _state,
     **{f"custom{i + 1}": _custom(i) for i in range(8)},
-    **{key.casefold(): _threshold(attr) for key, attr in _ANALOG_FIELDS.items()},
+    **{key.casefold(): _threshold(attr) for key, attr in ANALOG_FIELDS.items()},
 }
 _PROPERTY_NAMES = (
     ".On, .Ack, .Disabled, .Category, .Priority, .Name, .Tag, .Desc, .Help, .Area, .OnTime, "

@@ -1,11 +1,12 @@
 """CtAPI's find family on the CtAPI session: searches over tables and query strings. Sans-IO.
 
-`ctFindFirst(h, table, filter, &obj, flags)` with the tables of reference section 5 (`Tag`,
-`Trend`, `DigAlm`, `AnaAlm`, `AdvAlm`) or a `TRNQUERY,...` / `ALMQUERY,...` string in place of
-the table. The records are taken once, at `find.first` (a snapshot, as a cursor over a result
-set), and every move returns the record it lands on, so `ctGetProperty` needs no request.
-Alarm and trend records come from the cluster's active server (emulator.processes.active);
-with none running the search fails with `server_unavailable`. Documented in docs/ctapi.md ("Find").
+`ctFindFirst(h, table, filter, &obj, flags)` with the tables of 1150514 (`Tag` and `Trend`
+here, the others in emulator.processes.ctapi_tables) or a `TRNQUERY,...` / `ALMQUERY,...`
+string in place of the table. The records are taken once, at `find.first` (a snapshot, as a
+cursor over a result set), and every move returns the record it lands on, so `ctGetProperty`
+needs no request. Alarm and trend records come from the cluster's active server
+(emulator.processes.active); with none running the search fails with `server_unavailable`.
+Documented in docs/ctapi.md ("Find").
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from typing import TYPE_CHECKING
 
 from emulator.logs import get_logger
 from emulator.plant import almquery, trnquery
-from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError
 from emulator.plant.config import TagValue
-from emulator.processes import active
+from emulator.processes import active, ctapi_tables
 from emulator.processes.base import Message
 from emulator.processes.context import Context
 from emulator.processes.serving import engine_errors
@@ -47,7 +47,8 @@ SCROLL_NEXT, SCROLL_PREV, SCROLL_FIRST, SCROLL_LAST, SCROLL_ABSOLUTE, SCROLL_REL
 MAX_SEARCHES = 256
 MAX_RECORDS = 100_000
 
-TABLES = ("Tag", "Trend", "DigAlm", "AnaAlm", "AdvAlm")
+#: ctFindFirst's tables, in 1150514's order.
+TABLES = ctapi_tables.ORDER
 _FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -175,27 +176,6 @@ def trend_records(context: Context, terms: list[tuple[str, str]]) -> list[Record
     return records
 
 
-def alarm_records(context: Context, table: str, terms: list[tuple[str, str]]) -> list[Record]:
-    """DigAlm, AnaAlm or AdvAlm: the alarms of that type, from each cluster's main."""
-    kind = ALARM_TABLES[table]
-    records: list[Record] = []
-    for cluster in active.alarm_clusters(context):
-        name = cluster or ""
-        if not matches({"CLUSTER": name}, [t for t in terms if t[0] == "CLUSTER"]):
-            continue
-        server = active.alarm_server(context, cluster)
-        for alarm in context.topology.alarms:
-            if alarm.type != kind:
-                continue
-            try:
-                record = server.find_fields(alarm.tag)
-            except UnknownAlarmError:
-                continue  # an alarm of another cluster
-            record["CLUSTER"] = name
-            records.append(record)
-    return records
-
-
 def query_records(context: Context, text: str, now: float) -> list[Record]:
     """The records of a TRNQUERY or ALMQUERY string."""
     head = text.split(",", 1)[0].strip().upper()
@@ -229,7 +209,7 @@ def records_of(
     elif name == "Trend":
         found = trend_records(context, terms)
     else:
-        found = alarm_records(context, name, terms)
+        found = ctapi_tables.TABLES[name](context, terms)
     return name, [r for r in found if matches(r, terms)]
 
 

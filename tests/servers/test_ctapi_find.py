@@ -56,7 +56,7 @@ async def test_find_over_alarm_tables_and_trends_with_the_reference_fields() -> 
         ana = await c.ok("find.first", table="AnaAlm", filter="STATE=ON*")
         record = ana["record"]
         assert (record["TAG"], record["HIGH"], record["VALUE"]) == ("LEVEL_ALM", 80.0, 85.0)
-        assert record["DATE"] == "2026-01-01" and record["HIGHHIGH"] == ""
+        assert record["DATE"] == "01-01-2026" and record["HIGHHIGH"] == ""  # dd-mm-yyyy
         assert (await c.ok("find.first", table="AdvAlm"))["record"]["TAG"] == "BOTH_ALM"
         trend = (await c.ok("find.first", table="Trend", filter="TAG=SPEED*"))["record"]
         assert (trend["TAG"], trend["SAMPLEPER"], trend["TYPE"]) == ("SPEED_TR", 2.0, "PERIODIC")
