@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emulator.logs import get_logger
-from emulator.plant import almquery, trnquery
+from emulator.plant import almquery, ctapitrend, trnquery
 from emulator.plant.config import TagValue
 from emulator.processes import active, ctapi_tables
 from emulator.processes.base import Message
@@ -178,6 +178,8 @@ def trend_records(context: Context, terms: list[tuple[str, str]]) -> list[Record
 
 def query_records(context: Context, text: str, now: float) -> list[Record]:
     """The records of a TRNQUERY or ALMQUERY string."""
+    if ctapitrend.is_ctapitrend(text):
+        return ctapitrend_records(context, text, now)
     head = text.split(",", 1)[0].strip().upper()
     if head == "TRNQUERY":
         query = trnquery.parse(text)
@@ -188,21 +190,33 @@ def query_records(context: Context, text: str, now: float) -> list[Record]:
     return [dict(r.fields()) for r in almquery.run(alarm_server, alarm_query)]
 
 
+def ctapitrend_records(context: Context, text: str, now: float) -> list[Record]:
+    """The rows of an older `CTAPITrend(...)` query (emulator.plant.ctapitrend)."""
+
+    def sample_period(tag: str) -> float:
+        return active.trend_server_of(context, tag).config(tag).sample_period
+
+    trend = ctapitrend.parse(text, now, sample_period)
+    server = active.trend_server_of(context, trend.query.tag)
+    return ctapitrend.fields(trend, trnquery.run(server, trend.query, now))
+
+
 def records_of(
     context: Context, table: str, filter_text: str, now: float
 ) -> tuple[str, list[Record]]:
     """(the table's canonical name, its records that pass the filter)."""
     terms = parse_filter(filter_text)
     upper = table.strip().upper()
-    if upper.startswith(("TRNQUERY", "ALMQUERY")):
+    if upper.startswith(("TRNQUERY", "ALMQUERY", "CTAPITREND(")):
         with engine_errors():
             found = query_records(context, table, now)
-        return upper[:8], [r for r in found if matches(r, terms)]
+        return upper.split(",")[0].split("(")[0], [r for r in found if matches(r, terms)]
     name = next((t for t in TABLES if t.upper() == upper), None)
     if name is None:
         raise ProtocolError(
             INVALID_ARGUMENT,
-            f"table {table!r}: use {', '.join(TABLES)}, or a TRNQUERY,... or ALMQUERY,... string",
+            f"table {table!r}: use {', '.join(TABLES)}, or a TRNQUERY,..., ALMQUERY,... or "
+            "CTAPITrend(...) string",
         )
     if name == "Tag":
         found = tag_records(context)

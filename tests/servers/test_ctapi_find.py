@@ -64,10 +64,7 @@ async def test_find_over_alarm_tables_and_trends_with_the_reference_fields() -> 
 
 async def test_trnquery_and_almquery_strings_return_their_records() -> None:
     async with plantwide() as w:
-        for value in (10.0, 20.0, 30.0):
-            w.set("LEVEL", value)
-            w.advance(1.0)
-            await w.until(lambda: w.engine("TREND1").trends.next_due(w.clock.now()) > w.clock.now())
+        await w.trend_levels(10.0, 20.0, 30.0)
         c = await w.ctapi()
         query = f"TRNQUERY,{int(START + 3)},0,1,2,LEVEL_TR,0,1"
         found = await c.ok("find.first", table=query)

@@ -103,3 +103,18 @@ async def test_an_unknown_table_names_the_known_ones() -> None:
         assert bad["error"]["name"] == "invalid_argument"
         assert "AlarmSummary" in bad["error"]["message"]
         assert "Equipment" in bad["error"]["message"]
+
+
+async def test_the_older_ctapitrend_query_answers_through_find_first() -> None:
+    # 1150547: CTAPITrend(sTime,sDate,Period,Length,Mode,Tag) in place of the table name.
+    async with plantwide() as w:
+        await w.trend_levels(10.0, 20.0, 30.0)
+        c = await w.ctapi()
+        found = await c.ok("find.first", table='CTAPITrend("","",1,2,1,"LEVEL_TR")')
+        assert found["count"] == 2
+        assert set(found["record"]) == {"DATE", "TIME", "LEVEL_TR", "VALUE"}
+        assert found["record"]["DATE"] == "01-01-2026"
+        bad = await c.call("find.first", table="CTAPITrend(,,1,2,9,LEVEL_TR)")
+        assert bad["error"]["name"] == "invalid_argument" and "Mode is 9" in bad["error"]["message"]
+        unknown = await c.call("find.first", table="CTAPITrend(,,1,2,1,NOPE)")
+        assert unknown["error"]["name"] == "tag_not_found"
