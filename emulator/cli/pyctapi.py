@@ -8,8 +8,6 @@ import argparse
 import sys
 from typing import Any
 
-from emulator.client.locate import READY_FILE_ENV
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -17,7 +15,8 @@ def register(subparsers: Any) -> None:
         help="run a Windows CtAPI program (pyctapi) unchanged against the emulator",
         description="Run SCRIPT with the CtAPI shim installed, platform.system() 'Windows' and "
         "Citect's DLLs loadable by path, for this process only. The emulator's computers come "
-        f"from --ready-file (default ${READY_FILE_ENV}).",
+        "from --ready-file, else the ready file the environment names, as for the shim "
+        "(docs/client.md).",
     )
     parser.add_argument("--ready-file", help="the ready file of the running emulator")
     parser.add_argument("script", help="the Python program to run")
