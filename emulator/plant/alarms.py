@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from emulator.logs import get_logger
-from emulator.plant import alarm_states
+from emulator.plant import alarm_states, alarm_writes
 from emulator.plant.alarm_limits import AnalogLimits
 from emulator.plant.alarm_records import ANALOG_FIELDS, alarm_record
 from emulator.plant.coerce import as_number, as_truth
@@ -439,25 +439,28 @@ class AlarmServer:
             raise UnknownAlarmPropertyError(
                 f"alarm {entry.config.tag!r} has no property {prop!r}; known: {_PROPERTY_NAMES}"
             )
-        if name == "ack":
-            if not _truth(text, prop):
+        if name not in alarm_writes.WRITABLE:
+            raise ReadOnlyAlarmPropertyError(
+                f"{entry.config.tag}.{prop.strip().lstrip('.')} is read-only; writable: "
+                f"{alarm_writes.WRITABLE_NAMES}"
+            )
+        if name in ("ack", "disabled"):
+            try:
+                on = alarm_writes.truth(text, prop)
+            except ValueError as exc:
+                raise AlarmStateError(str(exc)) from None
+            if name == "disabled":
+                return self.disable(tag, user, now) if on else self.enable(tag, user, now)
+            if not on:
                 raise AlarmStateError(
                     f"{entry.config.tag}.Ack: write 1 to acknowledge; an acknowledgement "
                     "cannot be taken back"
                 )
             return self._ack([entry], user, now)
-        if name == "disabled":
-            if _truth(text, prop):
-                return self.disable(tag, user, now)
-            return self.enable(tag, user, now)
-        change = _CONFIG_WRITES.get(name)
-        if change is None:
-            raise ReadOnlyAlarmPropertyError(
-                f"{entry.config.tag}.{prop.strip().lstrip('.')} is read-only; writable: "
-                ".Ack, .Disabled, .Category, .High, .Low, .HighHigh, .LowLow, .Deadband, .Rate, "
-                ".Deviation, .Custom1-8"
-            )
-        entry.config = change(entry.config, text.strip())
+        try:
+            entry.config = alarm_writes.change(entry.config, name, text.strip())
+        except ValueError as exc:
+            raise AlarmStateError(str(exc)) from None
         if entry.config.priority is None:  # a new category brings its priority
             category = self._categories.get(entry.config.category)
             entry.priority = category.priority if category else 0
@@ -633,53 +636,6 @@ def _state(entry: _Configured) -> int:
     code = alarm_states.state_code(status.on, status.condition, status.value, entry.config.setpoint)
     acknowledged = status.ack_time is not None and not status.disabled
     return alarm_states.property_state(code, acknowledged, status.disabled)
-
-
-def _truth(text: str, prop: str) -> bool:
-    truth = as_truth(text.strip())
-    if truth is None:
-        raise AlarmStateError(f"{prop}: write 1 or 0, not {text[:40]!r}")
-    return truth
-
-
-#: Text of `.Custom1`-`.Custom8` (1068486: String, 64 bytes).
-MAX_CUSTOM = 64
-
-
-def _set_custom(index: int) -> Callable[[Alarm, str], Alarm]:
-    def change(alarm: Alarm, text: str) -> Alarm:
-        if len(text) > MAX_CUSTOM:
-            raise AlarmStateError(f"Custom{index + 1} holds at most {MAX_CUSTOM} characters")
-        custom = [*alarm.custom, *[""] * (8 - len(alarm.custom))]
-        custom[index] = text
-        return msgspec.structs.replace(alarm, custom=custom)
-
-    return change
-
-
-def _set_number(attribute: str, *, integer: bool = False) -> Callable[[Alarm, str], Alarm]:
-    def change(alarm: Alarm, text: str) -> Alarm:
-        if attribute != "category" and alarm.type != "analog":
-            raise AlarmStateError(
-                f"alarm {alarm.tag!r} is {alarm.type}: only analog alarms have thresholds"
-            )
-        number = as_number(text)
-        if number is None or (integer and number != int(number)):
-            kind = "a whole number" if integer else "a number"
-            raise AlarmStateError(f"{attribute}: write {kind}, not {text[:40]!r}")
-        if number < 0 and attribute in ("category", "deadband"):
-            raise AlarmStateError(f"{attribute}: write 0 or more, not {text[:40]!r}")
-        value = int(number) if integer else number
-        return msgspec.structs.replace(alarm, **{attribute: value})
-
-    return change
-
-
-_CONFIG_WRITES: dict[str, Callable[[Alarm, str], Alarm]] = {
-    "category": _set_number("category", integer=True),
-    **{key.casefold(): _set_number(attr) for key, attr in ANALOG_FIELDS.items()},
-    **{f"custom{i + 1}": _set_custom(i) for i in range(8)},
-}
 
 
 def _threshold(attribute: str) -> Callable[[_Configured], TagValue]:
