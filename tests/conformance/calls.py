@@ -23,6 +23,7 @@ COMPUTER_NOT_FOUND = 53
 TAG_NOT_FOUND = CITECT + 424
 INVALID_ARGUMENT = CITECT + 274
 OUT_OF_RANGE = CITECT + 257
+TAG_READ_ONLY = CITECT + 0x1003
 IO_PENDING = 997
 DBTYPE_STR = 129
 DBTYPE_R8 = 5
@@ -303,6 +304,54 @@ CASES: tuple[Case, ...] = (
         call("ctFindClose", Ref("f"), returned=1),
         call("ctFindFirst", H, "NoSuchTable", "", HandleOut("x"), 0, returned=NULL),
         call("ctFindFirst", H, "Tag", "TAG=NO_SUCH_TAG", HandleOut("x"), 0, returned=NULL),
+    ),
+    # --- alarms as the runtime shows them (1068486, 1150514, 1150547) -------------------------
+    case(
+        "alarm_properties_written",
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Custom8", "conformance", returned=1),
+        call(
+            "ctTagRead",
+            H,
+            "PUMP1_FAULT_ALM.Custom8",
+            Buf(64),
+            64,
+            returned=1,
+            outs=(b"conformance",),
+        ),
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Ack", "1", returned=1),  # nothing to ack: fine
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.On", "1", returned=0, error=TAG_READ_ONLY),
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Ack", "0", returned=0, error=INVALID_ARGUMENT),
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Custom8", "", returned=1),
+    ),
+    case(
+        "alarm_tables",
+        call(
+            "ctFindFirst",
+            H,
+            "Alarm",
+            "TAG=PUMP1_FAULT_ALM",
+            HandleOut("o"),
+            0,
+            save="f",
+            returned=HANDLE,
+        ),
+        call("ctFindNumRecords", Ref("f"), returned=1),
+        call("ctGetProperty", Ref("o"), "CUSTOM2", Buf(64), 64, DwordOut(), DBTYPE_STR, returned=1),
+        call("ctGetProperty", Ref("o"), "EQUIPMENT", Buf(8), 8, DwordOut(), DBTYPE_STR, returned=1),
+        call("ctFindClose", Ref("f"), returned=1),
+        call("ctFindFirst", H, "Equipment", "", HandleOut("x"), 0, returned=NULL),
+        call(
+            "ctFindFirst",
+            H,
+            'CTAPITrend("","",1,2,1,"TANK1_LEVEL")',
+            "",
+            HandleOut("t"),
+            0,
+            save="q",
+            returned=HANDLE,
+        ),
+        call("ctFindNumRecords", Ref("q"), returned=2),
+        call("ctFindClose", Ref("q"), returned=1),
     ),
     # --- properties --------------------------------------------------------------------------
     case(
