@@ -97,12 +97,10 @@ def _moment(date: str, time: str) -> float:
 
 
 def fields(trend: CtApiTrend, records: list[TrnRecord]) -> list[dict[str, TagValue]]:
-    """The rows of the grid only (not TRNQUERY's neighbours), as ctGetProperty reads them."""
-    grid = trend.query.grid
+    """The rows of `records` (trnquery.points: the grid, not TRNQUERY's neighbours), as
+    ctGetProperty reads them."""
     rows: list[dict[str, TagValue]] = []
     for record in records:
-        if not grid.start - 1e-6 <= record.time <= grid.end + 1e-6:
-            continue
         if trend.mode == 3 and (record.quality >> 4) & 0xF != 1:
             continue
         row: dict[str, TagValue] = {}

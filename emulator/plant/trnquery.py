@@ -167,6 +167,23 @@ def parse(text: str) -> TrnQuery:
 
 def run(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
     """Answer `query` from a trends server's history (UnknownTrend if it has no such trend)."""
+    return records(query, *_history(server, query), now)
+
+
+def points(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
+    """The records of `query` without the neighbours before and after its range (CTAPITrend)."""
+    window, before, after = _history(server, query)
+    out = records(query, window, before, after, now)
+    first, last = int(before is not None), len(out) - int(after is not None)
+    if query.display_mode & (NEWEST_FIRST | NEWEST_FIRST_LEGACY):
+        first, last = len(out) - last, len(out) - first
+    return out[first:last]
+
+
+def _history(
+    server: TrendServer, query: TrnQuery
+) -> tuple[list[TrendSample], TrendSample | None, TrendSample | None]:
+    """The samples `records` needs: the window, the sample before it and the one after."""
     grid = query.grid
     if query.display_mode & RAW_DATA:
         window = server.raw(query.tag, grid.start, grid.end)
@@ -175,8 +192,7 @@ def run(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
         low = grid.start - grid.period
         window = server.raw(query.tag, low, grid.end)
         before = server.latest_at(query.tag, low)
-    after = server.earliest_after(query.tag, grid.end)
-    return records(query, window, before, after, now)
+    return list(window), before, server.earliest_after(query.tag, grid.end)
 
 
 def _quality(kind: int, good: bool, last: int, partial: bool = False) -> int:

@@ -198,7 +198,7 @@ def ctapitrend_records(context: Context, text: str, now: float) -> list[Record]:
 
     trend = ctapitrend.parse(text, now, sample_period)
     server = active.trend_server_of(context, trend.query.tag)
-    return ctapitrend.fields(trend, trnquery.run(server, trend.query, now))
+    return ctapitrend.fields(trend, trnquery.points(server, trend.query, now))
 
 
 def records_of(

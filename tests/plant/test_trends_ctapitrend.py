@@ -21,7 +21,7 @@ def period_of(tag: str) -> float:
 def rows(text: str, now: float = T0 + 100) -> list[dict[str, TagValue]]:
     query = parse(text, now, period_of)
     history = server(SAMPLES)
-    return ctapitrend.fields(query, trnquery.run(history, query.query, now))
+    return ctapitrend.fields(query, trnquery.points(history, query.query, now))
 
 
 def test_mode_1_gives_date_time_and_the_tag_from_the_start_time() -> None:
@@ -43,15 +43,21 @@ def test_mode_2_gives_the_time_only_and_an_empty_time_the_latest_rows() -> None:
     ]
 
 
+@pytest.mark.parametrize("now", [T0 - 10, T0 + 2.5, T0 + 3, T0 + 100], ids=str)
+def test_the_latest_rows_are_length_rows_whenever_asked(now: float) -> None:
+    # 1150547: Length "the number of rows of samples"; TRNQUERY's neighbours left out (ours).
+    assert len(rows("CTAPITrend(,,1,3,1,LEVEL)", now=now)) == 3
+
+
 def test_mode_3_leaves_out_rows_without_a_good_value() -> None:
     # 1150547: Mode 3 "Ignore any invalid or gated values".
     samples = [*SAMPLES[:2], TrendSample(T0 + 2, None, BAD), *SAMPLES[3:]]
     query = parse("CTAPITrend(00:00:01,2026-01-01,1,3,3,LEVEL)", T0 + 100, period_of)
     history = server(samples)
-    found = ctapitrend.fields(query, trnquery.run(history, query.query, T0 + 100))
+    found = ctapitrend.fields(query, trnquery.points(history, query.query, T0 + 100))
     assert [row["TIME"] for row in found] == ["00:00:01", "00:00:03"]
     every = parse("CTAPITrend(00:00:01,2026-01-01,1,3,1,LEVEL)", T0 + 100, period_of)
-    assert len(ctapitrend.fields(every, trnquery.run(history, every.query, T0 + 100))) == 3
+    assert len(ctapitrend.fields(every, trnquery.points(history, every.query, T0 + 100))) == 3
 
 
 @pytest.mark.parametrize(
