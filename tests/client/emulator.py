@@ -70,11 +70,11 @@ def running_in(
     return loop.portal.wrap_async_context_manager(running(state_dir, loaded))
 
 
-def demo_thread(state_dir: Path) -> Iterator[Running]:
-    """The demo plant in a loop thread of its own, for a module fixture to yield from."""
+def demo_thread(state_dir: Path, loaded: LoadedTopology | None = None) -> Iterator[Running]:
+    """The demo plant (or `loaded`) in a loop thread of its own, for a fixture to yield from."""
     loop = BackgroundLoop("emulator")
     try:
-        with running_in(loop, state_dir) as emulator:
+        with running_in(loop, state_dir, loaded) as emulator:
             yield emulator
     finally:
         loop.stop()

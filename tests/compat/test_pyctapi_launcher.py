@@ -14,11 +14,13 @@ import platform
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from emulator.compat.launch import SupportDll, citect_dll, windows_view
+from emulator.topology import shipped
 from tests.client.emulator import Running, demo_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +65,15 @@ def test_the_script_gets_its_arguments_and_citect_errors(demo: Running) -> None:
     done = launch("pyctapi", "--ready-file", str(demo.ready), str(EXAMPLE), "NO_SUCH_TAG")
     assert done.returncode == 0, done.stderr
     assert "read error 424" in done.stdout.splitlines()
+
+
+def test_the_pyctapi_examples_scenario_has_the_tags_the_examples_use(tmp_path: Path) -> None:
+    # gaynertechnical/pyctapi examples/test_adapter.py reads and writes KNODLRS_PM10_CALC_24H.
+    examples = shipped.load_source("pyctapi-examples")
+    with contextmanager(demo_thread)(tmp_path, examples) as emulator:
+        done = launch("pyctapi", str(EXAMPLE), "KNODLRS_PM10_CALC_24H", ready=emulator.ready)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["connected", "read 18"]
 
 
 def test_without_the_launcher_the_program_refuses_to_import() -> None:
