@@ -190,6 +190,22 @@ def query_records(context: Context, text: str, now: float) -> list[Record]:
     return [dict(r.fields()) for r in almquery.run(alarm_server, alarm_query)]
 
 
+def query_cluster(context: Context, text: str, now: float) -> str:
+    """The cluster of the trend or alarm a query string names ("" when it names none)."""
+    if ctapitrend.is_ctapitrend(text):
+        name, items = ctapitrend.parse(text, now, lambda tag: 1.0).field, "trends"
+    elif text.split(",", 1)[0].strip().upper() == "TRNQUERY":
+        name, items = trnquery.parse(text).tag, "trends"
+    else:
+        name, items = almquery.parse(text).tag, "alarms"
+    only = context.topology.clusters[0].name if len(context.topology.clusters) == 1 else ""
+    if items == "trends":
+        owners = [(t.name, t.cluster) for t in context.topology.trends]
+    else:
+        owners = [(a.tag, a.cluster) for a in context.topology.alarms]
+    return next((c or only for n, c in owners if n.casefold() == name.casefold()), "")
+
+
 def ctapitrend_records(context: Context, text: str, now: float) -> list[Record]:
     """The rows of an older `CTAPITrend(...)` query (emulator.plant.ctapitrend)."""
 
@@ -208,9 +224,15 @@ def records_of(
     terms = parse_filter(filter_text)
     upper = table.strip().upper()
     if upper.startswith(("TRNQUERY", "ALMQUERY", "CTAPITREND(")):
+        # A CLUSTER term (ctFindFirstEx's szCluster, 1150515) asks whether the query's trend or
+        # alarm is of that cluster; the other terms filter the records.
+        clusters = [term for term in terms if term[0] == "CLUSTER"]
         with engine_errors():
             found = query_records(context, table, now)
-        return upper.split(",")[0].split("(")[0], [r for r in found if matches(r, terms)]
+            if clusters and not matches({"CLUSTER": query_cluster(context, table, now)}, clusters):
+                found = []
+        others = [term for term in terms if term[0] != "CLUSTER"]
+        return upper.split(",")[0].split("(")[0], [r for r in found if matches(r, others)]
     name = next((t for t in TABLES if t.upper() == upper), None)
     if name is None:
         raise ProtocolError(

@@ -352,6 +352,29 @@ CASES: tuple[Case, ...] = (
         ),
         call("ctFindNumRecords", Ref("q"), returned=2),
         call("ctFindClose", Ref("q"), returned=1),
+        # 1150515: the cluster argument restricts a query string as it does a table
+        call(
+            "ctFindFirstEx",
+            H,
+            "TRNQUERY,1767225600,0,1,2,TANK1_LEVEL,0,1",
+            "",
+            "CLUSTER1",
+            HandleOut("t"),
+            0,
+            save="c",
+            returned=HANDLE,
+        ),
+        call("ctFindClose", Ref("c"), returned=1),
+        call(
+            "ctFindFirstEx",
+            H,
+            "TRNQUERY,1767225600,0,1,2,TANK1_LEVEL,0,1",
+            "",
+            "NO_SUCH_CLUSTER",
+            HandleOut("t"),
+            0,
+            returned=NULL,
+        ),
     ),
     # --- properties --------------------------------------------------------------------------
     case(

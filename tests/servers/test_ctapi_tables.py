@@ -118,3 +118,23 @@ async def test_the_older_ctapitrend_query_answers_through_find_first() -> None:
         assert bad["error"]["name"] == "invalid_argument" and "Mode is 9" in bad["error"]["message"]
         unknown = await c.call("find.first", table="CTAPITrend(,,1,2,1,NOPE)")
         assert unknown["error"]["name"] == "tag_not_found"
+
+
+async def test_a_cluster_term_selects_queries_by_their_trend_or_alarm_cluster() -> None:
+    # 1150515 / ctapi-behaviour.md: ctFindFirstEx's cluster restricts TRNQUERY and ALMQUERY too.
+    async with plantwide() as w:
+        await w.trend_levels(10.0, 20.0)
+        c = await w.ctapi()
+        now = int(w.clock.now())
+        queries = (
+            f"TRNQUERY,{now},0,1,2,LEVEL_TR,0,1",
+            f"ALMQUERY,AnaAlm,LEVEL_ALM,0,0,{now},0,0",
+            "CTAPITrend(,,1,2,1,LEVEL_TR)",
+        )
+        w.set("LEVEL", 90.0)
+        await w.until(lambda: w.engine("ALARM1").alarms.status("LEVEL_ALM").on)
+        for query in queries:
+            mine = await c.call("find.first", table=query, filter="CLUSTER=c1")
+            assert mine["ok"] and mine["count"] >= 1, query
+            other = await c.call("find.first", table=query, filter="CLUSTER=C2")
+            assert other["error"]["name"] == "no_more_records", query
