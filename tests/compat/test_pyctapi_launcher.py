@@ -57,6 +57,9 @@ def test_the_example_runs_unchanged_with_one_command(demo: Running) -> None:
         "read 1200",
         "version 8.40",
         "overflow 111",
+        # the newer pyctapi's search(): dictionaries from object.fields.count / (n).name
+        # (1150521), here over the Alarm table (1150514) of the demo's ten alarms
+        "alarms 10 with TAG, NAME, DESC",
     ]
 
 

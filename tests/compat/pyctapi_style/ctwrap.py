@@ -13,7 +13,9 @@ from ctypes import (  # type: ignore[attr-defined, unused-ignore]
     GetLastError,
     byref,
     c_char,
+    c_void_p,
     create_string_buffer,
+    pointer,
     sizeof,
     windll,
 )
@@ -21,6 +23,7 @@ from typing import Any
 
 ERROR_USER_DEFINED_BASE = 0x10000000
 CT_SUCCESS = True
+DBTYPE_STR = 129
 
 
 def is_citect_error(status: int) -> bool:
@@ -47,6 +50,26 @@ class Wrapper:
     def cicode(self, connection: int, function: str, buff: Array[c_char]) -> bool:
         command = function.encode()
         return bool(self.dll.ctCicode(connection, command, 0, 0, byref(buff), sizeof(buff), None))
+
+    def search(self, connection: int, table: str) -> list[dict[str, str]]:
+        """Every record of a table or query, as dictionaries named by the field metadata."""
+        record = c_void_p()
+        found = self.dll.ctFindFirst(connection, table.encode(), None, pointer(record), 0)
+        rows: list[dict[str, str]] = []
+        while found:
+            count = int(self.field(record, "object.fields.count"))
+            names = [self.field(record, f"object.fields({n}).name") for n in range(1, count + 1)]
+            rows.append({name: self.field(record, name) for name in names})
+            if not self.dll.ctFindNext(found, pointer(record)):
+                break
+        if found:
+            self.dll.ctFindClose(found)
+        return rows
+
+    def field(self, record: c_void_p, name: str) -> str:
+        value = buffer(256)
+        self.dll.ctGetProperty(record, name.encode(), byref(value), sizeof(value), None, DBTYPE_STR)
+        return value.value.decode()
 
     def error(self) -> int:
         return int(GetLastError())

@@ -31,4 +31,7 @@ small = ctwrap.buffer(3)
 if not w.cicode(connection, "Version(3)", small):
     print("overflow", w.error())
 
+alarms = w.search(connection, "Alarm")
+print("alarms", len(alarms), "with", ", ".join(list(alarms[0])[:3]) if alarms else "no fields")
+
 w.close(connection)
