@@ -56,3 +56,13 @@ async def test_a_read_only_property_or_session_refuses_the_write_in_the_plant_sc
         await reader.ok("open", user="engineer", password="control", mode=0x4)  # read-only
         denied = await reader.call("tag.write", tag="FAULT_ALM.Ack", value="1")
         assert denied["error"]["name"] == "access_denied"
+
+
+async def test_a_write_while_no_alarm_server_runs_is_server_unavailable() -> None:
+    # As a read (docs/ctapi.md "Alarm properties"): the link is fine, the command is refused.
+    async with plantwide() as w:
+        c = await w.ctapi("PC-B")
+        await w.sup.crash("ALARM1")
+        await w.sup.crash("ALARM2")
+        down = await c.call("tag.write", tag="FAULT_ALM.Ack", value="1")
+        assert down["error"]["name"] == "server_unavailable"
