@@ -31,13 +31,23 @@ from emulator.protocol.errors import (
 if TYPE_CHECKING:
     from emulator.plant.state import Plant, Reading
     from emulator.processes.context import Context
-    from emulator.processes.references import References
 
 Value = int | float | str
 
 #: Cicode INT is 32-bit; integer results outside it are out of range (also bounds the work).
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
+
+
+class ReferenceReader(Protocol):
+    """How a CtAPI session resolves a reference (processes.references: a tag or an alarm's
+    property); a protocol, so that Cicode stays below the processes that run it."""
+
+    def read(self, reference: str, now: float) -> Reading: ...
+
+    def write(self, reference: str, value: str, now: float, user: str | None) -> None:
+        """Write a tag, else an alarm's writable property (`ALARM.Ack`, 1068486)."""
+        ...
 
 
 class CicodeSession(Protocol):
@@ -69,7 +79,7 @@ class CallContext:
     #: The runtime's shared context (None in pure tests): engines reach their state from it.
     context: Context | None = None
     #: How the CtAPI session resolves tag references (alarm properties too); None: tags only.
-    references: References | None = None
+    references: ReferenceReader | None = None
     #: The CtAPI session the command runs on (Login, Logout, UserInfo); None outside one.
     session: CicodeSession | None = None
 

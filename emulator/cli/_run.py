@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 
+from emulator.cli.ready_file import ReadyClaim, remove_own
 from emulator.control import server
 from emulator.control.client import TOKEN_ENV
 from emulator.control.manager import ControlError, RuntimeManager
@@ -165,7 +166,8 @@ async def _serve(
     if supervisor.problems:
         print(format_problems(supervisor.problems, supervisor.loaded.source), file=sys.stderr)
     ready_file: Path | None = args.ready_file
-    owner = live_owner(ready_file)
+    claim = ReadyClaim(ready_file)
+    owner = claim.take()
     if owner is not None:
         print(
             f"error: the ready file {ready_file} belongs to a running emulator (pid {owner}); "
@@ -174,7 +176,18 @@ async def _serve(
             file=sys.stderr,
         )
         return 1
-    _remove(ready_file)
+    with claim:
+        return await _claimed(supervisor, manager, control, state, ready_file)
+
+
+async def _claimed(
+    supervisor: Supervisor,
+    manager: RuntimeManager,
+    control: ControlSettings | None,
+    state: RunState,
+    ready_file: Path | None,
+) -> int:
+    remove_own(ready_file, stale=True)
     # All or nothing: the control API's port is bound before any listener, so a taken port
     # fails the run before anything serves or a main is elected.
     try:
@@ -240,7 +253,7 @@ async def _start(
             try:
                 await supervisor.stopped.wait()
             finally:
-                _remove(ready_file)
+                remove_own(ready_file)
             tg.cancel_scope.cancel()
     return status
 
@@ -294,6 +307,8 @@ def _announce(
                 "control": control,
                 "state_dir": str(state.history),
                 "state_kept": state.kept,
+                # what a server (or a test acting as one) proves on the server ports
+                "server_password": supervisor.context.server_password,
             },
         )
     print("ready", flush=True)
@@ -317,37 +332,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def live_owner(ready_file: Path | None) -> int | None:
-    """The pid of the live emulator whose ready file this is, None when there is none (no file,
-    unreadable, its process gone or another program by now): a stale file may be replaced, a
-    live run's never."""
-    if ready_file is None:
-        return None
-    try:
-        pid = json.loads(ready_file.read_text("utf-8"))["pid"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid():
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass  # it exists, as another user's
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return pid  # no /proc (macOS): alive is all we know
-    return pid if b"emulator" in command or b"scada-emu" in command else None
-
-
-def _remove(ready_file: Path | None) -> None:
-    """A ready file is true only while this run serves: none before, none after."""
-    if ready_file is not None:
-        ready_file.unlink(missing_ok=True)
-
-
 def _write_ready_file(path: Path, content: dict[str, Any]) -> None:
-    """Atomically: a harness polling for the file never reads half of it."""
-    write_atomic(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"))
+    """Atomically: a harness polling for the file never reads half of it. Only its owner may
+    read it: it holds the server password."""
+    write_atomic(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"), mode=0o600)

@@ -60,6 +60,8 @@ class ReadyFile(msgspec.Struct, kw_only=True):
     listeners: list[ReadyListener]
     #: The emulator CA: a PEM file path, or the PEM text itself.
     ca_certificate: str | None = None
+    #: What servers prove on the server ports (docs/protocol.md "Server authentication").
+    server_password: str | None = None
 
     def ctapi_listeners(self) -> list[CtApiListener]:
         return [

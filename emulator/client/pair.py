@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -30,11 +30,12 @@ import anyio
 import anyio.abc
 
 from emulator.client.connection import Connection, dial
-from emulator.client.encryption import Attempt
+from emulator.client.encryption import Attempt, tls_context
 from emulator.client.errors import CtApiConnectionError, CtApiError
 from emulator.client.locate import read_ready_file
 from emulator.logs import get_logger
 from emulator.processes.redundancy import Candidate, choose, choose_alarm
+from emulator.protocol.auth import server_login
 from emulator.protocol.errors import BAD_REQUEST, CONNECTION_LOST, NOT_CONNECTED, TIMEOUT
 from emulator.protocol.framing import Message
 
@@ -49,13 +50,34 @@ PROBE: dict[str, str] = {"alarm": "alarm.role", "trends": "ping", "reports": "pi
 
 @dataclass(frozen=True, slots=True)
 class Server:
-    """One server of the pair: where it listens, whether it is the primary, its priority."""
+    """One server of the pair: where it listens, whether it is the primary, its priority, and
+    how to log in there (docs/protocol.md "Server authentication"): the server password, or a
+    user of `[[users]]`; over TLS (verified against `ca` and the computer name) when `tls`."""
 
     name: str
     address: str
     port: int
     primary: bool = True
     priority: int = 1
+    password: str | None = field(default=None, repr=False)
+    user: str | None = None
+    tls: bool = False
+    computer: str | None = None
+    ca: str | None = None
+
+    def login(self, hello: Message) -> dict[str, str]:
+        """The `auth` request this server's hello asks for ({} when it asks for none)."""
+        if hello.get("auth") != "required":
+            return {}
+        if self.password is None:
+            raise CtApiError.of(
+                NOT_CONNECTED,
+                f"the server {self.name} needs a login: give the Server the server password "
+                "(servers_from_ready reads it from the ready file) or a user and password",
+            )
+        if self.user is not None:
+            return {"op": "auth", "user": self.user, "password": self.password}
+        return server_login(hello, self.password)
 
 
 def servers_from_ready(
@@ -64,11 +86,11 @@ def servers_from_ready(
     cluster: str | None = None,
     priorities: dict[str, int] | None = None,
 ) -> list[Server]:
-    """The plain listeners of `kind` in a ready file (of `cluster`, else of the first cluster)."""
+    """The listeners of `kind` in a ready file (of `cluster`, else of the first cluster), with
+    the server password and the CA the ready file names."""
+    content = read_ready_file(ready)
     rows = [
-        r
-        for r in read_ready_file(ready).listeners
-        if r.type == kind and not r.tls and (cluster is None or r.cluster == cluster)
+        r for r in content.listeners if r.type == kind and (cluster is None or r.cluster == cluster)
     ]
     if not rows:
         raise CtApiError.of(BAD_REQUEST, f"the ready file lists no {kind} server")
@@ -80,6 +102,10 @@ def servers_from_ready(
             r.port,
             primary=r.mode != "standby",
             priority=(priorities or {}).get(r.process, 1),
+            password=content.server_password,
+            tls=r.tls,
+            computer=r.computer,
+            ca=content.ca_certificate,
         )
         for r in rows
         if r.cluster == first
@@ -195,10 +221,10 @@ class PairClient:
         try:
             stream, protocol = await dial(
                 server.address,
-                Attempt(server.port, tls=False),
-                encryption="unencrypted",
-                context=None,
-                server_name=None,
+                Attempt(server.port, tls=server.tls),
+                encryption="encrypted" if server.tls else "unencrypted",
+                context=tls_context(server.ca) if server.tls else None,
+                server_name=server.computer,
                 time_limit=self.timeout,
             )
         except CtApiConnectionError as exc:
@@ -208,6 +234,17 @@ class PairClient:
             stream, protocol, where=f"{self.kind} server {server.name}", timeout=self.timeout
         )
         await self._group.start(connection.run)
+        try:  # a refused login is the caller's to fix: it is raised, not retried
+            hello = protocol.hello.fields if protocol.hello is not None else {}
+            login = server.login(hello)
+            if login:
+                await connection.request(**login)
+        except CtApiConnectionError:
+            await connection.aclose()
+            return None
+        except CtApiError:
+            await connection.aclose()
+            raise
         try:
             await connection.request(PROBE[self.kind])
         except CtApiError:

@@ -69,6 +69,8 @@ async def topology(request: Request, m: RuntimeManager) -> Response:
         user["password"] = "***"  # noqa: S105 -- redacted, not a password
     if data.get("control", {}).get("token"):
         data["control"]["token"] = "***"  # noqa: S105
+    if data.get("project", {}).get("server_password"):
+        data["project"]["server_password"] = "***"  # noqa: S105
     return _json(data)
 
 

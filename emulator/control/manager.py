@@ -22,7 +22,7 @@ from emulator.logs import get_logger
 from emulator.plant.alarms import QUERY_CONFIGURED, AlarmError, AlarmServer
 from emulator.plant.clock import VirtualClock
 from emulator.plant.config import TagValue
-from emulator.plant.state import Plant, plant_of
+from emulator.plant.state import Plant
 from emulator.plant.tags import TagValueError
 from emulator.ports import ProcessType
 from emulator.processes.active import (
@@ -96,10 +96,13 @@ class RuntimeManager:
         )
         self.runner = ScenarioRunner(self.topology, self.plant, self.context.clock, self)
         self.control_url: str | None = None
+        #: Advances one at a time, each from where the one before left the clock: two clients
+        #: advancing T at once move it 2T (each took its target from a clock not yet moved).
+        self._advancing = anyio.Lock()
 
     @property
     def plant(self) -> Plant:
-        return plant_of(self.context)
+        return self.context.plant
 
     @property
     def faults(self) -> Faults:
@@ -347,12 +350,13 @@ class RuntimeManager:
                 self.context.changes.notify()
             return due
 
-        self.context.scans_held += 1
-        try:
-            pending = next_scan(list(processes()), clock.now())
-            await self.runner.advance_to(clock.now() + seconds, scan, pending)
-        finally:
-            self.context.scans_held -= 1
+        async with self._advancing:
+            self.context.scans_held += 1
+            try:
+                pending = next_scan(list(processes()), clock.now())
+                await self.runner.advance_to(clock.now() + seconds, scan, pending)
+            finally:
+                self.context.scans_held -= 1
         self.context.changes.notify()
         return clock.now()
 

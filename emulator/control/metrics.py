@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client import metrics as prometheus_metrics
@@ -17,8 +17,22 @@ from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
 if TYPE_CHECKING:
-    from emulator.processes.context import ProcessStatus
     from emulator.topology.plan import Endpoint
+
+
+class Labelled(Protocol):
+    """What the process-state gauge needs of a process (processes.context's ProcessStatus),
+    so that the metrics stay below the context that holds them."""
+
+    @property
+    def computer(self) -> str: ...
+
+    @property
+    def process(self) -> str: ...
+
+    @property
+    def state(self) -> object: ...
+
 
 #: Latency buckets in seconds: handlers answer in microseconds, faults add up to seconds.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -103,7 +117,7 @@ class Metrics:
     def fault_applied(self, endpoint: Endpoint, port: int, fault: str, kind: str) -> None:
         self.faults.labels(*self._labels(endpoint, port), fault, kind).inc()
 
-    def render(self, statuses: Iterable[ProcessStatus]) -> bytes:
+    def render(self, statuses: Iterable[Labelled]) -> bytes:
         """The Prometheus text exposition, with the process states of `statuses`."""
         self.states.clear()
         for status in statuses:

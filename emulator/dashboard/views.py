@@ -59,7 +59,7 @@ def processes(manager: RuntimeManager) -> list[dict[str, Any]]:
 TRAFFIC_CONNECTIONS = 50
 EXCHANGE_TEXT = 400
 #: Request fields the traffic view never shows.
-SECRET_FIELDS = frozenset({"password", "token", "secret"})
+SECRET_FIELDS = frozenset({"password", "token", "secret", "proof"})
 
 
 def _redacted(value: Any) -> Any:

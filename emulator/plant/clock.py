@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -22,23 +23,47 @@ class SystemClock:
 
 
 class ScaledClock:
-    """Real time run `speed` times faster from the moment it is made (`--speed 60`)."""
+    """Real time run `speed` times faster from the moment it is made (`--speed 60`).
+
+    It follows the host clock's steps as Plant SCADA's runtime follows the system time: a step
+    forward (the host set ahead, an NTP step) moves the plant by the same amount at once. A step
+    back is absorbed instead of followed: the plant runs at half its speed until the host has
+    caught up, so plant time never goes back (alarm log, trend samples and report slots are
+    ordered by it) and never stands still (docs/scenarios.md, "Clock").
+    """
+
+    #: How fast the plant runs, as a share of its speed, while a step back is absorbed.
+    SLEW = 0.5
 
     def __init__(
         self,
         speed: float = 1.0,
         start: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         if not (speed > 0 and math.isfinite(speed)):
             raise ValueError(f"the speed must be a finite number > 0, not {speed!r}")
         self.speed = speed
-        self._start = time.time() if start is None else start
         self._monotonic = monotonic
+        self._wall = wall
         self._origin = monotonic()
+        self._wall_origin = wall()
+        self._start = self._wall_origin if start is None else start
+        self._last = self._start
+        self._last_tick = self._origin
+        self._lock = threading.Lock()
 
     def now(self) -> float:
-        return self._start + (self._monotonic() - self._origin) * self.speed
+        with self._lock:
+            tick = self._monotonic()
+            elapsed = tick - self._origin
+            stepped = (self._wall() - self._wall_origin) - elapsed  # the host's steps, net
+            target = self._start + elapsed * self.speed + stepped
+            slewed = self._last + (tick - self._last_tick) * self.speed * self.SLEW
+            self._last = max(target, slewed) if target <= self._last else target
+            self._last_tick = tick
+            return self._last
 
     def real_seconds(self, plant_seconds: float) -> float:
         """How long to sleep in real time for `plant_seconds` of plant time to pass."""

@@ -25,7 +25,6 @@ from emulator.protocol.errors import (
 from emulator.topology.names import nearest
 
 if TYPE_CHECKING:
-    from emulator.processes.context import Context
     from emulator.topology.model import Topology
 
 
@@ -573,8 +572,3 @@ def _initial(spec: TagSpec, initial: TagValue | None) -> TagValue:
         return spec.raw_of(initial)
     except TagValueError:
         return spec.zero()
-
-
-def plant_of(context: Context) -> Plant:
-    """The one Plant of a runtime (`Context.plant`, built with the context)."""
-    return context.plant

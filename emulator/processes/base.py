@@ -8,12 +8,20 @@ touch a socket: `now` is always passed in (UTC seconds since 1970, from the plan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from emulator.topology.plan import Endpoint
 
 Message = dict[str, Any]
+
+#: Told of every login a handler decides: (account, succeeded). The runtime throttles on it.
+LoginObserver = Callable[[str, bool], None]
+
+
+def _no_throttle(account: str, succeeded: bool) -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +32,12 @@ class Peer:
     port: int
     endpoint: Endpoint
     tls_version: str | None = None
+    #: The runtime's login throttle for this connection (emulator.runtime.logins).
+    logins: LoginObserver = _no_throttle
+
+    def login(self, account: str, succeeded: bool) -> None:
+        """Report a login this connection's handler decided (CtAPI open, Cicode Login, auth)."""
+        self.logins(account, succeeded)
 
 
 class Handler(Protocol):

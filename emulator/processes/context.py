@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from emulator.control.metrics import Metrics
 from emulator.faults.registry import Faults
@@ -14,9 +14,6 @@ from emulator.plant.clock import Clock, SystemClock
 from emulator.plant.state import ChangeFeed, Plant
 from emulator.ports import ProcessType
 from emulator.topology.model import Topology
-
-if TYPE_CHECKING:
-    from emulator.processes.redundancy import Pairs
 
 
 class ProcessState(StrEnum):
@@ -74,8 +71,14 @@ class Context:
     scans_held: int = 0
     #: The one Plant of the runtime (every tag's live value), built from the topology at once.
     plant: Plant = field(init=False, repr=False)
-    #: Who serves each cluster; made on first use by emulator.processes.redundancy.pairs_of.
-    pairs: Pairs | None = field(default=None, init=False, repr=False)
+    #: Runtime-wide services the process modules make on first use, keyed by their class (the
+    #: Pairs of emulator.processes.redundancy.pairs_of), so this module needs not import them.
+    services: dict[type, object] = field(default_factory=dict, init=False, repr=False)
+    #: The server password of the server ports (docs/protocol.md "Server authentication"): the
+    #: topology's `[project] server_password`, else a random one for this run.
+    server_password: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())
+        configured = self.topology.project.server_password
+        self.server_password = configured or secrets.token_urlsafe(24)

@@ -166,6 +166,7 @@ class CtapiHandler:
         """Cicode Login(): later Cicode of this session runs as `name` (ours: the session's
         read-only state stays as ctOpen made it)."""
         user = authenticate(self.process.users, name, password)
+        self.peer.login(name, user is not None)
         if user is None:
             self._log.warning("ctapi.cicode_login_failed", user=name[:64])
             raise ProtocolError(LOGIN_FAILED, "Login(): check the user name and password")
@@ -221,6 +222,7 @@ class CtapiHandler:
                 "this connection is not encrypted: use the TLS port (3073) for CT_OPEN_CRYPT",
             )
         user = authenticate(self.process.users, user_name, password)
+        self.peer.login(user_name, user is not None)
         if user is None:
             self._log.warning("ctapi.login_failed", user=user_name[:64], mode=mode)
             raise ProtocolError(LOGIN_FAILED, "check the user name and password")

@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emulator.logs import get_logger
 from emulator.plant import almquery, ctapitrend, trnquery
@@ -33,9 +33,6 @@ from emulator.protocol.errors import (
 )
 from emulator.protocol.messages import RequestId, ok
 from emulator.protocol.messages import field as request_field
-
-if TYPE_CHECKING:
-    from emulator.processes.ctapi import CtapiHandler
 
 _log = get_logger("emulator.ctapi.find")
 
@@ -249,10 +246,27 @@ def records_of(
     return name, [r for r in found if matches(r, terms)]
 
 
+class _Runtime(Protocol):
+    @property
+    def context(self) -> Context | None: ...
+
+
+class FindSession(Protocol):
+    """What the find requests need of the CtAPI session serving them (processes.ctapi's
+    handler): its open searches and its process's runtime. A protocol, so this module stays
+    below the handler that registers its requests."""
+
+    @property
+    def finds(self) -> Searches: ...
+
+    @property
+    def process(self) -> _Runtime: ...
+
+
 # ---- requests (registered in emulator.processes.ctapi) ------------------------------------
 
 
-def _context(handler: CtapiHandler) -> Context:
+def _context(handler: FindSession) -> Context:
     context = handler.process.context
     if context is None:
         raise ProtocolError(INVALID_ARGUMENT, "this CtAPI process has no runtime to search")
@@ -270,9 +284,7 @@ def _at(search: Search, handle: int, position: int) -> Message:
     return {"position": position + 1, "record": search.records[position]}
 
 
-def find_first(
-    handler: CtapiHandler, rid: RequestId, request: Message, now: float
-) -> list[Message]:
+def find_first(handler: FindSession, rid: RequestId, request: Message, now: float) -> list[Message]:
     table = request_field(request, "table", str)
     filter_text = request_field(request, "filter", str, "")
     name, records = records_of(_context(handler), table, filter_text, now)
@@ -289,7 +301,7 @@ def find_first(
 
 
 def _move(step: Callable[[Search], int]) -> Callable[..., list[Message]]:
-    def serve(handler: CtapiHandler, rid: RequestId, request: Message, now: float) -> list[Message]:
+    def serve(handler: FindSession, rid: RequestId, request: Message, now: float) -> list[Message]:
         handle = request_field(request, "find", int)
         search = handler.finds.get(handle)
         return [ok(rid, **_at(search, handle, step(search)))]
@@ -298,7 +310,7 @@ def _move(step: Callable[[Search], int]) -> Callable[..., list[Message]]:
 
 
 def find_scroll(
-    handler: CtapiHandler, rid: RequestId, request: Message, now: float
+    handler: FindSession, rid: RequestId, request: Message, now: float
 ) -> list[Message]:
     handle = request_field(request, "find", int)
     mode = request_field(request, "mode", int)
@@ -320,16 +332,12 @@ def find_scroll(
     return [ok(rid, **_at(search, handle, targets[mode]))]
 
 
-def find_count(
-    handler: CtapiHandler, rid: RequestId, request: Message, now: float
-) -> list[Message]:
+def find_count(handler: FindSession, rid: RequestId, request: Message, now: float) -> list[Message]:
     search = handler.finds.get(request_field(request, "find", int))
     return [ok(rid, count=len(search.records))]
 
 
-def find_close(
-    handler: CtapiHandler, rid: RequestId, request: Message, now: float
-) -> list[Message]:
+def find_close(handler: FindSession, rid: RequestId, request: Message, now: float) -> list[Message]:
     handle = request_field(request, "find", int)
     handler.finds.get(handle)
     del handler.finds.open[handle]

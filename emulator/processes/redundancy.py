@@ -213,9 +213,10 @@ def _candidate(member: Member, running: bool) -> Candidate:
 
 def pairs_of(context: Context) -> Pairs:
     """The one Pairs of a runtime, made on first use."""
-    if context.pairs is None:
-        context.pairs = Pairs(context)
-    return context.pairs
+    found = context.services.get(Pairs)
+    if not isinstance(found, Pairs):
+        found = context.services[Pairs] = Pairs(context)
+    return found
 
 
 def unavailable(kind: ProcessType, cluster: str | None) -> ProtocolError:

@@ -7,6 +7,7 @@ CT_LIST_EVENT mode, remembers which tags changed for `event`. Documented in docs
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -256,13 +257,17 @@ class TagLists:
         more follow. A client then answers ctListData itself (docs/protocol.md list.values)."""
         page: list[list[int | str]] = []
         size = 0
-        for handle, tag in tag_list.tags.items():
+        handles = list(tag_list.tags)  # ascending: handles only grow
+        for handle in handles[bisect.bisect_right(handles, after) :]:
+            tag = tag_list.tags[handle]
             sample = tag.sample
-            if handle <= after or sample is None or sample.reading is None:
+            if sample is None or sample.reading is None:
                 continue
             value = sample.raw if tag.raw and sample.raw is not None else sample.reading.value
-            # an upper bound of its JSON: every character escaped as \u00XX at worst
-            cost = 24 + (len(value) if value.isalnum() else 6 * len(value))
+            # an upper bound of its JSON: as it is, unless a character needs escaping (then
+            # every one as \u00XX at worst)
+            plain = value.isascii() and value.isprintable() and '"' not in value
+            cost = 24 + (len(value) if plain and "\\" not in value else 6 * len(value))
             if page and size + cost > VALUES_PAGE_BYTES:
                 return page, True
             page.append([handle, value])

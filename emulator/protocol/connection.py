@@ -44,6 +44,7 @@ class ServerConnection:
         self._decoder = FrameDecoder(max_frame_size)
         self._should_close = False
         self._closed = False
+        self._paused = False
         #: Whole frames received so far (the runtime's request timeout watches it move).
         self.frames = 0
         self._log = _log.bind(
@@ -91,8 +92,26 @@ class ServerConnection:
             self._should_close = True
             return b""
         self._decoder.feed(data)
+        return self._drain(now)
+
+    @property
+    def paused(self) -> bool:
+        """True while the turn ended early (`pause`): whole frames may wait in the buffer."""
+        return self._paused
+
+    def pause(self) -> None:
+        """End this turn after the current frame: the rest of the buffer waits for `resume`
+        (a failed login's answer is held, and the next guess must not be checked before it)."""
+        self._paused = True
+
+    def resume(self, now: float) -> bytes:
+        """Replies to the frames that waited since `pause`."""
+        self._paused = False
+        return self._drain(now)
+
+    def _drain(self, now: float) -> bytes:
         out: list[bytes] = []
-        while not self._should_close:
+        while not self._should_close and not self._paused:
             try:
                 frame = self._decoder.next_frame()
             except FrameError as exc:

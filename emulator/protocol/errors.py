@@ -136,6 +136,12 @@ ENCRYPTION_UNAVAILABLE = ErrorCode(
     "CT_OPEN_CRYPT needs the encrypted CtAPI port",
     f"{_WINERROR} ERROR_ACCESS_DENIED; reference sections 4-5; {_OURS}",
 )
+ENCRYPTION_REQUIRED = ErrorCode(
+    5,
+    "encryption_required",
+    "This computer accepts encrypted connections only",
+    f"{_WINERROR} ERROR_ACCESS_DENIED; reference section 4 (encrypted-only); {_OURS}",
+)
 ACCESS_DENIED = ErrorCode(
     ours(2),
     "access_denied",

@@ -35,7 +35,7 @@ class ProcessRuntime:
         self.process: Process | None = None
         self.listeners: list[Listener] = []
         self.sessions: set[Session] = set()
-        #: Failed logins per peer host, across all of the process's listeners (2073 and 3073).
+        #: Failed logins per peer host and account: the runtime's, shared by every process.
         self.logins = logins or LoginThrottle()
         #: Serialises the control operations (stop, start, crash) of this process.
         self.control = anyio.Lock()

@@ -8,7 +8,8 @@ never interleave and replies keep the order in which they were made.
 Slow or hostile peers are bounded (docs/security.md): the first request and any frame once begun
 must be whole within `request_timeout`; a write the peer does not take within `write_timeout`
 closes the connection (so one that sends without reading cannot grow our buffers); a login is
-answered only when the process's LoginThrottle says its peer host's turn has come.
+answered only when the runtime's LoginThrottle says its peer host's and account's turn has come,
+and the connection's next request is not read before that answer is out.
 """
 
 from __future__ import annotations
@@ -28,15 +29,22 @@ from anyio.streams.tls import TLSAttribute, TLSStream
 
 from emulator.faults.handler import FaultyHandler
 from emulator.logs import get_logger
+from emulator.processes.access import GUARDED, guard
 from emulator.processes.base import Peer, Process
 from emulator.processes.context import Context
 from emulator.protocol.connection import ServerConnection
-from emulator.protocol.errors import IDLE_TIMEOUT, LOGIN_FAILED, REQUEST_TIMEOUT, ErrorCode
+from emulator.protocol.errors import (
+    ENCRYPTION_REQUIRED,
+    IDLE_TIMEOUT,
+    REQUEST_TIMEOUT,
+    ErrorCode,
+)
 from emulator.protocol.framing import encode
 from emulator.protocol.messages import failed
 from emulator.runtime import faults
 from emulator.runtime.limits import Limits
 from emulator.runtime.logins import LoginThrottle
+from emulator.runtime.sniff import Replayed, is_tls
 from emulator.scenario.config import FaultSpec
 from emulator.topology.plan import Endpoint
 
@@ -96,6 +104,7 @@ class Session:
         self._unsubscribe: Callable[[], None] | None = None
         #: Seconds to hold the next reply: the login throttle's turn for this peer host.
         self._hold = 0.0
+        self._connection: ServerConnection | None = None
         self.port: int = stream.extra(SocketAttribute.local_port)  # noqa: S610
         self._log = _log.bind(
             computer=endpoint.computer,
@@ -113,9 +122,14 @@ class Session:
 
     def _observe(self, op: str, error: str | None, seconds: float) -> None:
         self.context.metrics.request(self.endpoint, self.port, op, error, seconds)
-        if op == "open" and error in (None, LOGIN_FAILED.name):
-            failed = error is not None
-            self._hold = self.logins.answer(self.peer_host, time.monotonic(), failed=failed)
+
+    def _login(self, account: str, succeeded: bool) -> None:
+        """A login the handler decided: a failure's answer waits its host's and account's turn,
+        and no later request of this connection is read before it is out."""
+        hold = self.logins.answer(self.peer_host, account, time.monotonic(), failed=not succeeded)
+        self._hold = max(self._hold, hold)
+        if not succeeded and self._connection is not None:
+            self._connection.pause()
 
     def request_close(self, reason: str) -> None:
         """Send a `closing` event and close, as soon as the current write is done."""
@@ -143,7 +157,7 @@ class Session:
     async def _run(self) -> None:
         tls_version = None
         if self.tls is not None:
-            stream = await self._handshake(self.tls)
+            stream = await self._handshake(self.tls, sniff=self.endpoint.type in GUARDED)
             if stream is None:
                 return
             self._stream = stream
@@ -155,14 +169,15 @@ class Session:
             await self._send(encode(failed(None, self.refuse, detail)))
             await self._linger()
             return
-        peer = Peer(self.peer_host, self.peer_port, self.endpoint, tls_version)
+        peer = Peer(self.peer_host, self.peer_port, self.endpoint, tls_version, self._login)
         try:
-            handler = self.process.connect(peer)
+            handler = guard(self.process.connect(peer), peer, self.context)
         except Exception as exc:
             self._log.exception("handler.failed", during="connect", error=repr(exc))
             return
         handler = self.handler = FaultyHandler(handler, self.link, self._observe)
         connection = ServerConnection(handler, peer, max_frame_size=self.limits.max_frame_size)
+        self._connection = connection
         self._log.info("connection.open", tls=tls_version)
         self.context.metrics.connection_opened(self.endpoint, self.port)
         try:
@@ -176,17 +191,38 @@ class Session:
             ended = "peer" if self._peer_closed else "server"
             self._log.info("connection.close", reason=self._close_reason or ended)
 
-    async def _handshake(self, context: ssl.SSLContext) -> TLSStream | None:
+    async def _handshake(self, context: ssl.SSLContext, *, sniff: bool) -> TLSStream | None:
+        """The TLS stream, or None. With `sniff` (a server port of an encrypted-only computer),
+        a client that begins in plaintext gets an `encryption_required` frame (CtAPI's 3073
+        gives it no byte, as Plant SCADA's "Communication unsuccessful")."""
+        transport: ByteStream = self.raw
         try:
             with anyio.fail_after(self.limits.handshake_timeout):
+                if sniff:
+                    first = await self._receive_now()
+                    if not is_tls(first):
+                        await self._refuse_plaintext(first)
+                        return None
+                    transport = Replayed(self.raw, first)
                 return await TLSStream.wrap(
-                    self.raw, server_side=True, ssl_context=context, standard_compatible=False
+                    transport, server_side=True, ssl_context=context, standard_compatible=False
                 )
         except TimeoutError:
             self._log.info("connection.tls_timeout", timeout=self.limits.handshake_timeout)
         except Exception as exc:
             self._log.info("connection.tls_failed", reason=_reason(exc))
         return None
+
+    async def _refuse_plaintext(self, first: bytes) -> None:
+        if not first:
+            return  # gone before a byte: nothing to tell
+        self._log.info("connection.plaintext_refused")
+        detail = (
+            f"{self.endpoint.computer} is encrypted-only: connect with TLS (the emulator CA, "
+            f"server name {self.endpoint.computer})"
+        )
+        await self._send(encode(failed(None, ENCRYPTION_REQUIRED, detail)))
+        await self._linger()
 
     async def _serve(self, connection: ServerConnection) -> None:
         self._serving = True
@@ -243,11 +279,10 @@ class Session:
                 )
                 if connection.frames:  # before any await: no change slips in unseen
                     self._follow_changes()
-                if self._hold > 0:
-                    hold, self._hold = self._hold, 0.0
-                    self._log.warning("connection.login_delayed", delay=hold)
-                    await anyio.sleep(hold)
-                if out and not await self._send(out):
+                sent = await self._answer(out)
+                while sent and connection.paused and not connection.should_close:
+                    sent = await self._answer(connection.resume(self.context.clock.now()))
+                if not sent:
                     break
             if connection.frames != frames:
                 frames = connection.frames
@@ -255,6 +290,14 @@ class Session:
             elif begun is None and connection.buffered:
                 begun = time.monotonic()
         self._done.set()
+
+    async def _answer(self, out: bytes) -> bool:
+        """Send replies, once the login throttle's hold (if any) is over; False: peer gone."""
+        if self._hold > 0:
+            hold, self._hold = self._hold, 0.0
+            self._log.warning("connection.login_delayed", delay=hold)
+            await anyio.sleep(hold)
+        return not out or await self._send(out)
 
     async def _receive(self, wait: float) -> bytes | None:
         """The next chunk (b"" once the peer closed), or None when `wait` seconds pass first."""

@@ -127,8 +127,10 @@ class Supervisor:
         by_process: dict[tuple[str, str], list[Endpoint]] = {}
         for endpoint in self.endpoints:
             by_process.setdefault(endpoint.key, []).append(endpoint)
+        #: Failed logins per peer host and per account, over every port of this runtime.
+        self.logins = LoginThrottle(self.limits.logins)
         self.processes: dict[tuple[str, str], ProcessRuntime] = {
-            key: ProcessRuntime(endpoints, self.context, LoginThrottle(self.limits.logins))
+            key: ProcessRuntime(endpoints, self.context, self.logins)
             for key, endpoints in by_process.items()
         }
 

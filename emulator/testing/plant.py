@@ -23,6 +23,7 @@ from typing import Any, Literal
 import anyio
 
 from emulator.client.locate import CtApiListener
+from emulator.client.pair import Kind, Server
 from emulator.client.session import Connecting, connect
 from emulator.control.events import EventLog
 from emulator.control.manager import ControlError, ProcessView, RuntimeManager
@@ -139,6 +140,36 @@ class RunningPlant:
     @property
     def ca_certificate(self) -> Path | None:
         return self.supervisor.ca_certificate
+
+    @property
+    def server_password(self) -> str:
+        """What a server proves on the server ports (docs/protocol.md "Server authentication")."""
+        return self.supervisor.context.server_password
+
+    def servers(self, kind: Kind, cluster: str | None = None) -> list[Server]:
+        """The alarm, trends or reports servers of `cluster` (else the first cluster's), for a
+        PairClient: they log in with this plant's server password, over TLS where it is TLS."""
+        rows = [
+            x
+            for x in self.supervisor.listeners
+            if x.endpoint.type == kind and cluster in (None, x.endpoint.cluster)
+        ]
+        ca = str(self.ca_certificate) if self.ca_certificate else None
+        return [
+            Server(
+                x.endpoint.process,
+                x.endpoint.address,
+                x.port,
+                primary=x.endpoint.mode != "standby",
+                priority=x.endpoint.priority or 1,
+                password=self.server_password,
+                tls=x.endpoint.tls,
+                computer=x.endpoint.computer,
+                ca=ca,
+            )
+            for x in rows
+            if x.endpoint.cluster == rows[0].endpoint.cluster
+        ]
 
     # ---- endpoints and clients ----------------------------------------------------------------
 

@@ -631,7 +631,20 @@ def _computers(c: _Context) -> Iterator[Problem]:
             )
 
 
+def _server_password(c: _Context) -> Iterator[Problem]:
+    password = c.loaded.model.project.server_password
+    if password is not None and is_blank(password):
+        yield error(
+            "server_password is blank",
+            c.where("project", None, "server_password"),
+            "give the password every server of the project shares, or leave it out for a "
+            "random one per run (in the ready file)",
+            "server-password-blank",
+        )
+
+
 TOPOLOGY_RULES: tuple[Callable[[_Context], Iterable[Problem]], ...] = (
+    _server_password,
     _ports,
     _clashes,
     _redundancy,

@@ -41,6 +41,14 @@ class Project(Record):
 
     name: Annotated[str, _doc("The project name.")] = "Plant SCADA project"
     description: Annotated[str, _doc("Free text.")] = ""
+    server_password: Annotated[
+        str | None,
+        _doc(
+            "The server password every server of the project shares (Plant SCADA's Computer "
+            "Setup Wizard): a connection to a server port (2080-2088) that proves it may do "
+            "anything there. Default: a random one per run, in the ready file."
+        ),
+    ] = None
 
 
 class Computer(Record):

@@ -122,6 +122,7 @@ def process_endpoint(
         type=ptype,
         address=address.address,
         port=process.port if process.port is not None else default_port(ptype),
+        tls=encrypted_only(computer),
         cluster=None if cluster is None else cluster.name,
         mode=process.mode,
         priority=process.priority,
@@ -148,11 +149,21 @@ def computer_endpoints(computer: Computer, address: NetworkAddress) -> list[Endp
         endpoints.append(make(ProcessType.CTAPI, CTAPI_PLAIN_PORT))
     if computer.ctapi in ("mixed", "encrypted"):
         endpoints.append(make(ProcessType.CTAPI, CTAPI_TLS_PORT, tls=True))
-    endpoints.append(make(ProcessType.SYSTEM_SERVICES, default_port(ProcessType.SYSTEM_SERVICES)))
-    endpoints.append(make(ProcessType.TIME_SYNC, default_port(ProcessType.TIME_SYNC)))
+    tls = encrypted_only(computer)
+    endpoints.append(
+        make(ProcessType.SYSTEM_SERVICES, default_port(ProcessType.SYSTEM_SERVICES), tls=tls)
+    )
+    endpoints.append(make(ProcessType.TIME_SYNC, default_port(ProcessType.TIME_SYNC), tls=tls))
     if computer.odbc:
-        endpoints.append(make(ProcessType.ODBC, default_port(ProcessType.ODBC)))
+        endpoints.append(make(ProcessType.ODBC, default_port(ProcessType.ODBC), tls=tls))
     return endpoints
+
+
+def encrypted_only(computer: Computer) -> bool:
+    """An encrypted-only computer speaks TLS on every port that leaves it (ours: reference
+    section 4 names CtAPI's setting; a computer that refuses plaintext CtAPI refuses it between
+    servers too). Only the alarm database, which never leaves loopback, stays plain."""
+    return computer.ctapi == "encrypted"
 
 
 def alarm_database(computer: Computer, addresses: list[NetworkAddress]) -> Endpoint:

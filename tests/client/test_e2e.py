@@ -209,7 +209,11 @@ async def test_plaintext_client_against_an_encrypted_only_server(tmp_path: Path)
         assert refused.value.name == "connection_refused"
         assert "asked for an unencrypted connection" in refused.value.message
         assert "accepts only encrypted" in refused.value.message
-        (tls_port,) = [x.port for x in secure.supervisor.listeners if x.endpoint.tls]
+        (tls_port,) = [
+            x.port
+            for x in secure.supervisor.listeners
+            if x.endpoint.tls and x.endpoint.type == "ctapi"
+        ]
         with pytest.raises(CtApiConnectionError) as plain_on_tls:
             await connect(
                 "127.0.11.1",

@@ -24,6 +24,7 @@ TAG_NOT_FOUND = CITECT + 424
 INVALID_ARGUMENT = CITECT + 274
 OUT_OF_RANGE = CITECT + 257
 TAG_READ_ONLY = CITECT + 0x1003
+NO_MORE_RECORDS = CITECT + 0x1000 + 8  # the emulator's own (errors.py NO_MORE_RECORDS)
 IO_PENDING = 997
 DBTYPE_STR = 129
 DBTYPE_R8 = 5
@@ -399,6 +400,59 @@ CASES: tuple[Case, ...] = (
             0,
             returned=NULL,
         ),
+    ),
+    case(
+        # a window before the demo's history: the same records for both backends, whenever run
+        "trend_and_alarm_queries",
+        call(
+            "ctFindFirst",
+            H,
+            "TRNQUERY,1767225600,0,1,3,TANK1_LEVEL,0,1",
+            "",
+            HandleOut("q"),
+            0,
+            save="t",
+            returned=HANDLE,
+            outs=(HANDLE,),
+        ),
+        call(
+            "ctGetProperty",
+            Ref("q"),
+            "DATETIME",
+            Buf(32),
+            32,
+            DwordOut(),
+            DBTYPE_STR,
+            returned=1,
+            outs=(b"1767225598", 10),
+        ),
+        call("ctGetProperty", Ref("q"), "VALUE", Buf(32), 32, DwordOut(), DBTYPE_R8, returned=1),
+        call("ctGetProperty", Ref("q"), "QUALITY", Buf(32), 32, DwordOut(), DBTYPE_STR, returned=1),
+        call("ctFindNext", Ref("t"), HandleOut("q"), returned=1),
+        call(
+            "ctGetProperty",
+            Ref("q"),
+            "DATETIME",
+            Buf(32),
+            32,
+            DwordOut(),
+            DBTYPE_STR,
+            returned=1,
+            outs=(b"1767225599", 10),
+        ),
+        call("ctFindNumRecords", Ref("t")),
+        call("ctFindClose", Ref("t"), returned=1),
+        call(
+            "ctFindFirst",
+            H,
+            "ALMQUERY,DigAlm,PUMP1_FAULT_ALM,1767225600,0,1767225660,0,0",
+            "",
+            HandleOut("x"),
+            0,
+            returned=NULL,
+            error=NO_MORE_RECORDS,
+        ),
+        call("ctFindFirst", H, "TRNQUERY,1,0,1", "", HandleOut("x"), 0, returned=NULL),
     ),
     # --- properties --------------------------------------------------------------------------
     case(

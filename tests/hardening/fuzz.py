@@ -28,9 +28,11 @@ from anyio.abc import ByteStream
 from emulator.logs import configure
 from emulator.plant.clock import VirtualClock
 from emulator.ports import ProcessType
+from emulator.processes.access import GUARDED, guard
 from emulator.processes.base import Peer
 from emulator.processes.context import Context, ProcessState
 from emulator.processes.registry import factory_for
+from emulator.protocol.auth import server_login
 from emulator.protocol.connection import ServerConnection
 from emulator.protocol.errors import BY_NAME
 from emulator.protocol.framing import FrameDecoder, FrameError, encode
@@ -210,13 +212,15 @@ def run_sansio(frames: int, seed: int, deadline: float | None = None) -> Report:
         endpoint = rng.choice(endpoints)
         tls = "TLSv1.3" if endpoint.tls else None
         peer = Peer("127.0.0.1", 40000 + report.connections, endpoint, tls)
-        connection = ServerConnection(processes[endpoint].connect(peer), peer)
+        handler = guard(processes[endpoint].connect(peer), peer, context)
+        connection = ServerConnection(handler, peer)
         report.connections += 1
         decoder = FrameDecoder(1 << 22)
         out = [connection.hello()]
-        if endpoint.type is ProcessType.CTAPI and rng.random() < 0.8:
-            user, password = rng.choice((("engineer", "control"), ("operator", "view")))
-            out.append(connection.receive_data(encode(_open(user, password)), now))
+        hello = json.loads(out[0])
+        login = _login(rng, endpoint.type, hello, context.server_password)
+        if login is not None:
+            out.append(connection.receive_data(encode(login), now))
         for number in range(rng.randint(1, 60)):
             data = makers[endpoint].data(number)
             report.frames += 1
@@ -248,6 +252,23 @@ def run_sansio(frames: int, seed: int, deadline: float | None = None) -> Report:
 
 def _open(user: str, password: str) -> dict[str, Any]:
     return {"id": "open", "op": "open", "user": user, "password": password}
+
+
+def _login(
+    rng: random.Random, kind: ProcessType, hello: dict[str, Any], password: str
+) -> dict[str, Any] | None:
+    """How 80 % of connections log in first: CtAPI's open (either user), a server port's auth
+    (as a server, or as either user); None for the rest and for ports with no login."""
+    if rng.random() >= 0.8:
+        return None
+    user, secret = rng.choice((("engineer", "control"), ("operator", "view")))
+    if kind is ProcessType.CTAPI:
+        return _open(user, secret)
+    if kind not in GUARDED:
+        return None
+    if rng.random() < 0.5:
+        return {"id": "open", **server_login(hello, password)}
+    return {"id": "open", "op": "auth", "user": user, "password": secret}
 
 
 # ---- live: a running plant over real sockets ----------------------------------------------------
@@ -306,6 +327,7 @@ class _Client:
         self.stream = stream
         self.report = report
         self.decoder = FrameDecoder(1 << 22)
+        self.hello: dict[str, Any] = {}
 
     async def send(self, data: bytes) -> None:
         await self.stream.send(data)
@@ -341,6 +363,7 @@ async def _connect(sup: Supervisor, listener: Listener, report: Report | None = 
         hello.feed(await stream.receive())
     if frame.get("event") != "hello":
         client.report.fail(f"{e.process}: the first frame is not a hello: {frame}")
+    client.hello = frame
     return client
 
 
@@ -363,9 +386,10 @@ async def _worker(
             return
         report.connections += 1
         try:
-            if listener.endpoint.type is ProcessType.CTAPI and rng.random() < 0.8:
-                user, password = rng.choice((("engineer", "control"), ("operator", "view")))
-                await client.send(encode(_open(user, password)))
+            password = sup.context.server_password
+            login = _login(rng, listener.endpoint.type, client.hello, password)
+            if login is not None:
+                await client.send(encode(login))
                 await client.until("open")
             batch = 0
             while budget.more():

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 from structlog.testing import capture_logs
 
+from emulator.protocol.auth import server_login
 from emulator.runtime.listener import Listener
 from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import load_demo
@@ -38,14 +39,28 @@ def kinds(sup: Supervisor, computer: str = "SCADA-A") -> dict[str, Listener]:
     return found
 
 
-async def connect(sup: Supervisor, listener: Listener, *, hello: bool = True) -> Client:
-    """A client of `listener` (TLS with the emulator CA on 3073), past the hello frame."""
+async def connect(
+    sup: Supervisor,
+    listener: Listener,
+    *,
+    hello: bool = True,
+    local_host: str | None = None,
+    login: bool = True,
+) -> Client:
+    """A client of `listener` (TLS with the emulator CA where it is TLS), past the hello frame
+    and, with `login`, logged in as a server where the port asks for it."""
     e = listener.endpoint
     ca = sup.ca_certificate if e.tls else None
-    client = await Client.connect(e.address, listener.port, ca=ca, hostname=e.computer)
+    client = await Client.connect(
+        e.address, listener.port, ca=ca, hostname=e.computer, local_host=local_host
+    )
     if hello:
         frame = await client.frame()
         assert frame.get("event") == "hello", frame
+        fields = server_login(frame, sup.context.server_password) if login else {}
+        if fields:
+            reply = await client.request(**fields)
+            assert reply["ok"], reply
     return client
 
 

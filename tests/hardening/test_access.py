@@ -5,6 +5,7 @@ that never write, TLS only and TLS 1.2 at least on 3073, no secret in a log, pri
 from __future__ import annotations
 
 import io
+import itertools
 import ssl
 import stat
 import time
@@ -24,6 +25,7 @@ from emulator.control.server import check_bind
 from emulator.logs import configure
 from emulator.plant.storage import Store
 from emulator.protocol.ctapi_flags import CT_OPEN_READ_ONLY
+from emulator.protocol.framing import encode
 from emulator.runtime.certs import CertificateAuthority
 from emulator.runtime.limits import Limits
 from emulator.runtime.logins import LoginPolicy, LoginThrottle
@@ -99,55 +101,137 @@ async def test_repeated_failed_logins_from_one_host_are_slowed_down(state_dir: P
             assert not (await attacker.request("open", user="engineer", password=WRONG))["ok"]
             spent.append(time.monotonic() - started)
         # The third failure pushed the fourth answer out by 0.2 s, the fourth the next by 0.4 s:
-        # even the right password, on another connection and the other port, waits its turn.
+        # a wrong password on another connection and the other port waits its turn.
         assert spent[3] >= 0.2 - 0.02, spent
         started = time.monotonic()
         other = await connect(sup, kinds(sup)["ctapi-tls"])
-        assert (await other.request("open", user="engineer", password="control"))["ok"]
+        assert not (await other.request("open", user="operator", password=WRONG))["ok"]
         assert time.monotonic() - started >= 0.4 - 0.02
         logins = sup.process("CtAPI", "SCADA-A").logins
+        assert logins is sup.logins  # one record for the runtime: every port, every process
         host = attacker.stream.extra(SocketAttribute.local_address)[0]
-        assert logins.failures(host, time.monotonic()) == 4
+        assert logins.failures(host, time.monotonic()) == 5
+        assert logins.account_failures("ENGINEER", time.monotonic()) == 4
         assert logins.failures("127.0.0.99", time.monotonic()) == 0
         await attacker.aclose()
         await other.aclose()
 
 
+async def test_the_right_password_is_never_held_by_someone_elses_failures(
+    state_dir: Path,
+) -> None:
+    """Issue 18.4: 12 failed logins held a correct login from the same host for 47 s."""
+    policy = LoginPolicy(free=1, delay=1.0, maximum=1.0)
+    async with demo(state_dir, limits=Limits(logins=policy)) as sup:
+        attacker = await connect(sup, kinds(sup)["ctapi"])
+        for _ in range(3):
+            assert not (await attacker.request("open", user="engineer", password=WRONG))["ok"]
+        with logged() as events:
+            started = time.monotonic()
+            right = await connect(sup, kinds(sup)["ctapi-tls"])
+            assert (await right.request("open", user="engineer", password="control"))["ok"]
+            spent = time.monotonic() - started
+        assert not [e for e in events if e["event"] == "connection.login_delayed"], events
+        assert spent < policy.delay / 2, spent  # the next failure would wait >= 1 s
+        await attacker.aclose()
+        await right.aclose()
+
+
+async def test_rotating_source_addresses_does_not_guess_faster(state_dir: Path) -> None:
+    """Issue 18.4: 894 guesses a second from rotated loopback sources. Failures of one account
+    are answered in turn whatever their source (here 127.0.0.1 and 127.0.0.2)."""
+    policy = LoginPolicy(free=1, delay=0.5, maximum=0.5)
+    async with demo(state_dir, limits=Limits(logins=policy)) as sup:
+        first = await connect(sup, kinds(sup)["ctapi"])
+        for _ in range(2):
+            assert not (await first.request("open", user="engineer", password=WRONG))["ok"]
+        other = await connect(sup, kinds(sup)["ctapi"], local_host="127.0.0.2")
+        started = time.monotonic()
+        assert not (await other.request("open", user="Engineer", password=WRONG))["ok"]
+        assert time.monotonic() - started >= policy.delay - 0.02
+        assert sup.logins.failures("127.0.0.2", time.monotonic()) == 1
+        await first.aclose()
+        await other.aclose()
+
+
+async def test_pipelined_guesses_are_checked_one_answer_at_a_time(state_dir: Path) -> None:
+    """Many `open` frames in one write: the next is not checked before the last is answered,
+    so pipelining goes no faster than asking one by one."""
+    policy = LoginPolicy(free=0, delay=0.3, maximum=0.3)
+    async with demo(state_dir, limits=Limits(logins=policy)) as sup:
+        client = await connect(sup, kinds(sup)["ctapi"])
+        guesses = [
+            {"id": n, "op": "open", "user": "engineer", "password": f"x{n}"} for n in range(4)
+        ]
+        await client.stream.send(b"".join(encode(g) for g in guesses))
+        replies, times = [], []
+        for _ in guesses:
+            replies.append(await client.frame())
+            times.append(time.monotonic())
+        assert [r["id"] for r in replies] == [0, 1, 2, 3]
+        assert all(r["error"]["name"] == "login_failed" for r in replies)
+        # each answer goes out on its own, 0.3 s after the one before (not all at the end)
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= policy.delay - 0.05, gaps
+        await client.aclose()
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["10.0.0.1", "10.0.0.2"]), st.booleans(), st.floats(0, 5)),
+        st.tuples(
+            st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3"]),
+            st.sampled_from(["engineer", "operator"]),
+            st.booleans(),
+            st.floats(0, 5),
+        ),
         max_size=30,
     )
 )
-def test_the_throttle_answers_each_host_in_turn(logins: list[tuple[str, bool, float]]) -> None:
+def test_the_throttle_answers_each_host_and_account_in_turn(
+    logins: list[tuple[str, str, bool, float]],
+) -> None:
     policy = LoginPolicy(free=2, delay=0.5, maximum=4.0, forget=60.0)
     throttle = LoginThrottle(policy)
     now = 0.0
     last_answer: dict[str, float] = {}
     last_failure: dict[str, float] = {}
-    for host, failed, step in logins:
+    failures = 0
+    for host, account, failed, step in logins:
         now += step
-        failures_before = throttle.failures(host, now)
-        wait = throttle.answer(host, now, failed=failed)
-        assert 0 <= wait <= policy.maximum * len(logins)
-        if failures_before <= policy.free:
-            assert wait == 0  # the first free failures cost nothing, nor what follows them
-        if host in last_failure and now - last_failure[host] < policy.forget:
-            assert now + wait >= last_answer[host]  # never before an earlier answer
-        last_answer[host] = now + wait
-        if failed:
-            last_failure[host] = now
-            assert throttle.failures(host, now) == failures_before + 1
+        before = throttle.failures(host, now), throttle.account_failures(account, now)
+        wait = throttle.answer(host, account, now, failed=failed)
+        if not failed:
+            assert wait == 0  # the right password is never held
+            continue
+        failures += 1
+        assert 0 <= wait <= policy.maximum * failures
+        earlier = [
+            last_answer[key]
+            for key in (host, account)
+            if key in last_failure and now - last_failure[key] < policy.forget
+        ]
+        assert now + wait >= max([now, *earlier])  # never before an earlier answer
+        if max(before) < policy.free:
+            # the first free failures cost nothing but waiting for the answers before them
+            assert now + wait == pytest.approx(max([now, *earlier]))
+        for key in (host, account):
+            last_answer[key] = now + wait
+            last_failure[key] = now
+        assert throttle.failures(host, now) == before[0] + 1
+        assert throttle.account_failures(account, now) == before[1] + 1
 
 
 def test_the_throttle_remembers_a_bounded_number_of_hosts() -> None:
     throttle = LoginThrottle(LoginPolicy(free=0, hosts=100))
     for number in range(1000):
-        throttle.answer(f"10.0.{number // 250}.{number % 250}", float(number), failed=True)
-    assert len(throttle._hosts) == 100
+        host = f"10.0.{number // 250}.{number % 250}"
+        throttle.answer(host, f"user{number}", float(number), failed=True)
+    assert throttle.remembered() == (100, 100)
     assert throttle.failures("10.0.3.249", 1000.0) == 1  # the newest stay
     assert throttle.failures("10.0.0.0", 1000.0) == 0  # the oldest went
+    assert throttle.account_failures("USER999", 1000.0) == 1
+    assert throttle.account_failures("user0", 1000.0) == 0
 
 
 def test_the_delay_grows_and_is_capped() -> None:

@@ -105,7 +105,7 @@ async def test_a_tls_client_on_a_plain_port_gets_a_failed_handshake(state_dir: P
         for kind, listener in kinds(sup).items():
             if kind == "ctapi-tls":
                 continue
-            raw = await connect(sup, listener)
+            raw = await connect(sup, listener, login=False)  # the handshake comes first
             await raw.stream.send(client_hello())
             frames, closed = await outcome(raw)
             assert closed and frames[0]["error"]["name"] == "bad_frame", kind  # type: ignore[index]

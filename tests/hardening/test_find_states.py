@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from emulator.plant.clock import VirtualClock
-from emulator.plant.state import plant_of
 from emulator.processes.context import Context
 from emulator.processes.ctapi import CtapiProcess
 from emulator.topology.load import load_demo
@@ -33,7 +32,7 @@ class FindLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         context = Context(TOPOLOGY, clock=VirtualClock(NOW))
-        process = CtapiProcess(plant_of(context), TOPOLOGY.users, context=context)
+        process = CtapiProcess(context.plant, TOPOLOGY.users, context=context)
         self.session = Session(process)
         self.opened = False
         #: handle → [records, position (0-based)]

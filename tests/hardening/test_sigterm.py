@@ -16,6 +16,7 @@ import anyio
 import httpx
 
 from emulator.ports import ProcessType
+from emulator.protocol.auth import server_login
 from emulator.protocol.framing import encode
 from emulator.runtime.limits import configured
 from tests.hardening.helpers import TIMEOUT, Client, poll_until
@@ -92,7 +93,13 @@ async def test_sigterm_under_full_load_exits_0_in_grace_with_no_secret_logged(
                     row["address"], row["port"], ca=ca if row["tls"] else None,
                     hostname=row["computer"],
                 )  # fmt: skip
-                assert (await client.frame())["event"] == "hello"
+                hello = await client.frame()
+                assert hello["event"] == "hello"
+                if row["type"] == "io":  # a server port: a wrong user, then the server password
+                    bad = await client.request("auth", user="engineer", password=PASSWORD)
+                    assert bad["error"]["name"] == "login_failed"
+                    login = server_login(hello, content["server_password"])
+                    assert (await client.request(**login))["server"] is True
                 if row["type"] == "ctapi":
                     bad = await client.request("open", user="engineer", password=PASSWORD)
                     assert bad["error"]["name"] == "login_failed"
@@ -135,7 +142,7 @@ async def test_sigterm_under_full_load_exits_0_in_grace_with_no_secret_logged(
     assert not [e for e in logged if e.get("level") in ("error", "critical")], err[-3000:]
     names = {e["event"] for e in logged}
     assert {"ctapi.login_failed", "supervisor.signal", "supervisor.stopped"} <= names
-    for secret in (PASSWORD, TOKEN, WRONG_TOKEN):
+    for secret in (PASSWORD, TOKEN, WRONG_TOKEN, content["server_password"]):
         assert secret not in out and secret not in err and secret not in events, secret
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
     for path in state.rglob("*"):

@@ -14,7 +14,6 @@ from emulator.plant.state import (
     STATUS_WRITE_SUCCESSFUL,
     ChangeFeed,
     Plant,
-    plant_of,
 )
 from emulator.processes.context import Context
 from emulator.protocol.errors import ProtocolError
@@ -190,8 +189,8 @@ def test_generators_set_values_and_quality_and_the_feed_hears(plant: Plant) -> N
 
 def test_one_plant_per_runtime_context() -> None:
     context = Context(topology=load_demo().model, clock=VirtualClock(NOW), changes=ChangeFeed())
-    assert plant_of(context) is plant_of(context)
-    assert plant_of(context).read("PUMP1_SPEED.T").timestamp == NOW
+    assert context.plant is context.plant
+    assert context.plant.read("PUMP1_SPEED.T").timestamp == NOW
 
 
 def test_a_tag_of_two_clusters_needs_its_cluster() -> None:

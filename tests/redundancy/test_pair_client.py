@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
+from emulator.client.errors import CtApiError
 from emulator.client.pair import PairClient, Server, servers_from_ready
 from emulator.processes.redundancy import Candidate, choose_alarm
+from emulator.testing.plant import start_plant
 from tests.servers.helpers import Plantwide, plantwide
 
 #: The failover time the tests accept: generous, so a loaded machine does not fail them (a
@@ -17,9 +22,10 @@ BOUND_MS = 5000.0
 def pair(w: Plantwide, first: str, second: str, primary_priority: int = 1) -> list[Server]:
     a = w.port(first)
     b = w.port(second)
+    password = w.sup.context.server_password
     return [
-        Server(first, a[0], a[1], primary=True, priority=primary_priority),
-        Server(second, b[0], b[1], primary=False),
+        Server(first, a[0], a[1], primary=True, priority=primary_priority, password=password),
+        Server(second, b[0], b[1], primary=False, password=password),
     ]
 
 
@@ -79,3 +85,18 @@ def test_the_alarm_rule_prefers_priority_and_moves_only_when_it_must() -> None:
     assert choose_alarm("A2", servers(1, 2)) == "A1"  # a better priority is available
     assert choose_alarm("A1", servers(1, 1, up1=False)) == "A2"
     assert choose_alarm("A1", servers(1, 1, False, False)) is None
+
+
+async def test_a_plant_in_a_test_hands_out_servers_that_log_in_by_themselves() -> None:
+    async with start_plant() as plant:
+        servers = plant.servers("alarm")
+        assert [s.name for s in servers] == ["ALARM1", "ALARM2"]
+        async with PairClient(servers, kind="alarm") as client:
+            assert (await client.request("alarm.role"))["role"] == "main"
+            acked = await client.request("alarm.ack", area=-1, user="engineer")
+            assert acked["events"] >= 0
+        wrong = [dataclasses.replace(s, password="not-it") for s in servers]
+        with pytest.raises(CtApiError) as refused:
+            async with PairClient(wrong, kind="alarm"):
+                pass
+        assert refused.value.name == "login_failed"

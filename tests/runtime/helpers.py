@@ -75,14 +75,25 @@ class Client:
 
     @classmethod
     async def connect(
-        cls, address: str, port: int, *, ca: Path | None = None, hostname: str | None = None
+        cls,
+        address: str,
+        port: int,
+        *,
+        ca: Path | None = None,
+        hostname: str | None = None,
+        local_host: str | None = None,
     ) -> Client:
         with anyio.fail_after(TIMEOUT):
             if ca is None:
-                return cls(await anyio.connect_tcp(address, port))
+                return cls(await anyio.connect_tcp(address, port, local_host=local_host))
             context = ssl.create_default_context(cafile=str(ca))
             stream = await anyio.connect_tcp(
-                address, port, tls=True, ssl_context=context, tls_hostname=hostname
+                address,
+                port,
+                tls=True,
+                ssl_context=context,
+                tls_hostname=hostname,
+                local_host=local_host,
             )
             return cls(stream)
 

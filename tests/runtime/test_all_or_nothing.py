@@ -8,9 +8,12 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,59 @@ def test_a_stale_ready_file_is_replaced(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def test_a_run_that_is_still_starting_holds_its_ready_file(tmp_path: Path) -> None:
+    """Issue 18.7: between its start and its ready file a run held nothing, so a second run
+    given the same file went ahead (and removed the file at its end). The claim is a lock on
+    `.ready.json.lock`: held here by this test, as a run that is starting would hold it."""
+    ready = tmp_path / "ready.json"
+    lock = tmp_path / ".ready.json.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl = pytest.importorskip("fcntl")
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, json.dumps({"pid": os.getpid()}).encode())
+        second = run(tmp_path, "--no-control", "--ready-file", str(ready))
+        _, err = second.communicate(timeout=4 * TIMEOUT)
+        assert second.returncode == 1, err
+        assert f"belongs to a running emulator (pid {os.getpid()})" in err
+        assert "listener.listening" not in events(err)
+        assert not ready.exists()
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def serving(tmp_path: Path, ready: Path) -> Iterator[subprocess.Popen[str]]:
+    """A run with `ready` as its ready file, ready; stopped with SIGTERM (exit 0) at the end."""
+    proc = run(tmp_path, "--no-control", "--ready-file", str(ready))
+    try:
+        wait_ready(proc, ready)
+        yield proc
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=4 * TIMEOUT)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_a_run_removes_only_its_own_ready_file(tmp_path: Path) -> None:
+    """A ready file another run wrote over this one's (by hand, or a run given the same path
+    while this one's was gone) outlives this run: it is not this run's to delete."""
+    ready = tmp_path / "ready.json"
+    other = json.dumps({"pid": 1, "listeners": []})  # another process's
+    with serving(tmp_path, ready):
+        ready.write_text(other)
+    assert ready.read_text() == other
+    assert stat.S_IMODE(os.stat(tmp_path / ".ready.json.lock").st_mode) == 0o600
+
+
+def test_the_ready_file_is_its_owners_only(tmp_path: Path) -> None:
+    """It holds the server password (docs/protocol.md, "Server authentication")."""
+    ready = tmp_path / "ready.json"
+    with serving(tmp_path, ready):
+        assert stat.S_IMODE(os.stat(ready).st_mode) == 0o600
+        assert len(json.loads(ready.read_text())["server_password"]) >= 24

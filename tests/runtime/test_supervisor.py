@@ -12,6 +12,7 @@ import pytest
 from emulator.ports import RESERVED_PORT_MESSAGE, ProcessType
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context, ProcessState
+from emulator.protocol.auth import server_login
 from emulator.protocol.errors import TOO_MANY_CONNECTIONS
 from emulator.runtime.bind import BindError, assert_local
 from emulator.runtime.limits import Limits
@@ -274,7 +275,8 @@ async def test_plant_changes_wake_the_connection_to_push() -> None:
     factories = {ProcessType.TIME_SYNC: Pushing}
     async with Supervisor(topology(text), ephemeral=True, factories=factories) as sup:
         client = await Client.connect("127.0.72.7", listener(sup, "TimeSync").port)
-        await client.frame()
+        login = server_login(await client.frame(), sup.context.server_password)
+        assert (await client.request(**login))["server"] is True
         assert (await client.request("anything"))["ok"] is True
         sup.context.changes.notify()
         assert await client.frame() == {"event": "changed"}

@@ -76,9 +76,10 @@ async def test_one_large_advance_logs_the_pump_trip_at_its_exact_time() -> None:
         await stop()
 
 
-def _splits(draw: st.DrawFn) -> list[float]:
-    cuts = sorted(draw(st.lists(st.floats(0.0, SPAN), max_size=8)))
-    points = [0.0, *cuts, SPAN]
+def _splits(draw: st.DrawFn, span: float = SPAN, most: int = 8) -> list[float]:
+    """Advances that add up to `span`: at most `most` + 1 of them, cut at random."""
+    cuts = sorted(draw(st.lists(st.floats(0.0, span), max_size=most)))
+    points = [0.0, *cuts, span]
     return [b - a for a, b in itertools.pairwise(points)]
 
 

@@ -17,8 +17,9 @@ import pytest
 from anyio.abc import ByteStream
 
 from emulator.plant.clock import VirtualClock
-from emulator.plant.state import Plant, plant_of
+from emulator.plant.state import Plant
 from emulator.processes.context import Context
+from emulator.protocol.auth import server_login
 from emulator.protocol.framing import FrameDecoder, encode
 from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import LoadedTopology, load_text
@@ -154,10 +155,14 @@ class Client:
         self._ids = itertools.count(1)
 
     @classmethod
-    async def connect(cls, port: int, address: str) -> Client:
+    async def connect(cls, port: int, address: str, password: str | None = None) -> Client:
+        """Past the hello; logged in as a server with `password` where the port asks for it."""
         with anyio.fail_after(TIMEOUT):
             client = cls(await anyio.connect_tcp(address, port))
         client.hello = await client.frame()
+        login = server_login(client.hello, password) if password is not None else {}
+        if login:
+            await client.ok(**login)
         return client
 
     async def frame(self) -> dict[str, Any]:
@@ -200,7 +205,7 @@ class Plantwide:
     def __init__(self, supervisor: Supervisor, clock: VirtualClock) -> None:
         self.sup = supervisor
         self.clock = clock
-        self.plant: Plant = plant_of(supervisor.context)
+        self.plant: Plant = supervisor.context.plant
         self.clients: list[Client] = []
 
     def port(self, process: str, computer: str | None = None) -> tuple[str, int]:
@@ -212,7 +217,7 @@ class Plantwide:
 
     async def client(self, process: str, computer: str | None = None) -> Client:
         address, port = self.port(process, computer)
-        client = await Client.connect(port, address)
+        client = await Client.connect(port, address, self.sup.context.server_password)
         self.clients.append(client)
         return client
 

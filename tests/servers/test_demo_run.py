@@ -101,7 +101,7 @@ def shim_program(ready: Path, alarm: str) -> dict[str, Any]:
 
 async def trends_server(content: dict[str, Any]) -> Client:
     row = next(r for r in content["listeners"] if r["process"] == "TREND1" and not r["tls"])
-    return await Client.connect(row["port"], row["address"])
+    return await Client.connect(row["port"], row["address"], content["server_password"])
 
 
 async def test_scada_emu_run_demo_alarms_move_are_acknowledged_and_trends_answer(
