@@ -215,7 +215,11 @@ def tag_write(ctx: CallContext, args: list[Value]) -> Value:
     offset = args[2] if len(args) > 2 else None
     cluster = args[4] if len(args) > 4 else None
     user = ctx.user.name if ctx.user else None
-    ctx.plant.write(_reference(args[0], offset, cluster), to_text(args[1]), ctx.now, user)
+    reference = _reference(args[0], offset, cluster)
+    if ctx.references is not None:  # alarm properties too (`ALARM.Ack`)
+        ctx.references.write(reference, to_text(args[1]), ctx.now, user)
+    else:
+        ctx.plant.write(reference, to_text(args[1]), ctx.now, user)
     return 0
 
 

@@ -45,6 +45,10 @@ class ReferenceReader(Protocol):
 
     def read(self, reference: str, now: float) -> Reading: ...
 
+    def write(self, reference: str, value: str, now: float, user: str | None) -> None:
+        """Write a tag, else an alarm's writable property (`ALARM.Ack`, 1068486)."""
+        ...
+
 
 class CicodeSession(Protocol):
     """What Login, Logout and UserInfo need of the CtAPI session that runs the command."""

@@ -38,6 +38,7 @@ COMMANDS: tuple[str, ...] = (
     "process",
     "fault",
     "tag",
+    "pyctapi",
     "completion",
 )
 

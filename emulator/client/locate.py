@@ -1,6 +1,7 @@
 """Where a CtAPI computer listens: resolve what a caller passes to ctOpen into an address.
 
-ctOpen takes a computer name, an IP, or nothing for the local computer. The certificate of the
+ctOpen takes a computer name, an IP, or nothing for the local computer (so do 127.0.0.1, ::1
+and `localhost` when no listener has them). The certificate of the
 encrypted port is bound to the computer name (reference section 4), so an IP must be mapped back
 to its computer name for TLS verification. Two sources know the emulator's listeners: the
 topology (default ports, through the plan) and the ready file `scada-emu run --ready-file`
@@ -22,6 +23,10 @@ from emulator.ports import CTAPI_PLAIN_PORT, CTAPI_TLS_PORT, ProcessType
 from emulator.protocol.errors import BAD_REQUEST, COMPUTER_NOT_FOUND
 from emulator.topology.model import Topology
 from emulator.topology.plan import plan
+
+#: What a program on the runtime's own machine opens (pyctapi's examples): the local computer
+#: when no listener has that address (docs/ctapi.md "Our decisions").
+_THIS_MACHINE = ("127.0.0.1", "::1")
 
 #: The environment variable naming the ready file of a running emulator.
 READY_FILE_ENV = "SCADA_EMU_READY_FILE"
@@ -161,10 +166,15 @@ def locate(
     ip = _ip(host)
     if ip is not None:
         owner = next((x.computer for x in listeners if _ip(x.address) == ip), None)
+        if owner is None and ip in _THIS_MACHINE and computers:
+            # The runtime's own machine (pyctapi's "127.0.0.1"): the local computer (ours).
+            return _target(computers[0], None, listeners, ca)
         if owner is None:
             return Target(None, ip, CTAPI_PLAIN_PORT, CTAPI_TLS_PORT, ca, known=False)
         return _target(owner, ip, listeners, ca)
     name = next((c for c in computers if c.casefold() == host.casefold()), None)
+    if name is None and host.casefold() == "localhost" and computers:
+        name = computers[0]
     if name is None:
         known = ", ".join(computers) or "none"
         raise CtApiError.of(

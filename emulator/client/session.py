@@ -387,8 +387,9 @@ class Session:
         return Found(find, _reply_field(reply, "position", int), record)
 
     async def find_first(self, table: str, filter: str = "") -> Found:
-        """ctFindFirst: search a table (Tag, Trend, DigAlm, AnaAlm, AdvAlm) or a TRNQUERY or
-        ALMQUERY string; the first record. `no_more_records` when nothing matches."""
+        """ctFindFirst: search a table (Tag, Trend, Alarm, AlarmSummary, DigAlm, ...: docs/ctapi.md
+        "Find") or a TRNQUERY, ALMQUERY or CTAPITrend(...) string; the first record.
+        `no_more_records` when nothing matches."""
         reply = await self.request("find.first", table=table, filter=filter)
         return self._found(_reply_field(reply, "find", int), reply)
 

@@ -16,6 +16,7 @@ import inspect
 import itertools
 import math
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -876,14 +877,14 @@ class CtApi:
             search = self._searches.get(self._objects.get(key, key))
             if search is None:
                 raise CtApiError.of(UNKNOWN_HANDLE, f"no search object {hnd!r}")
-            field = next((k for k in search.record if k.casefold() == name.casefold()), None)
-            if field is None:
+            field, value = record_field(search.record, name)
+            if value is None:
                 known = ", ".join(search.record)
                 raise ArgumentError(
                     INVALID_ARGUMENT, f"no property {name!r}; this record has {known}"
                 )
             dbtype = number(dwType, "dwType")
-            data = encode(search.record[field], dbtype, field)
+            data = encode(value, dbtype, field)
             # the length stored, without a string's NUL: clients slice with it (ctapi-rs)
             stored, whole = write_what_fits(pData, dwBufferLength, data, dbtype == DBTYPE_STR)
             store(dwResultLength, stored)
@@ -894,6 +895,24 @@ class CtApi:
             return TRUE
 
         return self._guard("ctGetProperty", body)
+
+
+_FIELD_NAME = re.compile(r"^object\.fields\((\d+)\)\.name$", re.IGNORECASE)
+
+
+def record_field(record: dict[str, Any], name: str) -> tuple[str, Any]:
+    """(field, value) of `name` in a record (case-insensitive), value None when absent; also
+    the field metadata pyctapi's search() reads (1150521): "object.fields.count" and
+    "object.fields(n).name", n from 1, as the native library answers them."""
+    if name.casefold() == "object.fields.count":
+        return name, len(record)
+    numbered = _FIELD_NAME.match(name)
+    if numbered is not None:
+        names = list(record)
+        index = int(numbered.group(1))
+        return name, names[index - 1] if 1 <= index <= len(names) else None
+    field = next((k for k in record if k.casefold() == name.casefold()), name)
+    return field, record.get(field)
 
 
 def in_cluster(filter_text: str, cluster: str) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import msgspec
 
 from emulator.logs import get_logger
+from emulator.plant import alarm_states, alarm_writes
 from emulator.plant.alarm_limits import AnalogLimits
+from emulator.plant.alarm_records import ANALOG_FIELDS, alarm_record
 from emulator.plant.coerce import as_number, as_truth
 from emulator.plant.config import Alarm, AlarmCategory, AlarmType, TagValue
 from emulator.plant.storage_error import StorageError
@@ -44,15 +45,6 @@ ALL_AREAS = -1
 
 #: CtAPI's find tables (and ALMQUERY's databases) by alarm type (reference section 5).
 ALARM_TABLES: dict[str, AlarmType] = {"DigAlm": "digital", "AnaAlm": "analog", "AdvAlm": "advanced"}
-_ANALOG_FIELDS = {
-    "HIGH": "high",
-    "LOW": "low",
-    "HIGHHIGH": "high_high",
-    "LOWLOW": "low_low",
-    "DEADBAND": "deadband",
-    "RATE": "rate",
-    "DEVIATION": "deviation",
-}
 
 
 class AlarmStatus(msgspec.Struct, kw_only=True):
@@ -158,6 +150,10 @@ class UnknownAlarmPropertyError(AlarmError):
 
 class AlarmStateError(AlarmError):
     """The alarm is not in a state that allows the action (clearing an alarm that is on)."""
+
+
+class ReadOnlyAlarmPropertyError(AlarmError):
+    """A write to a property the runtime only reads (`.On`, `.OnTime`, ...)."""
 
 
 @dataclass(slots=True)
@@ -430,32 +426,70 @@ class AlarmServer:
             )
         return reader(entry)
 
-    def find_fields(self, tag: str) -> dict[str, TagValue]:
-        """The alarm as a record of CtAPI's DigAlm/AnaAlm/AdvAlm table (reference section 5).
-
-        TIME and DATE are the on-time, UTC, "HH:MM:SS" and "YYYY-MM-DD" (ours); "" when never on.
-        Analog limits not set read as "".
-        """
+    def write_property(
+        self, tag: str, prop: str, text: str, user: str, now: float
+    ) -> list[AlarmEvent]:
+        """Write `tag.prop` as a CtAPI tag write does (1068486): `.Ack` 1 acknowledges and
+        `.Disabled` 1/0 disables/enables, logged with `user`; `.Category`, an analog alarm's
+        thresholds and `.Custom1`-`.Custom8` change the running alarm (ours: not logged, back to
+        the project's at restart). The events logged; ReadOnlyAlarmPropertyError for the rest."""
         entry = self._entry(tag)
-        alarm, status = entry.config, entry.status
-        moment = datetime.fromtimestamp(status.on_time, UTC) if status.on_time is not None else None
-        fields: dict[str, TagValue] = {
-            "TAG": alarm.tag,
-            "NAME": alarm.name,
-            "DESC": alarm.description,
-            "HELP": alarm.help,
-            "CATEGORY": alarm.category,
-            "STATE": status.state,
-            "TIME": moment.strftime("%H:%M:%S") if moment else "",
-            "DATE": moment.strftime("%Y-%m-%d") if moment else "",
-            "AREA": alarm.area,
-        }
-        if alarm.type == "analog":
-            fields["VALUE"] = "" if status.value is None else status.value
-            for name, attribute in _ANALOG_FIELDS.items():
-                limit = getattr(alarm, attribute)
-                fields[name] = "" if limit is None else limit
-        return fields
+        name = prop.strip().lstrip(".").casefold()
+        if name not in _PROPERTIES:
+            raise UnknownAlarmPropertyError(
+                f"alarm {entry.config.tag!r} has no property {prop!r}; known: {_PROPERTY_NAMES}"
+            )
+        if name not in alarm_writes.WRITABLE:
+            raise ReadOnlyAlarmPropertyError(
+                f"{entry.config.tag}.{prop.strip().lstrip('.')} is read-only; writable: "
+                f"{alarm_writes.WRITABLE_NAMES}"
+            )
+        if name in ("ack", "disabled"):
+            try:
+                on = alarm_writes.truth(text, prop)
+            except ValueError as exc:
+                raise AlarmStateError(str(exc)) from None
+            if name == "disabled":
+                return self.disable(tag, user, now) if on else self.enable(tag, user, now)
+            if not on:
+                raise AlarmStateError(
+                    f"{entry.config.tag}.Ack: write 1 to acknowledge; an acknowledgement "
+                    "cannot be taken back"
+                )
+            return self._ack([entry], user, now)
+        try:
+            entry.config = alarm_writes.change(entry.config, name, text.strip())
+        except ValueError as exc:
+            raise AlarmStateError(str(exc)) from None
+        if entry.config.priority is None:  # a new category brings its priority
+            category = self._categories.get(entry.config.category)
+            entry.priority = category.priority if category else 0
+        if entry.limits is not None:
+            entry.limits = AnalogLimits.of(entry.config)
+            if entry.status.on:
+                entry.limits.resume(entry.status.condition)
+        log.info(
+            "alarm.property_written",
+            server=self._server,
+            tag=entry.config.tag,
+            property=name,
+            user=user or None,
+        )
+        return []
+
+    def find_fields(self, tag: str) -> dict[str, TagValue]:
+        """The alarm as a record of CtAPI's alarm tables (emulator.plant.alarm_records)."""
+        entry = self._entry(tag)
+        status = entry.status
+        return alarm_record(
+            entry.config,
+            state=status.state,
+            priority=entry.priority,
+            on_time=status.on_time,
+            ack_time=status.ack_time,
+            ack_user=status.ack_user,
+            value=status.value,
+        )
 
     def table(self, tag: str) -> str:
         """The CtAPI find table of the alarm: DigAlm, AnaAlm or AdvAlm."""
@@ -596,6 +630,22 @@ def _millisec(entry: _Configured) -> int:
     return round(on_time * 1000) % 1000
 
 
+def _state(entry: _Configured) -> int:
+    """`.State` as a number (1068486; emulator.plant.alarm_states)."""
+    status = entry.status
+    code = alarm_states.state_code(status.on, status.condition, status.value, entry.config.setpoint)
+    acknowledged = status.ack_time is not None and not status.disabled
+    return alarm_states.property_state(code, acknowledged, status.disabled)
+
+
+def _threshold(attribute: str) -> Callable[[_Configured], TagValue]:
+    def read(entry: _Configured) -> TagValue:
+        limit: float | None = getattr(entry.config, attribute)
+        return "" if limit is None else limit
+
+    return read
+
+
 def _custom(index: int) -> Callable[[_Configured], TagValue]:
     def read(entry: _Configured) -> TagValue:
         custom = entry.config.custom
@@ -619,13 +669,16 @@ _PROPERTIES: dict[str, Callable[[_Configured], TagValue]] = {
     "millisec": _millisec,
     "offtime": lambda e: int(e.status.off_time or 0),
     "comBreak".casefold(): lambda e: e.status.com_break,
-    "state": lambda e: e.status.state,
+    "state": _state,
     **{f"custom{i + 1}": _custom(i) for i in range(8)},
+    **{key.casefold(): _threshold(attr) for key, attr in ANALOG_FIELDS.items()},
 }
 _PROPERTY_NAMES = (
     ".On, .Ack, .Disabled, .Category, .Priority, .Name, .Tag, .Desc, .Help, .Area, .OnTime, "
-    ".Millisec, .OffTime, .ComBreak, .State, .Custom1-8"
+    ".Millisec, .OffTime, .ComBreak, .State, .Custom1-8, .High, .Low, .HighHigh, .LowLow, "
+    ".Deadband, .Rate, .Deviation"
 )
+
 
 __all__ = [
     "ALARM_TABLES",
@@ -642,6 +695,7 @@ __all__ = [
     "AlarmSnapshot",
     "AlarmStateError",
     "AlarmStatus",
+    "ReadOnlyAlarmPropertyError",
     "UnknownAlarmError",
     "UnknownAlarmPropertyError",
 ]

@@ -1,21 +1,27 @@
 """CtAPI's ALMQUERY: the query string, and the records it returns from the alarm event log.
 
 `ALMQUERY,Database,TagName,Starttime,StarttimeMs,Endtime,EndtimeMs,Period` (reference section
-5). The reference gives the arguments only; what the records hold is ours to decide and is
-documented in docs/plant.md ("Alarms"): with Period 0 one record per logged event of the alarm
-in [start, end]; with Period > 0 one record every Period seconds from start to end holding the
-alarm's state at that moment.
+5; ctapi-rs docs/AlmQuery.md, the help's "AlmQuery" page). Each record is one alarm sample (a
+logged event): DATETIME, MSECONDS, VALUE (the bit field of emulator.plant.alarm_states: good,
+disabled, multiple, on, acknowledged, state) and COMMENT (the user's comment of the event).
+With Period > 0 the samples of one period are compressed into one (flagged multiple, the mean
+time, the last sample's value and comment), periods without samples give none, and the samples
+just before and after the range come too: at most range / Period + 3 records, however long the
+range. Period 0 (ours) returns every sample in the range, with the same two neighbours.
+Documented in docs/plant.md ("Alarms").
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import msgspec
 
+from emulator.plant import alarm_states
 from emulator.plant.alarms import ALARM_TABLES, AlarmEvent, AlarmServer
-from emulator.plant.config import AlarmType
+from emulator.plant.config import Alarm, AlarmType
 
 #: The Database argument for each alarm type the emulator has (CtAPI's find tables).
 DATABASES = ALARM_TABLES
@@ -51,9 +57,9 @@ class AlmQuery(msgspec.Struct, frozen=True, kw_only=True):
 
 class AlmRecord(msgspec.Struct, frozen=True):
     time: float
-    #: 1 while the alarm is on after this moment, else 0.
+    #: The VALUE bit field (emulator.plant.alarm_states.query_value).
     value: int
-    #: The event: "on", "off", "ack", "disable", "enable" (Period 0), or its state (Period > 0).
+    #: The user's comment of the (last) event.
     comment: str
 
     def fields(self) -> dict[str, int | str]:
@@ -110,10 +116,6 @@ def parse(text: str) -> AlmQuery:
     end = integer("Endtime") + integer("EndtimeMs") / 1000
     if start > end:
         raise AlmQueryError(f"ALMQUERY Starttime {start} is after Endtime {end}; swap them")
-    if period > 0 and (end - start) / period + 1 > MAX_RECORDS:
-        raise AlmQueryError(
-            f"ALMQUERY would return more than {MAX_RECORDS} records; use a longer Period"
-        )
     return AlmQuery(database=database, tag=values["TagName"], start=start, end=end, period=period)
 
 
@@ -122,7 +124,17 @@ def run(server: AlarmServer, query: AlmQuery) -> list[AlmRecord]:
     return answer(query, fetch(server, query))
 
 
-def fetch(server: AlarmServer, query: AlmQuery) -> list[AlarmEvent]:
+class Fetched(NamedTuple):
+    """What `answer` needs of an alarm's log: the last event before the range, the events in
+    it, the first after it (read where the log lives, on the serving loop)."""
+
+    config: Alarm
+    before: AlarmEvent | None
+    inside: list[AlarmEvent]
+    after: AlarmEvent | None
+
+
+def fetch(server: AlarmServer, query: AlmQuery) -> Fetched:
     """The events of the log that `answer` needs for `query`."""
     config = server.config(query.tag)
     if config.type != query.database:
@@ -130,28 +142,47 @@ def fetch(server: AlarmServer, query: AlmQuery) -> list[AlarmEvent]:
             f"alarm {config.tag!r} is a {config.type} alarm, not in database "
             f"{_database_name(query.database)}; query {_database_name(config.type)}"
         )
-    start = query.start if query.period == 0 else None
-    return server.events(start, query.end, config.tag)
+    before = [e for e in server.events(None, query.start, config.tag) if e.time < query.start]
+    inside = server.events(query.start, query.end, config.tag)
+    after = [
+        e for e in server.events(query.end, None, config.tag, 2 + len(inside)) if e.time > query.end
+    ]
+    return Fetched(
+        config, before[-1] if before else None, list(inside), after[0] if after else None
+    )
 
 
-def answer(query: AlmQuery, events: Sequence[AlarmEvent]) -> list[AlmRecord]:
-    """The records of `query` from its events (pure: any thread)."""
-    if query.period == 0:
-        return [AlmRecord(e.time, int(e.status.on), e.kind) for e in events[:MAX_RECORDS]]
-    return _sampled(events, query)
+def answer(query: AlmQuery, fetched: Fetched) -> list[AlmRecord]:
+    """The records of `query`: the samples in its range, one per period when it has one, and
+    the sample just before and just after it (pure: any thread)."""
+    inside = fetched.inside
+    groups = [[e] for e in inside] if query.period == 0 else _periods(inside, query)
+    if fetched.before is not None:
+        groups.insert(0, [fetched.before])
+    if fetched.after is not None:
+        groups.append([fetched.after])
+    return [_record(fetched.config, group) for group in groups[:MAX_RECORDS]]
 
 
-def _sampled(history: Sequence[AlarmEvent], query: AlmQuery) -> list[AlmRecord]:
-    records = []
-    index, state, on = 0, "OFF acknowledged", 0
-    count = math.floor((query.end - query.start) / query.period + 1e-9) + 1
-    for step in range(count):
-        t = query.start + step * query.period
-        while index < len(history) and history[index].time <= t:
-            state, on = history[index].state, int(history[index].status.on)
-            index += 1
-        records.append(AlmRecord(t, on, state))
-    return records
+def _periods(events: Sequence[AlarmEvent], query: AlmQuery) -> list[list[AlarmEvent]]:
+    """The events of each period from Starttime that has any (one for Endtime itself)."""
+    groups: dict[int, list[AlarmEvent]] = {}
+    for event in events:
+        groups.setdefault(math.floor((event.time - query.start) / query.period), []).append(event)
+    return list(groups.values())
+
+
+def _record(config: Alarm, group: Sequence[AlarmEvent]) -> AlmRecord:
+    last = group[-1].status
+    # The state bits mean something for analog alarms only ("ignore" for the rest).
+    analog = config.type == "analog"
+    code = alarm_states.state_code(last.on, last.condition, last.value, config.setpoint)
+    code = code if analog else 0
+    value = alarm_states.query_value(
+        code, on=last.on, acknowledged=last.acked, disabled=last.disabled, multiple=len(group) > 1
+    )
+    time = sum(e.time for e in group) / len(group)
+    return AlmRecord(time, value, group[-1].comment)
 
 
 def _database_name(alarm_type: AlarmType) -> str:

@@ -170,6 +170,16 @@ def run(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
     return records(query, *fetch(server, query), now)
 
 
+def points(server: TrendServer, query: TrnQuery, now: float) -> list[TrnRecord]:
+    """The records of `query` without the neighbours before and after its range (CTAPITrend)."""
+    window, before, after = fetch(server, query)
+    out = records(query, window, before, after, now)
+    first, last = int(before is not None), len(out) - int(after is not None)
+    if query.display_mode & (NEWEST_FIRST | NEWEST_FIRST_LEGACY):
+        first, last = len(out) - last, len(out) - first
+    return out[first:last]
+
+
 def fetch(
     server: TrendServer, query: TrnQuery
 ) -> tuple[list[TrendSample], TrendSample | None, TrendSample | None]:
@@ -182,7 +192,7 @@ def fetch(
         low = grid.start - grid.period
         window = server.raw(query.tag, low, grid.end)
         before = server.latest_at(query.tag, low)
-    return window, before, server.earliest_after(query.tag, grid.end)
+    return list(window), before, server.earliest_after(query.tag, grid.end)
 
 
 def _quality(kind: int, good: bool, last: int, partial: bool = False) -> int:

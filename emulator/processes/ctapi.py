@@ -206,7 +206,7 @@ class CtapiHandler:
         if routes is not None and (ticket := routes.submit(tag, value, user)) is not None:
             self.remote_writes.append(Waiting(rid, (ticket,), strict=True))
             return []
-        self.plant.write(tag, value, now, user)
+        self.references.write(tag, value, now, user)  # a tag, else an alarm's property
         if routes is not None and (replicas := routes.replicate(tag, value, user)):
             self.remote_writes.append(Waiting(rid, tuple(replicas), strict=False))
             return []

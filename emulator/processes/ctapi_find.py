@@ -1,11 +1,12 @@
 """CtAPI's find family on the CtAPI session: searches over tables and query strings. Sans-IO.
 
-`ctFindFirst(h, table, filter, &obj, flags)` with the tables of reference section 5 (`Tag`,
-`Trend`, `DigAlm`, `AnaAlm`, `AdvAlm`) or a `TRNQUERY,...` / `ALMQUERY,...` string in place of
-the table. The records are taken once, at `find.first` (a snapshot, as a cursor over a result
-set), and every move returns the record it lands on, so `ctGetProperty` needs no request.
-Alarm and trend records come from the cluster's active server (emulator.processes.active);
-with none running the search fails with `server_unavailable`. Documented in docs/ctapi.md ("Find").
+`ctFindFirst(h, table, filter, &obj, flags)` with the tables of 1150514 (`Tag` and `Trend`
+here, the others in emulator.processes.ctapi_tables) or a `TRNQUERY,...` / `ALMQUERY,...`
+string in place of the table. The records are taken once, at `find.first` (a snapshot, as a
+cursor over a result set), and every move returns the record it lands on, so `ctGetProperty`
+needs no request. Alarm and trend records come from the cluster's active server
+(emulator.processes.active); with none running the search fails with `server_unavailable`.
+Documented in docs/ctapi.md ("Find").
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from emulator.logs import get_logger
-from emulator.plant import almquery, trnquery
-from emulator.plant.alarms import ALARM_TABLES, UnknownAlarmError
+from emulator.plant import almquery, ctapitrend, trnquery
 from emulator.plant.config import TagValue
-from emulator.processes import active
+from emulator.processes import active, ctapi_tables
 from emulator.processes.base import Job, Message
 from emulator.processes.context import Context
 from emulator.processes.serving import engine_errors
@@ -44,7 +44,8 @@ SCROLL_NEXT, SCROLL_PREV, SCROLL_FIRST, SCROLL_LAST, SCROLL_ABSOLUTE, SCROLL_REL
 MAX_SEARCHES = 256
 MAX_RECORDS = 100_000
 
-TABLES = ("Tag", "Trend", "DigAlm", "AnaAlm", "AdvAlm")
+#: ctFindFirst's tables, in 1150514's order.
+TABLES = ctapi_tables.ORDER
 _FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -172,27 +173,6 @@ def trend_records(context: Context, terms: list[tuple[str, str]]) -> list[Record
     return records
 
 
-def alarm_records(context: Context, table: str, terms: list[tuple[str, str]]) -> list[Record]:
-    """DigAlm, AnaAlm or AdvAlm: the alarms of that type, from each cluster's main."""
-    kind = ALARM_TABLES[table]
-    records: list[Record] = []
-    for cluster in active.alarm_clusters(context):
-        name = cluster or ""
-        if not matches({"CLUSTER": name}, [t for t in terms if t[0] == "CLUSTER"]):
-            continue
-        server = active.alarm_server(context, cluster)
-        for alarm in context.topology.alarms:
-            if alarm.type != kind:
-                continue
-            try:
-                record = server.find_fields(alarm.tag)
-            except UnknownAlarmError:
-                continue  # an alarm of another cluster
-            record["CLUSTER"] = name
-            records.append(record)
-    return records
-
-
 def query_records(context: Context, text: str, now: float) -> list[Record]:
     """The records of a TRNQUERY or ALMQUERY string."""
     return query_reader(context, text, now)()
@@ -201,6 +181,9 @@ def query_records(context: Context, text: str, now: float) -> list[Record]:
 def query_reader(context: Context, text: str, now: float) -> Callable[[], list[Record]]:
     """Read what a TRNQUERY or ALMQUERY string needs from its server's history now; the
     function returned makes its records (pure: any thread)."""
+    if ctapitrend.is_ctapitrend(text):
+        records = ctapitrend_records(context, text, now)
+        return lambda: records
     head = text.split(",", 1)[0].strip().upper()
     if head == "TRNQUERY":
         query = trnquery.parse(text)
@@ -213,28 +196,69 @@ def query_reader(context: Context, text: str, now: float) -> Callable[[], list[R
     return lambda: [dict(r.fields()) for r in almquery.answer(alarm_query, events)]
 
 
+def query_cluster(context: Context, text: str, now: float) -> str:
+    """The cluster of the trend or alarm a query string names ("" when it names none)."""
+    if ctapitrend.is_ctapitrend(text):
+        name, items = ctapitrend.parse(text, now, lambda tag: 1.0).field, "trends"
+    elif text.split(",", 1)[0].strip().upper() == "TRNQUERY":
+        name, items = trnquery.parse(text).tag, "trends"
+    else:
+        name, items = almquery.parse(text).tag, "alarms"
+    only = context.topology.clusters[0].name if len(context.topology.clusters) == 1 else ""
+    if items == "trends":
+        owners = [(t.name, t.cluster) for t in context.topology.trends]
+    else:
+        owners = [(a.tag, a.cluster) for a in context.topology.alarms]
+    return next((c or only for n, c in owners if n.casefold() == name.casefold()), "")
+
+
+def ctapitrend_records(context: Context, text: str, now: float) -> list[Record]:
+    """The rows of an older `CTAPITrend(...)` query (emulator.plant.ctapitrend)."""
+
+    def sample_period(tag: str) -> float:
+        return active.trend_server_of(context, tag).config(tag).sample_period
+
+    trend = ctapitrend.parse(text, now, sample_period)
+    server = active.trend_server_of(context, trend.query.tag)
+    return ctapitrend.fields(trend, trnquery.points(server, trend.query, now))
+
+
+def query_terms(
+    context: Context, table: str, terms: list[tuple[str, str]], now: float
+) -> list[tuple[str, str]] | None:
+    """The filter terms that apply to a query string's records; None when a CLUSTER term
+    (ctFindFirstEx's szCluster, 1150515) rules the query's trend or alarm out: that term asks
+    of which cluster the query is, since its records have no CLUSTER field."""
+    clusters = [term for term in terms if term[0] == "CLUSTER"]
+    if clusters and not matches({"CLUSTER": query_cluster(context, table, now)}, clusters):
+        return None
+    return [term for term in terms if term[0] != "CLUSTER"]
+
+
 def records_of(
     context: Context, table: str, filter_text: str, now: float
 ) -> tuple[str, list[Record]]:
     """(the table's canonical name, its records that pass the filter)."""
     terms = parse_filter(filter_text)
     upper = table.strip().upper()
-    if upper.startswith(("TRNQUERY", "ALMQUERY")):
+    if upper.startswith(("TRNQUERY", "ALMQUERY", "CTAPITREND(")):
         with engine_errors():
-            found = query_records(context, table, now)
-        return upper[:8], [r for r in found if matches(r, terms)]
+            others = query_terms(context, table, terms, now)
+            found = [] if others is None else query_records(context, table, now)
+        return upper.split(",")[0].split("(")[0], [r for r in found if matches(r, others or [])]
     name = next((t for t in TABLES if t.upper() == upper), None)
     if name is None:
         raise ProtocolError(
             INVALID_ARGUMENT,
-            f"table {table!r}: use {', '.join(TABLES)}, or a TRNQUERY,... or ALMQUERY,... string",
+            f"table {table!r}: use {', '.join(TABLES)}, or a TRNQUERY,..., ALMQUERY,... or "
+            "CTAPITrend(...) string",
         )
     if name == "Tag":
         found = tag_records(context)
     elif name == "Trend":
         found = trend_records(context, terms)
     else:
-        found = alarm_records(context, name, terms)
+        found = ctapi_tables.TABLES[name](context, terms)
     return name, [r for r in found if matches(r, terms)]
 
 
@@ -291,14 +315,15 @@ def find_first_job(handler: FindSession, request: Message, now: float) -> Job | 
     filter_text = request_field(request, "filter", str, "")
     if not table.strip().upper().startswith(("TRNQUERY", "ALMQUERY")):
         return None
-    terms = parse_filter(filter_text)
+    context = _context(handler)
     with engine_errors():
-        make = query_reader(_context(handler), table, now)
+        terms = query_terms(context, table, parse_filter(filter_text), now)
+        make = query_reader(context, table, now) if terms is not None else list
 
     def work() -> list[Message]:
         with engine_errors():
             found = make()
-        records = [r for r in found if matches(r, terms)]
+        records = [r for r in found if matches(r, terms or [])]
         # The connection answers nothing else meanwhile: its searches are the worker's now.
         return _opened(handler, rid, table.strip().upper()[:8], records, filter_text)
 

@@ -320,8 +320,9 @@ class RunningPlant:
     ) -> dict[str, Any]:
         """Wait until alarm `tag` is in `state` on its main alarm server; its state then.
 
-        `state`: Plant SCADA's `.State` words (`ON unacknowledged`, `ON acknowledged`,
-        `OFF unacknowledged`, `OFF acknowledged`, `DISABLED`), any case, or `on`, `off`,
+        `state`: the alarm's state words, as the alarm tables' STATE field (`ON unacknowledged`,
+        `ON acknowledged`, `OFF unacknowledged`, `OFF acknowledged`, `DISABLED`), any case, or
+        `on`, `off`,
         `acknowledged`, `unacknowledged` for either half. Returns at once if it already is.
         LookupError for an alarm the plant does not have; TimeoutError after `timeout` seconds,
         saying the state it is in (or why no alarm server answers)."""

@@ -4,7 +4,7 @@ tests of the client and the shim, with the ready file `scada-emu run --ready-fil
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +68,16 @@ def running_in(
 ) -> AbstractContextManager[Running]:
     """The emulator in a loop thread of its own, for blocking clients such as the shim."""
     return loop.portal.wrap_async_context_manager(running(state_dir, loaded))
+
+
+def demo_thread(state_dir: Path, loaded: LoadedTopology | None = None) -> Iterator[Running]:
+    """The demo plant (or `loaded`) in a loop thread of its own, for a fixture to yield from."""
+    loop = BackgroundLoop("emulator")
+    try:
+        with running_in(loop, state_dir, loaded) as emulator:
+            yield emulator
+    finally:
+        loop.stop()
 
 
 def encrypted_only() -> LoadedTopology:

@@ -242,3 +242,17 @@ def test_listener_names_are_matched_per_address() -> None:
     assert locate("10.0.0.1", two_cards).tls_port is None
     assert locate("10.0.0.2", two_cards).tls_port == 3073
     assert locate("PC", two_cards).address == "10.0.0.1"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "LOCALHOST"])
+def test_a_loopback_address_no_listener_owns_is_the_local_computer(host: str) -> None:
+    # pyctapi's examples (examples/test_wrapper.py) open "127.0.0.1": on the runtime's own
+    # machine that is the local computer (docs/ctapi.md "Our decisions").
+    listeners = [
+        CtApiListener("SCADA-A", "127.0.10.1", 2073, False),
+        CtApiListener("SCADA-B", "127.0.10.2", 2073, False),
+    ]
+    target = locate(host, listeners)
+    assert (target.computer, target.address, target.plain_port) == ("SCADA-A", "127.0.10.1", 2073)
+    assert locate("127.0.10.2", listeners).computer == "SCADA-B"
+    assert locate("10.9.9.9", listeners).known is False

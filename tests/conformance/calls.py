@@ -23,6 +23,7 @@ COMPUTER_NOT_FOUND = 53
 TAG_NOT_FOUND = CITECT + 424
 INVALID_ARGUMENT = CITECT + 274
 OUT_OF_RANGE = CITECT + 257
+TAG_READ_ONLY = CITECT + 0x1003
 NO_MORE_RECORDS = CITECT + 0x1000 + 8  # the emulator's own (errors.py NO_MORE_RECORDS)
 IO_PENDING = 997
 DBTYPE_STR = 129
@@ -289,6 +290,30 @@ CASES: tuple[Case, ...] = (
         call("ctGetProperty", Ref("o"), "TAG", Buf(64), 64, DwordOut(), DBTYPE_STR, returned=1),
         call("ctGetProperty", Ref("o"), "TAG", Buf(4), 4, DwordOut(), DBTYPE_STR, returned=0),
         call("ctGetProperty", Ref("o"), "NO_SUCH_FIELD", Buf(64), 64, DwordOut(), DBTYPE_STR),
+        # 1150521: the field metadata pyctapi's search() builds its dictionaries from
+        call(
+            "ctGetProperty",
+            Ref("o"),
+            "object.fields.count",
+            Buf(8),
+            8,
+            DwordOut(),
+            DBTYPE_STR,
+            returned=1,
+            outs=(b"9", 1),
+        ),
+        call(
+            "ctGetProperty",
+            Ref("o"),
+            "object.fields(1).name",
+            Buf(8),
+            8,
+            DwordOut(),
+            DBTYPE_STR,
+            returned=1,
+            outs=(b"TAG", 3),
+        ),
+        call("ctGetProperty", Ref("o"), "object.fields(10).name", Buf(8), 8, DwordOut(), 129),
         call("ctFindNumRecords", Ref("f")),
         call("ctFindNext", Ref("f"), HandleOut("o2"), returned=0),
         call("ctFindClose", Ref("f"), returned=1),
@@ -304,6 +329,77 @@ CASES: tuple[Case, ...] = (
         call("ctFindClose", Ref("f"), returned=1),
         call("ctFindFirst", H, "NoSuchTable", "", HandleOut("x"), 0, returned=NULL),
         call("ctFindFirst", H, "Tag", "TAG=NO_SUCH_TAG", HandleOut("x"), 0, returned=NULL),
+    ),
+    # --- alarms as the runtime shows them (1068486, 1150514, 1150547) -------------------------
+    case(
+        "alarm_properties_written",
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Custom8", "conformance", returned=1),
+        call(
+            "ctTagRead",
+            H,
+            "PUMP1_FAULT_ALM.Custom8",
+            Buf(64),
+            64,
+            returned=1,
+            outs=(b"conformance",),
+        ),
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Ack", "1", returned=1),  # nothing to ack: fine
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.On", "1", returned=0, error=TAG_READ_ONLY),
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Ack", "0", returned=0, error=INVALID_ARGUMENT),
+        call("ctTagWrite", H, "PUMP1_FAULT_ALM.Custom8", "", returned=1),
+    ),
+    case(
+        "alarm_tables",
+        call(
+            "ctFindFirst",
+            H,
+            "Alarm",
+            "TAG=PUMP1_FAULT_ALM",
+            HandleOut("o"),
+            0,
+            save="f",
+            returned=HANDLE,
+        ),
+        call("ctFindNumRecords", Ref("f"), returned=1),
+        call("ctGetProperty", Ref("o"), "CUSTOM2", Buf(64), 64, DwordOut(), DBTYPE_STR, returned=1),
+        call("ctGetProperty", Ref("o"), "EQUIPMENT", Buf(8), 8, DwordOut(), DBTYPE_STR, returned=1),
+        call("ctFindClose", Ref("f"), returned=1),
+        call("ctFindFirst", H, "Equipment", "", HandleOut("x"), 0, returned=NULL),
+        call(
+            "ctFindFirst",
+            H,
+            'CTAPITrend("","",1,2,1,"TANK1_LEVEL")',
+            "",
+            HandleOut("t"),
+            0,
+            save="q",
+            returned=HANDLE,
+        ),
+        call("ctFindNumRecords", Ref("q"), returned=2),
+        call("ctFindClose", Ref("q"), returned=1),
+        # 1150515: the cluster argument restricts a query string as it does a table
+        call(
+            "ctFindFirstEx",
+            H,
+            "TRNQUERY,1767225600,0,1,2,TANK1_LEVEL,0,1",
+            "",
+            "CLUSTER1",
+            HandleOut("t"),
+            0,
+            save="c",
+            returned=HANDLE,
+        ),
+        call("ctFindClose", Ref("c"), returned=1),
+        call(
+            "ctFindFirstEx",
+            H,
+            "TRNQUERY,1767225600,0,1,2,TANK1_LEVEL,0,1",
+            "",
+            "NO_SUCH_CLUSTER",
+            HandleOut("t"),
+            0,
+            returned=NULL,
+        ),
     ),
     case(
         # a window before the demo's history: the same records for both backends, whenever run

@@ -118,7 +118,8 @@ async def test_the_demo_plant_lives_in_the_page(tmp_path: Path) -> None:
             await expect(row).to_have_attribute("data-state", "ON acknowledged")
             async with plant.client("SCADA-B") as session:
                 assert await session.tag_read("PUMP1_FAULT_ALM.Ack") == "1"
-                assert await session.tag_read("PUMP1_FAULT_ALM.State") == "ON acknowledged"
+                # ON with the acknowledged mask (1068486)
+                assert await session.tag_read("PUMP1_FAULT_ALM.State") == "257"
 
             # a write from the page, as a CtAPI client writes: the overfill alarm trips
             setpoint = page.locator('[data-tag="TANK1_HIGH_SP"]')

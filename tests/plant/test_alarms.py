@@ -225,7 +225,7 @@ def test_alarm_properties() -> None:
     assert alarms.alarm_property("F1", "Millisec") == 123
     assert alarms.alarm_property("F1", "Custom2") == "c2"
     assert alarms.alarm_property("F1", "Custom8") == ""
-    assert alarms.alarm_property("F1", "State") == "ON unacknowledged"
+    assert alarms.alarm_property("F1", "State") == 1  # ON, not acknowledged (1068486)
     with pytest.raises(UnknownAlarmPropertyError, match="no property 'Colour'"):
         alarms.alarm_property("F1", "Colour")
     with pytest.raises(UnknownAlarmError, match="NOPE"):
@@ -301,16 +301,27 @@ def test_find_fields_as_ctapi_alarm_tables() -> None:
     alarms.evaluate(T0 + 3661.5)
     assert alarms.table("l") == "AnaAlm"
     assert alarms.table("F") == "DigAlm"
+    # 1150514 / ctapi-behaviour.md: the alarm fields, dates in the project's dd-mm-yyyy.
     assert alarms.find_fields("L") == {
         "TAG": "L",
         "NAME": "",
         "DESC": "",
         "HELP": "",
         "CATEGORY": 0,
+        "PRIORITY": 0,
         "STATE": "ON unacknowledged",
         "TIME": "01:01:01",
-        "DATE": "2026-01-01",
+        "DATE": "01-01-2026",
+        "MILLISEC": 500,
         "AREA": 2,
+        "CLUSTER": "",
+        "ALMCOMMENT": "",
+        "EQUIPMENT": "",
+        **{f"CUSTOM{i}": "" for i in range(1, 9)},
+        "ACKDATE": "",
+        "ACKTIME": "",
+        "ACKMILLI": "",
+        "USERNAME": "",
         "VALUE": 81.5,
         "HIGH": 80.0,
         "LOW": "",
@@ -320,6 +331,14 @@ def test_find_fields_as_ctapi_alarm_tables() -> None:
         "RATE": "",
         "DEVIATION": "",
     }
+    alarms.acknowledge("L", "op", T0 + 3700.25)
+    acked = alarms.find_fields("L")
+    assert (acked["ACKDATE"], acked["ACKTIME"], acked["ACKMILLI"], acked["USERNAME"]) == (
+        "01-01-2026",
+        "01:01:40",
+        250,
+        "op",
+    )
     fault = alarms.find_fields("F")
     assert (fault["NAME"], fault["STATE"], fault["TIME"], fault["DATE"]) == (
         "Fault",

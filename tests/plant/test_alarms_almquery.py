@@ -51,7 +51,6 @@ def test_parse() -> None:
         ("ALMQUERY,DigAlm,F,1,1000,2,0,0", "StarttimeMs is 1000"),
         ("ALMQUERY,DigAlm,F,1,0,2,0,-1", "Period is '-1'"),
         ("ALMQUERY,DigAlm,F,5,0,2,0,0", "swap them"),
-        ("ALMQUERY,DigAlm,F,0,0,1000000,0,1", "more than 100000 records"),
     ],
 )
 def test_bad_strings_say_which_argument(text: str, message: str) -> None:
@@ -59,34 +58,75 @@ def test_bad_strings_say_which_argument(text: str, message: str) -> None:
         parse(text)
 
 
-def test_period_zero_returns_every_event_in_range() -> None:
+# VALUE bits (ctapi-rs docs/AlmQuery.md): 1 good, 2 disabled, 4 multiple, 8 on, 16 acknowledged.
+ON_UNACKED, ON_ACKED, OFF_ACKED = 1 | 8, 1 | 8 | 16, 1 | 16
+
+
+def test_period_zero_returns_every_event_in_range_and_the_next_one() -> None:
+    # Ours for Period 0 (docs/plant.md): every raw sample, with the samples either side.
     server = history()
     records = almquery.run(server, parse(f"ALMQUERY,DigAlm,F_ALM,{T0},0,{T0 + 15},0,0"))
-    assert records == [AlmRecord(T0 + 10.5, 1, "on"), AlmRecord(T0 + 12, 1, "ack")]
+    assert records == [
+        AlmRecord(T0 + 10.5, ON_UNACKED, ""),
+        AlmRecord(T0 + 12, ON_ACKED, ""),
+        AlmRecord(T0 + 20, OFF_ACKED, ""),  # the next sample after the range
+    ]
     assert records[0].fields() == {
         "DATETIME": T0 + 10,
         "MSECONDS": 500,
-        "VALUE": 1,
-        "COMMENT": "on",
+        "VALUE": ON_UNACKED,
+        "COMMENT": "",
     }
 
 
-def test_a_period_samples_the_state() -> None:
+def test_a_period_compresses_its_samples_and_skips_periods_without_any() -> None:
+    # docs/AlmQuery.md: no interpolated samples; several in one period are one, flagged
+    # multiple, at their mean time, with the last one's value and comment.
     server = history()
     records = almquery.run(server, parse(f"ALMQUERY,DigAlm,F_ALM,{T0},0,{T0 + 20},0,5"))
-    assert [(r.time, r.value, r.comment) for r in records] == [
-        (T0, 0, "OFF acknowledged"),  # never on yet
-        (T0 + 5, 0, "OFF acknowledged"),
-        (T0 + 10, 0, "OFF acknowledged"),
-        (T0 + 15, 1, "ON acknowledged"),  # on at 10.5, acknowledged at 12
-        (T0 + 20, 0, "OFF acknowledged"),  # off at 20
+    assert [(r.time, r.value) for r in records] == [
+        (T0 + 11.25, ON_ACKED | 4),  # on at 10.5 and acknowledged at 12, one period
+        (T0 + 20, OFF_ACKED),  # the sample exactly on the end time
     ]
     middle = almquery.run(server, parse(f"ALMQUERY,DigAlm,F_ALM,{T0 + 11},0,{T0 + 13},0,1"))
-    assert [(r.value, r.comment) for r in middle] == [
-        (1, "ON unacknowledged"),
-        (1, "ON acknowledged"),
-        (1, "ON acknowledged"),
+    assert [(r.time, r.value) for r in middle] == [
+        (T0 + 10.5, ON_UNACKED),  # the previous sample
+        (T0 + 12, ON_ACKED),
+        (T0 + 20, OFF_ACKED),  # the next sample
     ]
+
+
+def test_the_record_count_stays_within_range_over_period_plus_three() -> None:
+    # docs/AlmQuery.md: at most range / Period + 3 records; a long range is not refused.
+    values: dict[str, TagValue | None] = {"F": False}
+    server = AlarmServer([Alarm(tag="F_ALM", variable="F")], [], values.get, Store.memory())
+    for step in range(40):
+        values["F"] = step % 2 == 0
+        server.evaluate(T0 + step)
+    records = almquery.run(server, parse(f"ALMQUERY,DigAlm,F_ALM,{T0 + 5},0,{T0 + 35},0,10"))
+    assert len(records) <= 30 / 10 + 3
+    assert [r.time for r in records] == [T0 + 4, T0 + 9.5, T0 + 19.5, T0 + 29.5, T0 + 35, T0 + 36]
+    assert all(r.value & 4 for r in records[1:4])  # compressed periods are multiple
+    everything = almquery.run(server, parse("ALMQUERY,DigAlm,F_ALM,0,0,4000000000,0,0.001"))
+    assert len(everything) == 40
+
+
+def test_comment_and_disabled_bit_and_analog_state() -> None:
+    # docs/AlmQuery.md: COMMENT is the user's comment; bit 1 disabled; bits 5-7 the analog
+    # state (5 high).
+    server = history()
+    server.disable("F_ALM", "op", T0 + 30, comment="pump out for service")
+    query = parse(f"ALMQUERY,DigAlm,F_ALM,{T0 + 25},0,{T0 + 35},0,0")
+    previous, disabled = almquery.run(server, query)
+    assert (previous.time, previous.value & 2) == (T0 + 20, 0)
+    assert (disabled.value & 2, disabled.comment) == (2, "pump out for service")
+    values: dict[str, TagValue | None] = {"L": 90.0}
+    analog = AlarmServer(
+        [Alarm(tag="L_ALM", type="analog", variable="L", high=80)], [], values.get, Store.memory()
+    )
+    analog.evaluate(T0)
+    [high] = almquery.run(analog, parse(f"ALMQUERY,AnaAlm,L_ALM,{T0},0,{T0},0,0"))
+    assert high.value == ON_UNACKED | (5 << 5)
 
 
 def test_wrong_database_or_alarm_is_refused() -> None:

@@ -237,6 +237,14 @@ class Plantwide:
     def engine(self, process: str, computer: str | None = None) -> Any:
         return self.sup.process(process, computer).process
 
+    async def trend_levels(self, *values: float) -> None:
+        """Set LEVEL to each value, a second apart, each sampled by TREND1's LEVEL_TR."""
+        trends = self.engine("TREND1").trends
+        for value in values:
+            self.set("LEVEL", value)
+            self.advance(1.0)
+            await self.until(lambda: trends.next_due(self.clock.now()) > self.clock.now())
+
     async def until(self, check: Callable[[], bool], what: str = "condition") -> None:
         """Poll `check` with a deadline (the scan runs in the same loop)."""
         with anyio.fail_after(TIMEOUT):

@@ -86,7 +86,7 @@ async def test_alarm_database_serves_its_computer_only() -> None:
         assert [e["kind"] for e in events] == ["on"]
         query = f"ALMQUERY,DigAlm,FAULT_ALM,{int(START) - 10},0,{int(START) + 10},0,0"
         records = (await db.ok("db.query", query=query))["records"]
-        assert [(r["VALUE"], r["COMMENT"]) for r in records] == [(1, "on")]
+        assert [(r["VALUE"], r["COMMENT"]) for r in records] == [(1 | 8, "")]  # AlmQuery.md bits
         remote = w.engine("AlarmDatabase", "PC-A").connect(
             Peer("10.0.0.9", 5000, w.sup.process("AlarmDatabase", "PC-A").endpoints[0])
         )

@@ -93,7 +93,7 @@ def shim_program(ready: Path, alarm: str) -> dict[str, Any]:
         cicode(handle, f'AlarmAckTag("{alarm}")')
         after = read(handle, f"{alarm}.Ack")
         now = int(float(cicode(handle, "TimeCurrent()")))
-        events = find(handle, f"ALMQUERY,DigAlm,{alarm},0,0,{now + 1},0,0", b"COMMENT", DBTYPE_STR)
+        events = find(handle, f"ALMQUERY,DigAlm,{alarm},0,0,{now + 1},0,0", b"VALUE", DBTYPE_R8)
         levels = find(handle, f"TRNQUERY,{now},0,1,10,TANK1_LEVEL,0,1", b"VALUE", DBTYPE_R8)
         dll.ctClose(handle)
     return {"ack": (before, after), "events": events, "levels": levels}
@@ -115,12 +115,14 @@ async def test_scada_emu_run_demo_alarms_move_are_acknowledged_and_trends_answer
             both = ["PUMP1_FAULT_ALM.On", "PUMP1_FAIL_TO_RUN.On"]
             for seen in await alarms_go_on_and_off(ct, both):
                 assert seen[-2:] == ["1", "0"]
-            assert await ct.tag_read("PUMP1_FAULT_ALM.State") == "OFF unacknowledged"
+            # OFF, not acknowledged (1068486)
+            assert await ct.tag_read("PUMP1_FAULT_ALM.State") == "0"
             assert await ct.cicode('AlarmAckTag("PUMP1_FAULT_ALM")') == "0"
             assert await ct.tag_read("PUMP1_FAULT_ALM.Ack") == "1"
             shim = await anyio.to_thread.run_sync(shim_program, ready, "PUMP1_FAIL_TO_RUN")
             assert shim["ack"] == ("0", "1")
-            assert shim["events"][-3:] == ["on", "off", "ack"]
+            # VALUE bits (ctapi-rs docs/AlmQuery.md): on (1 | 8), off (1), acknowledged (1 | 16)
+            assert shim["events"][-3:] == [9.0, 1.0, 17.0]
             assert 10 <= len(shim["levels"]) <= 12
             assert all(0.0 <= level <= 100.0 for level in shim["levels"])
 
