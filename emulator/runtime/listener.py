@@ -12,7 +12,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 from anyio.abc import SocketListener, SocketStream, TaskGroup, TaskStatus
@@ -25,7 +25,9 @@ from emulator.runtime.session import Session
 from emulator.topology.plan import Endpoint
 
 if TYPE_CHECKING:
-    from emulator.runtime.process import ProcessRuntime
+    from emulator.processes.base import Process
+    from emulator.processes.context import Context
+    from emulator.runtime.logins import LoginThrottle
 
 _log = get_logger("emulator.listener")
 
@@ -44,12 +46,32 @@ class Backoff:
         return float(min(self.initial * 2 ** max(failures - 1, 0), self.maximum))
 
 
+class Owner(Protocol):
+    """What a listener needs of the process it serves (emulator.runtime.process's
+    ProcessRuntime): its sessions and their slots, its handler maker, its runtime and where to
+    say that a listener failed or recovered. A protocol, so the listener stays below it."""
+
+    process: Process | None
+    context: Context
+    logins: LoginThrottle
+    workers: anyio.CapacityLimiter | None
+    sessions: set[Session]
+    prelogin: dict[Session, None]
+    logged_in: set[Session]
+
+    def forget(self, session: Session) -> None: ...
+
+    def listener_failed(self, listener: Listener) -> None: ...
+
+    def listener_recovered(self, listener: Listener) -> None: ...
+
+
 class Listener:
     def __init__(
         self,
         endpoint: Endpoint,
         sock: socket.socket,
-        owner: ProcessRuntime,
+        owner: Owner,
         *,
         limits: Limits,
         tls: ssl.SSLContext | None,
