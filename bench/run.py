@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import loop, measures, procs, report, servers
+from bench import loop, measures, procs, report, scale, servers
 from bench.measures import FULL, QUICK, Bench
 from bench.servers import BenchError, Server
 
@@ -166,6 +166,15 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         measures.connections(bench)
     if wanted("startup"):
         measures.startup(bench)
+    if wanted("scale"):
+        scale.run_all(
+            bench.runs,
+            bench.workdir,
+            bench.profile.scale_sizes,
+            idle_s=bench.profile.scale_idle_s,
+            cpu=bench.server_cpu,
+            say=bench.say,
+        )
     meta = {
         "profile": bench.profile.name,
         "machine": report.machine(),
@@ -196,7 +205,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("tag_read", "latency", "slowloris", "failover", "connections", "startup"),
+        choices=(
+            "tag_read",
+            "latency",
+            "slowloris",
+            "failover",
+            "connections",
+            "startup",
+            "scale",
+        ),
         help="run only these measures (repeatable)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
@@ -234,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.header(doc["meta"]),
             report.table(bench.runs, doc, _details(bench)),
             _servers_table(bench),
+            scale.table(bench.runs, bench.profile.scale_sizes),
         ]
     )
     print()
