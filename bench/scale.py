@@ -51,7 +51,13 @@ class Emulator:
     root: Path
 
     def env(self, cache: Path) -> dict[str, str]:
-        env = dict(os.environ, PYTHONPATH=str(self.root), SCADA_EMU_CACHE_DIR=str(cache))
+        # PYTHONSAFEPATH: `python -m` must not import the checkout in the current directory.
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(self.root),
+            PYTHONSAFEPATH="1",
+            SCADA_EMU_CACHE_DIR=str(cache),
+        )
         env.pop("PYTHONSTARTUP", None)
         return env
 

@@ -16,6 +16,7 @@ from emulator.ports import ProcessType
 from emulator.topology.model import Topology
 
 if TYPE_CHECKING:
+    from emulator.processes.io import IoOwners
     from emulator.processes.redundancy import Pairs
 
 
@@ -76,6 +77,8 @@ class Context:
     plant: Plant = field(init=False, repr=False)
     #: Who serves each cluster; made on first use by emulator.processes.redundancy.pairs_of.
     pairs: Pairs | None = field(default=None, init=False, repr=False)
+    #: Which I/O server owns each tag; made on first use by emulator.processes.io.owned_tags.
+    io_owners: IoOwners | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())

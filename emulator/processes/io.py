@@ -32,34 +32,65 @@ def owned_tags(context: Context, endpoint: Endpoint, plant: Plant) -> dict[str, 
     that fails over finds the same tags there. Which standby backs which primary is not
     published; here every standby of a cluster backs all of its primaries (ours to decide).
     """
-    topology = context.topology
-    clusters = [c.name for c in topology.clusters]
-    only = clusters[0] if len(clusters) == 1 else None
-    first_io: dict[str, str] = {}
-    standbys: set[str] = set()
-    for process in sorted(
-        (p for p in topology.server_processes if p.type == "io"), key=lambda p: p.mode != "primary"
-    ):
-        cluster = (process.cluster or only or "").casefold()
-        first_io.setdefault(cluster, process.name.casefold())
-        if process.mode == "standby":
-            standbys.add(process.name.casefold())
-    #: Each tag's configured I/O server by (cluster, name), the first of duplicates as the Plant.
-    servers: dict[tuple[str, str], str | None] = {}
-    for tag in topology.tags:
-        key = ((tag.cluster or only or "").casefold(), tag.name.casefold())
-        servers.setdefault(key, tag.io_server)
+    owners = context.io_owners
+    if owners is None or owners.plant is not plant:
+        owners = context.io_owners = IoOwners.of(context, plant)
     me = endpoint.process.casefold()
-    my_cluster = (endpoint.cluster or "").casefold()
-    owned: dict[str, TagState] = {}
-    for state in plant.tags:
-        cluster = (state.spec.cluster or "").casefold()
-        owner = servers.get((cluster, state.spec.name.casefold())) or first_io.get(cluster, "")
-        owner = owner.casefold()
-        backs_up = me in standbys and cluster == my_cluster and owner not in standbys
-        if owner == me or backs_up:
-            owned[state.spec.name.casefold()] = state
-    return owned
+    mine = owners.by_owner.get(me, [])
+    if me in owners.standbys:
+        backed = [
+            (position, name, state)
+            for position, name, owner, state in owners.by_cluster.get(
+                (endpoint.cluster or "").casefold(), ()
+            )
+            if owner != me and owner not in owners.standbys
+        ]
+        mine = sorted([*mine, *backed], key=lambda entry: entry[0])
+    return {name: state for _, name, state in mine}
+
+
+@dataclass(frozen=True, slots=True)
+class IoOwners:
+    """Every tag's owning I/O server, worked out once for all the I/O servers of a runtime (each
+    one scanning every tag was quadratic in a large plant)."""
+
+    plant: Plant
+    standbys: frozenset[str]
+    #: Owner (case-folded process name) -> (plant position, case-folded name, state) of its tags.
+    by_owner: dict[str, list[tuple[int, str, TagState]]]
+    #: Case-folded cluster -> (plant position, name, owner, state) of its tags.
+    by_cluster: dict[str, list[tuple[int, str, str, TagState]]]
+
+    @classmethod
+    def of(cls, context: Context, plant: Plant) -> IoOwners:
+        topology = context.topology
+        clusters = [c.name for c in topology.clusters]
+        only = clusters[0] if len(clusters) == 1 else None
+        first_io: dict[str, str] = {}
+        standbys: set[str] = set()
+        for process in sorted(
+            (p for p in topology.server_processes if p.type == "io"),
+            key=lambda p: p.mode != "primary",
+        ):
+            cluster = (process.cluster or only or "").casefold()
+            first_io.setdefault(cluster, process.name.casefold())
+            if process.mode == "standby":
+                standbys.add(process.name.casefold())
+        #: Each tag's configured I/O server by (cluster, name), the first of duplicates as the
+        #: Plant.
+        servers: dict[tuple[str, str], str | None] = {}
+        for tag in topology.tags:
+            key = ((tag.cluster or only or "").casefold(), tag.name.casefold())
+            servers.setdefault(key, tag.io_server)
+        by_owner: dict[str, list[tuple[int, str, TagState]]] = {}
+        by_cluster: dict[str, list[tuple[int, str, str, TagState]]] = {}
+        for position, state in enumerate(plant.tags):
+            cluster = (state.spec.cluster or "").casefold()
+            name = state.spec.name.casefold()
+            owner = (servers.get((cluster, name)) or first_io.get(cluster, "")).casefold()
+            by_owner.setdefault(owner, []).append((position, name, state))
+            by_cluster.setdefault(cluster, []).append((position, name, owner, state))
+        return cls(plant, frozenset(standbys), by_owner, by_cluster)
 
 
 class IoProcess:
