@@ -17,13 +17,14 @@ from emulator.plant.config import TagValue
 from emulator.plant.state import QUAL_BAD, Plant
 from emulator.protocol.errors import ProtocolError
 
-__all__ = ["cicode_expressions", "plant_values"]
+__all__ = ["cicode_expressions", "plant_stamps", "plant_values"]
 
 
 def plant_values(plant: Plant) -> Callable[[str], TagValue | None]:
     """Engineering values by tag reference; None when unknown or of bad quality."""
 
     def read(name: str) -> TagValue | None:
+        plant.keep((name,))  # the engines' references are configured: a fixed set
         try:
             if plant.tag(name).current_quality().general == QUAL_BAD:
                 return None
@@ -32,6 +33,20 @@ def plant_values(plant: Plant) -> Callable[[str], TagValue | None]:
             return None
 
     return read
+
+
+def plant_stamps(plant: Plant) -> Callable[[str], int | None]:
+    """Each tag reference's change count (TagState.version: every value, quality or mode
+    change bumps it); None when the plant does not know it."""
+
+    def stamp(name: str) -> int | None:
+        plant.keep((name,))
+        try:
+            return plant.tag(name).version
+        except ProtocolError:
+            return None
+
+    return stamp
 
 
 def cicode_expressions(

@@ -5,7 +5,7 @@ Sans-IO: no sockets, no clock of its own (callers pass `now`). Documented in doc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -219,6 +219,9 @@ class Plant:
         self._suggestions: dict[str, str] = {}
         #: Each remembered reference's targets: without and with the tag in override mode.
         self._resolved: dict[str, tuple[Target, Target]] = {}
+        #: References the engines read on every scan or tick (a fixed, configured set): kept
+        #: when the cache above is cleared, however many they are.
+        self._kept: set[str] = set()
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -251,11 +254,18 @@ class Plant:
                 Target(state, Element.FIELD if element is None else element, item, index),
                 Target(state, Element.OVERRIDE if element is None else element, item, index),
             )
-            if len(self._resolved) >= RESOLVE_CACHE:
-                self._resolved.clear()
+            if len(self._resolved) >= RESOLVE_CACHE + len(self._kept):
+                kept = self._resolved
+                self._resolved = {k: kept[k] for k in self._kept if k in kept}
             self._resolved[text] = targets
         field, override = targets
         return override if field.state.override_mode else field
+
+    def keep(self, texts: Iterable[str]) -> None:
+        """Keep these references resolved for good: an engine reads them again and again, and
+        a large plant's engines read more of them than RESOLVE_CACHE holds (each read parsed its
+        reference anew: most of an idle 20,000-tag plant's CPU)."""
+        self._kept.update(texts)
 
     def _parse(self, text: str, suggest: bool) -> _Resolved:
         """What `resolve` remembers: the tag, the element written (if any), item and index."""

@@ -24,7 +24,7 @@ from emulator.plant.alarms import (
     AlarmStatus,
 )
 from emulator.plant.config import Alarm
-from emulator.plant.readers import cicode_expressions, plant_values
+from emulator.plant.readers import cicode_expressions, plant_stamps, plant_values
 from emulator.ports import ProcessType
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
@@ -84,6 +84,7 @@ class AlarmProcess:
             expressions=cicode_expressions(plant),
             server=endpoint.process,
             on_record=self._recorded,
+            stamps=plant_stamps(plant),
         )
         self.synchronised = False
         #: Its history file was empty or damaged (set aside): standby until it has taken the

@@ -123,10 +123,14 @@ class Generators:
         """The plant time of the next tick."""
         return self.start + (self._ticks + 1) * self.tick
 
+    def due(self, now: float) -> int:
+        """How many ticks `advance(now, ...)` would step."""
+        return math.floor((now - self.start) / self.tick + 1e-9) - self._ticks
+
     def advance(self, now: float, current: Mapping[str, TagValue]) -> Advance:
         """Step every tick up to `now`; `current` is the plant's values (keys casefolded)."""
         result = Advance()
-        due = math.floor((now - self.start) / self.tick + 1e-9) - self._ticks
+        due = self.due(now)
         if due <= 0:
             return result
         if due > MAX_TICKS_PER_ADVANCE:

@@ -68,6 +68,7 @@ class ScenarioRunner:
         )
         self.timeline = Timeline(topology.timeline, self.start)
         self._reads = sorted(self.generators.reads)
+        plant.keep([*self._reads, *(g.tag for g in topology.generators)])
         self._lock = anyio.Lock()
 
     @property
@@ -79,7 +80,7 @@ class ScenarioRunner:
         """Bring every generated value and timeline event up to the clock's now."""
         async with self._lock:
             now = self.clock.now()
-            result = self.generators.advance(now, self._current())
+            result = self.generators.advance(now, self._current_if_due(now))
             when = result.time if result.time is not None else now
             for tag, value in result.values.items():
                 self._set(tag, value, when)
@@ -130,7 +131,7 @@ class ScenarioRunner:
 
     async def _step_at(self, now: float) -> None:
         """The generator tick and timeline events due at `now` (the clock stands at it)."""
-        result = self.generators.advance(now, self._current())
+        result = self.generators.advance(now, self._current_if_due(now))
         when = result.time if result.time is not None else now
         for tag, value in result.values.items():
             self._set(tag, value, when)
@@ -164,6 +165,11 @@ class ScenarioRunner:
             if wait == math.inf and self.idle:
                 return
             await anyio.sleep(min(max(wait, 0.0), MAX_SLEEP))
+
+    def _current_if_due(self, now: float) -> dict[str, TagValue]:
+        """The plant's values the generators read, when a tick is due (the runner wakes every
+        MAX_SLEEP: reading every generated tag each time was most of an idle plant's work)."""
+        return self._current() if self.generators.due(now) > 0 else {}
 
     def _current(self) -> dict[str, TagValue]:
         values: dict[str, TagValue] = {}

@@ -165,6 +165,21 @@ def test_remembered_references_stay_bounded_and_failures_are_not_remembered(
     assert "TANK9_LEVEL" not in plant._resolved
 
 
+def test_kept_references_outlive_the_bound(plant: Plant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engines' configured references stay resolved however many client references come
+    and go; the bound still holds for the others."""
+    monkeypatch.setattr("emulator.plant.state.RESOLVE_CACHE", 2)
+    plant.keep(["PUMP1_SPEED", "TANK1_LEVEL"])
+    plant.read("PUMP1_SPEED")
+    plant.read("TANK1_LEVEL")
+    for name in ("pump1_speed", "PUMP1_SPEED.Field", "tank1_level", "PUMP1_RUN", "pump1_run"):
+        plant.read(name)
+        assert {"PUMP1_SPEED", "TANK1_LEVEL"} <= plant._resolved.keys()
+        assert len(plant._resolved) <= 2 + 2
+    plant.write("PUMP1_SPEED.OverrideMode", "1", NOW)  # a kept reference still follows the mode
+    assert plant.read("PUMP1_SPEED").quality.override
+
+
 def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
     plant.write("PUMP1_SPEED.ControlMode", "1", NOW)
     assert fails(plant, "PUMP1_SPEED", "write", "100") == "tag_read_only"
