@@ -5,7 +5,8 @@ Sans-IO: no sockets, no clock of its own (callers pass `now`). Documented in doc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -87,6 +88,10 @@ class Quality:
         }
 
 
+#: A tag's quality until something sets another (frozen: one shared by every tag).
+_GOOD = Quality()
+
+
 class Reading(NamedTuple):
     """What a read returns: the text CtAPI shows, and what ctTagReadEx adds.
 
@@ -134,7 +139,7 @@ class TagState:
         self.override_mode = 0
         self.control_mode = 0
         self.status = 0
-        self.quality = Quality()
+        self.quality = _GOOD
         self.timestamp = now
         self.value_timestamp = now
         self.quality_timestamp = now
@@ -222,6 +227,9 @@ class Plant:
         #: References the engines read on every scan or tick (a fixed, configured set): kept
         #: when the cache above is cleared, however many they are.
         self._kept: set[str] = set()
+        #: Inside `changing()`: how deep, and whether a change is still to be told.
+        self._quiet = 0
+        self._unheard = False
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -242,6 +250,14 @@ class Plant:
         """The tag named `name` or `Cluster.name`; ProtocolError(tag_not_found) when none."""
         target = self.resolve(name)
         return target.state
+
+    def named(self, name: str) -> TagState:
+        """`tag(name)`, without parsing or remembering a bare tag name: for an engine that
+        looks each of its many tags up once and holds them."""
+        found = self._by_name.get(name.casefold())
+        if found is not None and len(found) == 1 and "." not in name and "[" not in name:
+            return found[0]
+        return self.tag(name)
 
     def resolve(self, text: str, *, suggest: bool = True) -> Target:
         """Which tag, element, item and index a reference means."""
@@ -353,6 +369,11 @@ class Plant:
         if values is None:
             return self._mode(target)
         return state.spec.eng(values[target.index or 0])
+
+    def value_of(self, state: TagState) -> TagValue:
+        """`value(name)` of a tag held by its state (its first item, override mode followed)."""
+        values = state.override if state.override_mode else state.field
+        return state.spec.eng(values[0])
 
     def _values(self, target: Target) -> list[TagValue] | None:
         state = target.state
@@ -473,6 +494,24 @@ class Plant:
             changed = self.set_quality(name, quality, now)
         return self._store(state, state.field, index, raw, now) or changed
 
+    def set_field(self, state: TagState, value: TagValue, now: float) -> bool:
+        """`set_value(name, value, now)` of a tag held by its state (its first item)."""
+        return self._store(state, state.field, 0, state.spec.raw_of(value), now)
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Many changes, one notification of the change feed at the end (a generator tick of a
+        large plant changes every tag: one notification per tag woke every subscriber each
+        time)."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+            if not self._quiet and self._unheard:
+                self._unheard = False
+                self.changes.notify()
+
     def set_quality(self, name: str, general: int, now: float, *, substatus: int = 0) -> bool:
         """Set a tag's quality (QUAL_GOOD, QUAL_UNCR, QUAL_BAD); returns whether it changed."""
         if general not in (QUAL_BAD, QUAL_UNCR, QUAL_GOOD):
@@ -505,7 +544,10 @@ class Plant:
     def _changed(self, state: TagState) -> None:
         state.version += 1
         self.revision += 1
-        self.changes.notify()
+        if self._quiet:
+            self._unheard = True
+        else:
+            self.changes.notify()
 
 
 def _item(target: Target) -> int | float | None:

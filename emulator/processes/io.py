@@ -9,6 +9,7 @@ shows them). Requests: docs/protocol.md ("I/O server").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from emulator.plant.state import Plant, Reading, TagState
@@ -98,7 +99,11 @@ class IoProcess:
         self.endpoint = endpoint
         self.context = context
         self.plant = context.plant
-        self.tags = owned_tags(context, endpoint, self.plant)
+
+    @cached_property
+    def tags(self) -> dict[str, TagState]:
+        """Its tags, worked out when a client first asks (not while a large plant starts)."""
+        return owned_tags(self.context, self.endpoint, self.plant)
 
     def connect(self, peer: Peer) -> IoHandler:
         return IoHandler(self)

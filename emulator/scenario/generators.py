@@ -49,18 +49,27 @@ def as_number(value: TagValue | None) -> float:
     return float(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Driven:
     """One generator at run time: its spec, parsed durations, random source and last value."""
 
     spec: Generator
     tag_type: TagType
-    rng: random.Random
+    #: What seeds its random source (rng_for), made at its first draw: seeding takes longer
+    #: than a tick of most generators, and a large plant has a generator per tag.
+    seed: tuple[int, int, str]
     period: float
     phase: float
     steps: list[tuple[float, TagValue]]
     expression: Expression | None
     value: float | None = None
+    _rng: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:
+            self._rng = rng_for(*self.seed)
+        return self._rng
 
 
 @dataclass
@@ -93,13 +102,22 @@ class Generators:
         self.start = start
         self._ticks = 0
         self._errors: dict[str, str] = {}
+        durations: dict[tuple[type, float | str], float] = {}  # a plant repeats a few periods
+
+        def duration(value: float | str) -> float:
+            key = (type(value), value)
+            known = durations.get(key)
+            if known is None:
+                known = durations[key] = seconds(value)
+            return known
+
         self._driven = [
             _Driven(
                 spec=spec,
                 tag_type=folded.get(spec.tag.casefold(), "real"),
-                rng=rng_for(seed, index, spec.tag.casefold()),
-                period=seconds(spec.period),
-                phase=seconds(spec.phase),
+                seed=(seed, index, spec.tag.casefold()),
+                period=duration(spec.period),
+                phase=duration(spec.phase),
                 steps=sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0]),
                 expression=(
                     compile_expression(spec.expression)

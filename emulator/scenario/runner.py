@@ -6,6 +6,7 @@ With a virtual clock nothing moves by itself: whoever advances the clock calls `
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -16,7 +17,7 @@ import anyio.lowlevel
 from emulator.logs import get_logger
 from emulator.plant.clock import Clock, ScaledClock, VirtualClock
 from emulator.plant.config import TagValue
-from emulator.plant.state import Plant
+from emulator.plant.state import Plant, TagState
 from emulator.plant.tags import TagValueError
 from emulator.protocol.errors import ProtocolError
 from emulator.scenario.config import TimelineEvent
@@ -68,7 +69,11 @@ class ScenarioRunner:
         )
         self.timeline = Timeline(topology.timeline, self.start)
         self._reads = sorted(self.generators.reads)
-        plant.keep([*self._reads, *(g.tag for g in topology.generators)])
+        #: Each tag the generators read or set, looked up once (by casefolded name).
+        self._states: dict[str, TagState] = {}
+        for name in self._reads:
+            with contextlib.suppress(ProtocolError):
+                self._states[name] = plant.named(name)
         self._lock = anyio.Lock()
 
     @property
@@ -82,8 +87,9 @@ class ScenarioRunner:
             now = self.clock.now()
             result = self.generators.advance(now, self._current_if_due(now))
             when = result.time if result.time is not None else now
-            for tag, value in result.values.items():
-                self._set(tag, value, when)
+            with self.plant.changing():
+                for tag, value in result.values.items():
+                    self._set(tag, value, when)
             if result.skipped:
                 _log.warning("scenario.skipped", ticks=result.skipped)
             for tag, message in result.errors.items():
@@ -133,8 +139,9 @@ class ScenarioRunner:
         """The generator tick and timeline events due at `now` (the clock stands at it)."""
         result = self.generators.advance(now, self._current_if_due(now))
         when = result.time if result.time is not None else now
-        for tag, value in result.values.items():
-            self._set(tag, value, when)
+        with self.plant.changing():
+            for tag, value in result.values.items():
+                self._set(tag, value, when)
         for tag, message in result.errors.items():
             _log.warning("scenario.expression_failed", tag=tag, error=message)
         for occurrence in self.timeline.due(now):
@@ -172,17 +179,16 @@ class ScenarioRunner:
         return self._current() if self.generators.due(now) > 0 else {}
 
     def _current(self) -> dict[str, TagValue]:
-        values: dict[str, TagValue] = {}
-        for name in self._reads:
-            try:
-                values[name] = self.plant.value(name)
-            except ProtocolError:
-                continue
-        return values
+        value_of = self.plant.value_of
+        return {name: value_of(state) for name, state in self._states.items()}
 
     def _set(self, tag: str, value: TagValue, now: float) -> None:
+        state = self._states.get(tag.casefold())
         try:
-            self.plant.set_value(tag, value, now)
+            if state is None:
+                self.plant.set_value(tag, value, now)
+            else:
+                self.plant.set_field(state, value, now)
         except (ProtocolError, TagValueError) as exc:
             _log.warning("scenario.set_failed", tag=tag, value=value, error=str(exc))
 

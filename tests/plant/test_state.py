@@ -180,6 +180,39 @@ def test_kept_references_outlive_the_bound(plant: Plant, monkeypatch: pytest.Mon
     assert plant.read("PUMP1_SPEED").quality.override
 
 
+def test_a_held_tag_reads_and_sets_as_its_name_does(plant: Plant) -> None:
+    state = plant.named("tank1_level")
+    assert state is plant.tag("TANK1_LEVEL")
+    assert plant.value_of(state) == plant.value("TANK1_LEVEL")
+    assert plant.set_field(state, 42.0, NOW + 1)
+    assert not plant.set_field(state, 42.0, NOW + 2)
+    assert (plant.value("TANK1_LEVEL"), plant.read("TANK1_LEVEL").timestamp) == (42.0, NOW + 2)
+    plant.write("TANK1_LEVEL.Override", "7", NOW)
+    plant.write("TANK1_LEVEL.OverrideMode", "1", NOW)
+    assert plant.value_of(state) == plant.value("TANK1_LEVEL") == 7.0
+    with pytest.raises(ProtocolError):
+        plant.named("NO_SUCH_TAG")
+
+
+def test_many_changes_are_heard_once(plant: Plant) -> None:
+    heard: list[int] = []
+    plant.changes.subscribe(lambda: heard.append(1))
+    versions = plant.tag("TANK1_LEVEL").version, plant.tag("PUMP1_SPEED").version
+    with plant.changing():
+        plant.set_value("TANK1_LEVEL", 1.0, NOW + 1)
+        with plant.changing():
+            plant.set_value("PUMP1_SPEED", 5, NOW + 1)
+        assert heard == []
+    assert heard == [1]
+    assert (plant.tag("TANK1_LEVEL").version, plant.tag("PUMP1_SPEED").version) == (
+        versions[0] + 1,
+        versions[1] + 1,
+    )
+    with plant.changing():
+        plant.set_value("TANK1_LEVEL", 1.0, NOW + 2)  # no change: nothing to hear
+    assert heard == [1]
+
+
 def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
     plant.write("PUMP1_SPEED.ControlMode", "1", NOW)
     assert fails(plant, "PUMP1_SPEED", "write", "100") == "tag_read_only"
