@@ -118,7 +118,7 @@ class Generators:
                 seed=(seed, index, spec.tag.casefold()),
                 period=duration(spec.period),
                 phase=duration(spec.phase),
-                steps=sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0]),
+                steps=_sorted_steps(spec),
                 expression=(
                     compile_expression(spec.expression)
                     if spec.kind == "expression" and spec.expression is not None
@@ -214,6 +214,12 @@ class Generators:
                     return base + result * self.tick
                 return result
         return None
+
+
+def _sorted_steps(spec: Generator) -> list[tuple[float, TagValue]]:
+    if not spec.steps:
+        return []
+    return sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0])
 
 
 def _ramp(spec: Generator, elapsed: float) -> float:
