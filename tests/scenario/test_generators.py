@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from emulator.plant.config import TagType, TagValue
 from emulator.scenario.config import Generator, Step
-from emulator.scenario.generators import MAX_TICKS_PER_ADVANCE, Generators, coerce
+from emulator.scenario.generators import MAX_TICKS_PER_ADVANCE, Generators, Normal, coerce
 
 START = 1_767_225_600.0
 
@@ -206,3 +206,18 @@ def test_valid_generators_never_fail(specs: list[Generator], tick: float, second
     assert result.errors == {}
     for value in result.values.values():
         assert isinstance(value, bool | int | float | str)
+
+
+def test_a_normal_stream_is_seeded_standard_normal_and_small() -> None:
+    draws = [Normal(1, 0, "t").gauss(0.0, 1.0) for _ in range(3)]
+    assert draws[0] == draws[1] == draws[2]  # the same seed and parts: the same first draw
+    stream = Normal(1, 0, "t")
+    values = [stream.gauss(2.0, 3.0) for _ in range(20_000)]
+    mean = sum(values) / len(values)
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    assert abs(mean - 2.0) < 0.1 and abs(spread - 3.0) < 0.1
+    within = sum(abs(v - 2.0) < 3.0 for v in values) / len(values)
+    assert abs(within - 0.6827) < 0.02  # one sigma holds 68 % of a normal's mass
+    others = [Normal(seed, i, "t").gauss(0.0, 1.0) for seed in (1, 2) for i in (0, 1)]
+    assert len(set(others)) == 4
+    assert not hasattr(stream, "__dict__")
