@@ -30,23 +30,28 @@ class Normal:
 
     A random.Random holds 2.5 KiB of state: one per generator was a quarter of a large plant's
     memory. The n-th draw is a function of the seed and n (SplitMix64, then Box-Muller), so a
-    stream costs one integer and a count.
+    stream costs an integer, a count and a float.
     """
 
-    __slots__ = ("count", "key")
+    __slots__ = ("count", "key", "spare")
 
     def __init__(self, seed: int, *parts: object) -> None:
         text = ":".join([str(seed), *(str(p) for p in parts)]).encode()
         self.key = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
         self.count = 0
+        self.spare = 0.0
 
     def gauss(self, mu: float, sigma: float) -> float:
-        """The next draw of N(mu, sigma^2)."""
+        """The next draw of N(mu, sigma^2); draws come in pairs (Box-Muller's two)."""
         n = self.count
         self.count = n + 1
-        u1 = ((_mix(self.key + 2 * n) >> 11) + 1) / 9007199254740992.0  # (0, 1]
-        u2 = (_mix(self.key + 2 * n + 1) >> 11) / 9007199254740992.0  # [0, 1)
-        return mu + sigma * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+        if n % 2:
+            return mu + sigma * self.spare
+        u1 = ((_mix(self.key + n) >> 11) + 1) / 9007199254740992.0  # (0, 1]
+        u2 = (_mix(self.key + n + 1) >> 11) / 9007199254740992.0  # [0, 1)
+        radius, angle = math.sqrt(-2.0 * math.log(u1)), 2.0 * math.pi * u2
+        self.spare = radius * math.sin(angle)
+        return mu + sigma * radius * math.cos(angle)
 
 
 def _mix(z: int) -> int:
