@@ -14,7 +14,7 @@ from emulator.cicode.interpreter import evaluate_parsed
 from emulator.cicode.parser import Expr, parse_expression
 from emulator.plant.alarms import ExpressionEvaluator
 from emulator.plant.config import TagValue
-from emulator.plant.state import QUAL_BAD, Plant
+from emulator.plant.state import QUAL_BAD, Plant, TagState
 from emulator.protocol.errors import ProtocolError
 
 __all__ = ["cicode_expressions", "plant_stamps", "plant_values"]
@@ -39,12 +39,16 @@ def plant_stamps(plant: Plant) -> Callable[[str], int | None]:
     """Each tag reference's change count (TagState.version: every value, quality or mode
     change bumps it); None when the plant does not know it."""
 
+    held: dict[str, TagState] = {}  # the alarms' configured tags: a fixed set
+
     def stamp(name: str) -> int | None:
-        plant.keep((name,))
-        try:
-            return plant.tag(name).version
-        except ProtocolError:
-            return None
+        state = held.get(name)
+        if state is None:
+            try:
+                state = held[name] = plant.tag(name)
+            except ProtocolError:
+                return None
+        return state.version
 
     return stamp
 
