@@ -145,9 +145,10 @@ class TagState:
         self.quality_timestamp = now
         #: Bumped on every change of value, quality or element: what lists compare.
         self.version = 0
-        #: Formatted text by raw value (engineering and raw mode): see `text_of`.
-        self.texts: dict[TagValue, str] = {}
-        self.raw_texts: dict[TagValue, str] = {}
+        #: Formatted text by raw value (engineering and raw mode): see `text_of`; made at the
+        #: first read (most tags of a large plant are never read).
+        self.texts: dict[TagValue, str] | None = None
+        self.raw_texts: dict[TagValue, str] | None = None
 
     def text_of(self, value: TagValue, raw: bool) -> str:
         """A raw value as a read shows it, formatted once per value: reads far outnumber changes.
@@ -156,6 +157,12 @@ class TagState:
         and values equal as keys (1, 1.0, True; 0.0, -0.0) format alike. Bounded per tag.
         """
         texts = self.raw_texts if raw else self.texts
+        if texts is None:
+            texts = {}
+            if raw:
+                self.raw_texts = texts
+            else:
+                self.texts = texts
         text = texts.get(value)
         if text is None:
             spec = self.spec
