@@ -48,7 +48,7 @@ def plant_stamps(plant: Plant) -> Callable[[str], int | None]:
                 state = held[name] = plant.tag(name)
             except ProtocolError:
                 return None
-        return state.version
+        return plant.fresh(state).version
 
     return stamp
 

@@ -122,6 +122,7 @@ class TagState:
         "quality",
         "quality_timestamp",
         "raw_texts",
+        "source",
         "spec",
         "status",
         "texts",
@@ -145,6 +146,8 @@ class TagState:
         self.quality_timestamp = now
         #: Bumped on every change of value, quality or element: what lists compare.
         self.version = 0
+        #: Set when an engine computes this tag's value when it is read (Plant.refresh).
+        self.source: object | None = None
         #: Formatted text by raw value (engineering and raw mode): see `text_of`; made at the
         #: first read (most tags of a large plant are never read).
         self.texts: dict[TagValue, str] | None = None
@@ -237,6 +240,9 @@ class Plant:
         #: Inside `changing()`: how deep, and whether a change is still to be told.
         self._quiet = 0
         self._unheard = False
+        #: Brings a tag with a `source` up to date before it is read (the scenario runner's
+        #: timed generators: a large plant's tags are computed when read, not at every tick).
+        self.refresh: Callable[[TagState], None] | None = None
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -282,7 +288,10 @@ class Plant:
                 self._resolved = {k: kept[k] for k in self._kept if k in kept}
             self._resolved[text] = targets
         field, override = targets
-        return override if field.state.override_mode else field
+        state = field.state
+        if state.source is not None and self.refresh is not None:
+            self.refresh(state)
+        return override if state.override_mode else field
 
     def keep(self, texts: Iterable[str]) -> None:
         """Keep these references resolved for good: an engine reads them again and again, and
@@ -376,6 +385,21 @@ class Plant:
         if values is None:
             return self._mode(target)
         return state.spec.eng(values[target.index or 0])
+
+    def fresh(self, state: TagState) -> TagState:
+        """A tag held by its state, brought up to date as a read by name would."""
+        if state.source is not None and self.refresh is not None:
+            self.refresh(state)
+        return state
+
+    def touch(self) -> None:
+        """Tell the change feed that tags computed when read may have changed (a tick of their
+        engine): lists and subscriptions read them again, which computes them."""
+        self.revision += 1
+        if self._quiet:
+            self._unheard = True
+        else:
+            self.changes.notify()
 
     def value_of(self, state: TagState) -> TagValue:
         """`value(name)` of a tag held by its state (its first item, override mode followed)."""

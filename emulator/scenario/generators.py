@@ -19,39 +19,33 @@ from emulator.scenario.expression import Expression, ExpressionError, compile_ex
 
 #: Ticks computed by one `advance` at most; a clock that jumps further skips ahead.
 MAX_TICKS_PER_ADVANCE = 100_000
+#: Kinds whose value at a tick is a function of that tick alone, noise included: they can be
+#: computed when something reads the tag instead of at every tick (`value_now`).
+TIMED_KINDS = frozenset({"constant", "sine", "square", "ramp", "steps"})
 
 
 _MASK64 = (1 << 64) - 1
 
 
 class Normal:
-    """A generator's own stream of normal draws, from the scenario seed and its parts (the
-    same text every run, so the same draws).
-
-    A random.Random holds 2.5 KiB of state: one per generator was a quarter of a large plant's
-    memory. The n-th draw is a function of the seed and n (SplitMix64, then Box-Muller), so a
-    stream costs an integer, a count and a float.
+    """A generator's own normal draws, from the scenario seed and its parts (the same text
+    every run, so the same draws): `at(n)` is the n-th, a function of those and n alone
+    (SplitMix64, then Box-Muller), so a generator's value at a tick can be computed without
+    the ticks before it, and its random source is one integer (a random.Random holds 2.5 KiB
+    of state: one per generator was a quarter of a large plant's memory).
     """
 
-    __slots__ = ("count", "key", "spare")
+    __slots__ = ("key",)
 
     def __init__(self, seed: int, *parts: object) -> None:
         text = ":".join([str(seed), *(str(p) for p in parts)]).encode()
         self.key = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
-        self.count = 0
-        self.spare = 0.0
 
-    def gauss(self, mu: float, sigma: float) -> float:
-        """The next draw of N(mu, sigma^2); draws come in pairs (Box-Muller's two)."""
-        n = self.count
-        self.count = n + 1
-        if n % 2:
-            return mu + sigma * self.spare
-        u1 = ((_mix(self.key + n) >> 11) + 1) / 9007199254740992.0  # (0, 1]
-        u2 = (_mix(self.key + n + 1) >> 11) / 9007199254740992.0  # [0, 1)
-        radius, angle = math.sqrt(-2.0 * math.log(u1)), 2.0 * math.pi * u2
-        self.spare = radius * math.sin(angle)
-        return mu + sigma * radius * math.cos(angle)
+    def at(self, n: int, mu: float, sigma: float) -> float:
+        """The n-th draw of N(mu, sigma^2)."""
+        u1 = ((_mix(self.key + 2 * n) >> 11) + 1) / 9007199254740992.0  # (0, 1]
+        u2 = (_mix(self.key + 2 * n + 1) >> 11) / 9007199254740992.0  # [0, 1)
+        return mu + sigma * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
 def _mix(z: int) -> int:
@@ -98,6 +92,8 @@ class _Driven:
     steps: list[tuple[float, TagValue]]
     expression: Expression | None
     value: float | None = None
+    #: Its kind is timed and no expression reads its tag: `value_now` can give its value.
+    timed: bool = False
     _rng: Normal | None = None
 
     @property
@@ -163,14 +159,47 @@ class Generators:
             for index, spec in enumerate(specs)
         ]
 
+        expressions = [d.expression.names for d in self._driven if d.expression is not None]
+        read = set().union(*expressions)
+        for d in self._driven:
+            d.timed = d.spec.kind in TIMED_KINDS and d.seed[2] not in read
+        self._timed = {d.seed[2]: d for d in self._driven if d.timed}
+
+    def __len__(self) -> int:
+        return len(self._driven)
+
     @property
     def reads(self) -> set[str]:
-        """The tags (casefolded) whose values `advance` needs in `current`."""
-        names = {d.spec.tag.casefold() for d in self._driven}
+        """The tags (casefolded) whose values `advance` needs in `current`: what the stepped
+        generators carry from tick to tick and what expressions read (a timed one needs none)."""
+        names = {d.seed[2] for d in self._driven if not d.timed}
         for d in self._driven:
             if d.expression is not None:
                 names |= d.expression.names
         return names
+
+    @property
+    def timed(self) -> list[str]:
+        """The tags (as written) of the generators `value_now` computes."""
+        return [d.spec.tag for d in self._timed.values()]
+
+    def value_now(self, tag: str) -> TagValue | None:
+        """A timed generator's value at the last tick `advance` reached (the same as `advance`
+        gave then); None before the first tick, or when it has none to give."""
+        d = self._timed.get(tag.casefold())
+        if d is None or self._ticks == 0:
+            return None
+        raw = self._step(d, self._ticks * self.tick, {})
+        return None if raw is None else coerce(raw, d.tag_type)
+
+    @property
+    def ticks(self) -> int:
+        """The ticks stepped so far."""
+        return self._ticks
+
+    def tick_time(self) -> float:
+        """The plant time of the last tick stepped."""
+        return self.start + self._ticks * self.tick
 
     def next_tick(self) -> float:
         """The plant time of the next tick."""
@@ -180,8 +209,11 @@ class Generators:
         """How many ticks `advance(now, ...)` would step."""
         return math.floor((now - self.start) / self.tick + 1e-9) - self._ticks
 
-    def advance(self, now: float, current: Mapping[str, TagValue]) -> Advance:
-        """Step every tick up to `now`; `current` is the plant's values (keys casefolded)."""
+    def advance(
+        self, now: float, current: Mapping[str, TagValue], *, skip_timed: bool = False
+    ) -> Advance:
+        """Step every tick up to `now`; `current` is the plant's values (keys casefolded).
+        `skip_timed`: leave out the timed generators (their tags are computed when read)."""
         result = Advance()
         due = self.due(now)
         if due <= 0:
@@ -191,10 +223,11 @@ class Generators:
             self._ticks += result.skipped
             due = MAX_TICKS_PER_ADVANCE
         view = dict(current)
+        stepped = [d for d in self._driven if not d.timed] if skip_timed else self._driven
         for _ in range(due):
             self._ticks += 1
             elapsed = self._ticks * self.tick
-            for driven in self._driven:
+            for driven in stepped:
                 raw = self._step(driven, elapsed, view)
                 if raw is None:
                     continue
@@ -216,7 +249,7 @@ class Generators:
         if spec.kind in ("random_walk", "expression"):
             d.value = _clamp(raw, spec)  # the state carried to the next tick excludes noise
         if spec.noise > 0:
-            raw += d.rng.gauss(0.0, spec.noise)
+            raw += d.rng.at(2 * self._ticks + 1, 0.0, spec.noise)
         return _clamp(raw, spec)
 
     def _raw(self, d: _Driven, elapsed: float, view: Mapping[str, TagValue]) -> TagValue | None:
@@ -234,7 +267,7 @@ class Generators:
                 return _ramp(spec, t)
             case "random_walk":
                 base = d.value if d.value is not None else 0.0
-                return base + d.rng.gauss(0.0, spec.step * math.sqrt(self.tick))
+                return base + d.rng.at(2 * self._ticks, 0.0, spec.step * math.sqrt(self.tick))
             case "steps":
                 return _step_value(d, t)
             case "expression":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import anyio
 import anyio.lowlevel
@@ -22,7 +22,7 @@ from emulator.plant.tags import TagValueError
 from emulator.protocol.errors import ProtocolError
 from emulator.scenario.config import TimelineEvent
 from emulator.scenario.duration import seconds
-from emulator.scenario.generators import Generators
+from emulator.scenario.generators import Advance, Generators
 from emulator.scenario.timeline import Timeline
 from emulator.topology.model import Topology
 
@@ -74,22 +74,31 @@ class ScenarioRunner:
         for name in self._reads:
             with contextlib.suppress(ProtocolError):
                 self._states[name] = plant.named(name)
+        # The timed generators' tags are computed when something reads them (Plant.refresh):
+        # a large plant's tags cost nothing while nobody looks at them.
+        for tag in self.generators.timed:
+            with contextlib.suppress(ProtocolError):
+                plant.named(tag).source = _Timed(tag)
+        if self.generators.timed:
+            plant.refresh = self._refresh
         self._lock = anyio.Lock()
 
     @property
     def idle(self) -> bool:
         """Nothing to drive: no generators and no timeline."""
-        return not self._reads and self.timeline.next_due() is None
+        return not len(self.generators) and self.timeline.next_due() is None
 
     async def step(self) -> None:
         """Bring every generated value and timeline event up to the clock's now."""
         async with self._lock:
             now = self.clock.now()
-            result = self.generators.advance(now, self._current_if_due(now))
+            result = self._advance(now)
             when = result.time if result.time is not None else now
             with self.plant.changing():
                 for tag, value in result.values.items():
                     self._set(tag, value, when)
+                if result.time is not None and self.generators.timed:
+                    self.plant.touch()
             if result.skipped:
                 _log.warning("scenario.skipped", ticks=result.skipped)
             for tag, message in result.errors.items():
@@ -137,11 +146,13 @@ class ScenarioRunner:
 
     async def _step_at(self, now: float) -> None:
         """The generator tick and timeline events due at `now` (the clock stands at it)."""
-        result = self.generators.advance(now, self._current_if_due(now))
+        result = self._advance(now)
         when = result.time if result.time is not None else now
         with self.plant.changing():
             for tag, value in result.values.items():
                 self._set(tag, value, when)
+            if result.time is not None and self.generators.timed:
+                self.plant.touch()
         for tag, message in result.errors.items():
             _log.warning("scenario.expression_failed", tag=tag, error=message)
         for occurrence in self.timeline.due(now):
@@ -156,14 +167,16 @@ class ScenarioRunner:
 
     def next_due(self) -> float:
         due = self.timeline.next_due()
-        following = self.generators.next_tick() if self._reads else math.inf
+        following = self.generators.next_tick() if len(self.generators) else math.inf
         return min(following, math.inf if due is None else due)
 
     async def run(self) -> None:
         """Step whenever something falls due, sleeping in real time between (not virtual)."""
         if isinstance(self.clock, VirtualClock) or self.idle:
             return
-        _log.info("scenario.start", generators=len(self._reads), clock=type(self.clock).__name__)
+        _log.info(
+            "scenario.start", generators=len(self.generators), clock=type(self.clock).__name__
+        )
         while True:
             await self.step()
             wait = self.next_due() - self.clock.now()
@@ -172,6 +185,20 @@ class ScenarioRunner:
             if wait == math.inf and self.idle:
                 return
             await anyio.sleep(min(max(wait, 0.0), MAX_SLEEP))
+
+    def _advance(self, now: float) -> Advance:
+        return self.generators.advance(now, self._current_if_due(now), skip_timed=True)
+
+    def _refresh(self, state: TagState) -> None:
+        """A timed generator's tag brought to its value at the last tick, once per tick."""
+        timed = cast(_Timed, state.source)
+        ticks = self.generators.ticks
+        if timed.seen == ticks:
+            return
+        timed.seen = ticks
+        value = self.generators.value_now(timed.tag)
+        if value is not None:
+            self._set_state(state, timed.tag, value, self.generators.tick_time())
 
     def _current_if_due(self, now: float) -> dict[str, TagValue]:
         """The plant's values the generators read, when a tick is due (the runner wakes every
@@ -183,7 +210,9 @@ class ScenarioRunner:
         return {name: value_of(state) for name, state in self._states.items()}
 
     def _set(self, tag: str, value: TagValue, now: float) -> None:
-        state = self._states.get(tag.casefold())
+        self._set_state(self._states.get(tag.casefold()), tag, value, now)
+
+    def _set_state(self, state: TagState | None, tag: str, value: TagValue, now: float) -> None:
         try:
             if state is None:
                 self.plant.set_value(tag, value, now)
@@ -191,6 +220,16 @@ class ScenarioRunner:
                 self.plant.set_field(state, value, now)
         except (ProtocolError, TagValueError) as exc:
             _log.warning("scenario.set_failed", tag=tag, value=value, error=str(exc))
+
+
+class _Timed:
+    """A tag whose timed generator computes it when read, and the tick it last did."""
+
+    __slots__ = ("seen", "tag")
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.seen = 0
 
 
 def _targets(event: TimelineEvent) -> dict[str, Any]:
