@@ -399,6 +399,11 @@ def _decode_record(
     where: Callable[[str | None], Location],
 ) -> tuple[msgspec.Struct | None, list[Problem]]:
     """One record, field by field: every bad field is reported, not only the first."""
+    if raw.keys() <= _known_keys(record_type):
+        try:  # a good record in one call (most are): the field by field decode says what is bad
+            return msgspec.convert(raw, record_type), []
+        except msgspec.ValidationError:
+            pass
     fields = _fields(record_type)
     known = [f.encode_name for f in fields]
     problems = [
@@ -547,6 +552,11 @@ def _fields(record_type: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInf
     """A Struct's fields, worked out once: msgspec evaluates the (string) annotations anew on
     every call, which was most of the time spent loading a large plant."""
     return msgspec.structs.fields(record_type)
+
+
+@functools.cache
+def _known_keys(record_type: type[msgspec.Struct]) -> frozenset[str]:
+    return frozenset(f.encode_name for f in _fields(record_type))
 
 
 def _record_type(table: str) -> type[msgspec.Struct]:
