@@ -230,15 +230,25 @@ class AlarmServer:
 
     # ---- evaluation ------------------------------------------------------------------------
 
-    def evaluate(self, now: float) -> list[AlarmEvent]:
+    def evaluate(self, now: float, *, tags_changed: bool = True) -> list[AlarmEvent]:
         """Compare every enabled alarm with its tags; the on/off events this caused, logged.
 
         When the log cannot be written the scan is undone and logged, and [] returned: the
-        next scan finds the same changes and tries again.
+        next scan finds the same changes and tries again. `tags_changed=False`: the caller
+        knows no tag changed since the last call, so an alarm that reads tags alone and whose
+        status is as its last evaluation left it is not even looked at.
         """
         events: list[AlarmEvent] = []
         before: dict[str, AlarmStatus] = {}
         for entry in self._alarms.values():
+            seen = entry.seen
+            if (
+                not tags_changed
+                and seen is not None
+                and entry.status.disabled_until is None
+                and seen[1] == entry.status
+            ):
+                continue  # no tag of the plant changed: its stamps are those it saw
             stamps = self._unchanged(entry)
             if stamps is None:
                 continue

@@ -162,10 +162,11 @@ class AlarmProcess:
         if not self.configured:
             return False
         due = self._last_scan is None or now >= self._last_scan + SCAN_TIME
-        if not due and self._plant.revision == self._revision:
+        changed = self._plant.revision != self._revision
+        if not due and not changed:
             return False
         self._last_scan, self._revision = now, self._plant.revision
-        return bool(self.alarms.evaluate(now))
+        return bool(self.alarms.evaluate(now, tags_changed=changed))
 
     def next_scan(self, now: float) -> float | None:
         if not self.configured:
