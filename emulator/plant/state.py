@@ -529,6 +529,12 @@ class Plant:
         """`set_value(name, value, now)` of a tag held by its state (its first item)."""
         return self._store(state, state.field, 0, state.spec.raw_of(value), now)
 
+    def settle(self, state: TagState, value: TagValue, now: float) -> bool:
+        """`set_field` of a value computed when read (Plant.refresh), told to no one: the
+        `touch` of the tick that made it was the news (telling it again woke every subscriber,
+        and every alarm server scanned again, at each read of such a tag)."""
+        return self._store(state, state.field, 0, state.spec.raw_of(value), now, told=True)
+
     @contextmanager
     def changing(self) -> Iterator[None]:
         """Many changes, one notification of the change feed at the end (a generator tick of a
@@ -560,7 +566,14 @@ class Plant:
         return True
 
     def _store(
-        self, state: TagState, values: list[TagValue], index: int, raw: TagValue, now: float
+        self,
+        state: TagState,
+        values: list[TagValue],
+        index: int,
+        raw: TagValue,
+        now: float,
+        *,
+        told: bool = False,
     ) -> bool:
         state.timestamp = now
         if values is state.field and state.quality.general == QUAL_GOOD:
@@ -569,7 +582,10 @@ class Plant:
             return False
         values[index] = raw
         state.value_timestamp = now
-        self._changed(state)
+        if told:
+            state.version += 1
+        else:
+            self._changed(state)
         return True
 
     def _changed(self, state: TagState) -> None:

@@ -197,8 +197,12 @@ class ScenarioRunner:
             return
         timed.seen = ticks
         value = self.generators.value_now(timed.tag)
-        if value is not None:
-            self._set_state(state, timed.tag, value, self.generators.tick_time())
+        if value is None:
+            return
+        try:
+            self.plant.settle(state, value, self.generators.tick_time())
+        except TagValueError as exc:
+            _log.warning("scenario.set_failed", tag=timed.tag, value=value, error=str(exc))
 
     def _current_if_due(self, now: float) -> dict[str, TagValue]:
         """The plant's values the generators read, when a tick is due (the runner wakes every
@@ -210,9 +214,7 @@ class ScenarioRunner:
         return {name: value_of(state) for name, state in self._states.items()}
 
     def _set(self, tag: str, value: TagValue, now: float) -> None:
-        self._set_state(self._states.get(tag.casefold()), tag, value, now)
-
-    def _set_state(self, state: TagState | None, tag: str, value: TagValue, now: float) -> None:
+        state = self._states.get(tag.casefold())
         try:
             if state is None:
                 self.plant.set_value(tag, value, now)

@@ -213,6 +213,18 @@ def test_many_changes_are_heard_once(plant: Plant) -> None:
     assert heard == [1]
 
 
+def test_a_value_computed_when_read_is_told_to_no_one(plant: Plant) -> None:
+    heard: list[int] = []
+    plant.changes.subscribe(lambda: heard.append(1))
+    state = plant.named("TANK1_LEVEL")
+    revision, version = plant.revision, state.version
+    assert plant.settle(state, 12.5, NOW + 1)
+    assert (plant.value_of(state), state.value_timestamp) == (12.5, NOW + 1)
+    assert (heard, plant.revision, state.version) == ([], revision, version + 1)
+    plant.touch()  # the tick that made it is the news
+    assert (heard, plant.revision) == ([1], revision + 1)
+
+
 def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
     plant.write("PUMP1_SPEED.ControlMode", "1", NOW)
     assert fails(plant, "PUMP1_SPEED", "write", "100") == "tag_read_only"
