@@ -88,7 +88,7 @@ class Locator:
                 if line.count(in_string) % 2:
                     in_string = None
                 continue
-            header = _HEADER.match(line)
+            header = _HEADER.match(line) if "[" in line else None
             if header:
                 name = header.group(2).strip().strip("\"'")
                 current = _Block(number)
@@ -100,9 +100,10 @@ class Locator:
             key = _KEY.match(line)
             if key:
                 current.keys.setdefault(key.group(1).strip("\"'"), number)
-            quotes = _MULTILINE.findall(line)
-            if len(quotes) % 2:
-                in_string = quotes[-1]
+            if '"""' in line or "'''" in line:
+                quotes = _MULTILINE.findall(line)
+                if len(quotes) % 2:
+                    in_string = quotes[-1]
         return cls(blocks, root)
 
     def line(self, table: str, index: int = 0, field_name: str | None = None) -> int | None:
