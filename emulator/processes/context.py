@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from emulator.control.metrics import Metrics
 from emulator.faults.registry import Faults
@@ -79,6 +79,10 @@ class Context:
     pairs: Pairs | None = field(default=None, init=False, repr=False)
     #: Which I/O server owns each tag; made on first use by emulator.processes.io.owned_tags.
     io_owners: IoOwners | None = field(default=None, init=False, repr=False)
+    #: A table's records by case-folded cluster, for emulator.processes.serving.of_cluster.
+    grouped: dict[int, tuple[Sequence[Any], int, dict[str, list[Any]]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())
