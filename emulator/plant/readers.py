@@ -23,14 +23,23 @@ __all__ = ["cicode_expressions", "plant_stamps", "plant_values"]
 def plant_values(plant: Plant) -> Callable[[str], TagValue | None]:
     """Engineering values by tag reference; None when unknown or of bad quality."""
 
+    held: dict[str, TagState] = {}  # bare tag names, looked up once
+
     def read(name: str) -> TagValue | None:
+        state = held.get(name)
+        if state is not None:  # a bare tag name reads as value(name) does, without a lookup
+            plant.fresh(state)
+            return None if state.current_quality().general == QUAL_BAD else plant.value_of(state)
         plant.keep((name,))  # the engines' references are configured: a fixed set
         try:
             if plant.tag(name).current_quality().general == QUAL_BAD:
                 return None
-            return plant.value(name)
+            value = plant.value(name)
         except ProtocolError:
             return None
+        if "." not in name and "[" not in name:
+            held[name] = plant.tag(name)
+        return value
 
     return read
 
