@@ -46,10 +46,15 @@ class Profile:
     large_listeners: int
     #: Runs repeated at most this often while other work on the machine disturbs them.
     retries: int
+    #: The plants of bench.scale (issue 16) and the idle window measured on each.
+    scale_sizes: tuple[str, ...] = ("3k", "20k", "100k")
+    scale_idle_s: float = 5.0
 
 
 QUICK = Profile("quick", 1, 0.5, 2.0, 1, 2.0, 1000, 1000, 3, 1, 1000, 0)
-FULL = Profile("full", 5, 1.0, 5.0, 3, 10.0, 10_000, 1000, 5, 3, 1000, 1)
+FULL = Profile(
+    "full", 5, 1.0, 5.0, 3, 10.0, 10_000, 1000, 5, 3, 1000, 1, ("3k", "20k", "100k", "1M"), 10.0
+)
 
 #: CPUs other processes may use during a run before `make bench` repeats it.
 OTHER_CPU_LIMIT = 0.25

@@ -80,6 +80,11 @@ GOALS: tuple[Goal, ...] = (
     Goal("connections.rss_kib_per_connection", "RSS growth per held session", 16, False, " KiB"),
     Goal("startup.demo_s", "demo plant, process start to ready", 0.6, False, " s"),
     Goal("startup.large_s", "large plant (≥ 1,000 listeners), start to ready", 3.0, False, " s"),
+    Goal("scale.100k.ready_s", "100,000-tag plant, process start to ready", 2.0, False, " s"),
+    Goal("scale.1M.ready_s", "1,000,000-tag plant, process start to ready", 15.0, False, " s"),
+    Goal("scale.100k.check_s", "`scada-emu check` of the 100,000-tag plant", 1.0, False, " s"),
+    Goal("scale.100k.idle_cpu", "100,000-tag plant, no clients: CPU", 0.05, False, " of a core"),
+    Goal("scale.100k.rss_kib_per_tag", "100,000-tag plant: RSS per tag", 2.0, False, " KiB"),
     Goal(
         "failover.reconnect_ms",
         "client on the standby after the primary crashes",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import loop, measures, native, procs, report, servers
+from bench import loop, measures, native, procs, report, scale, servers
 from bench.measures import FULL, QUICK, Bench
 from bench.servers import BenchError, Server
 
@@ -179,6 +179,15 @@ def run(bench: Bench, only: set[str] | None) -> dict[str, Any]:
         measures.startup(bench)
     if wanted("native"):
         native.measure(bench)
+    if wanted("scale"):
+        scale.run_all(
+            bench.runs,
+            bench.workdir,
+            bench.profile.scale_sizes,
+            idle_s=bench.profile.scale_idle_s,
+            cpu=bench.server_cpu,
+            say=bench.say,
+        )
     meta = {
         "profile": bench.profile.name,
         "machine": report.machine(),
@@ -218,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "connections",
             "startup",
             "native",
+            "scale",
         ),
         help="run only these measures (repeatable)",
     )
@@ -256,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.header(doc["meta"]),
             report.table(bench.runs, doc, _details(bench)),
             _servers_table(bench),
+            scale.table(bench.runs, bench.profile.scale_sizes),
         ]
     )
     print()

@@ -204,9 +204,10 @@ def start_emulator(
     niceness: int = 0,
     on_uvloop: bool = False,
     options: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> Emulator:
-    """Spawn the emulator (with `options` of `scada-emu run`) and wait for its ready file;
-    startup_s is spawn to ready file."""
+    """Spawn the emulator (with `options` of `scada-emu run`, in `env` when given) and wait for
+    its ready file; startup_s is spawn to ready file."""
     ready_file = workdir / f"{name}.ready.json"
     log = workdir / f"{name}.log"
     ready_file.unlink(missing_ok=True)
@@ -216,7 +217,7 @@ def start_emulator(
     if topology is not None:
         argv.append(str(topology))
     started = time.perf_counter()
-    process = _spawn(argv, log, cpu, niceness=niceness)
+    process = _spawn(argv, log, cpu, env, niceness=niceness)
     _wait_for_file(process, ready_file, deadline_s, name, log)
     startup = time.perf_counter() - started
     ready = json.loads(ready_file.read_text("utf-8"))

@@ -35,9 +35,10 @@ from emulator.runtime.state import RunState, default_state_dir
 from emulator.runtime.supervisor import Supervisor, TopologyError, UnknownComputerError
 from emulator.scenario.config import ControlSettings
 from emulator.scenario.runner import make_clock
-from emulator.topology.load import LoadedTopology, LoadError, load_demo
+from emulator.topology.compiled import load_and_compile
+from emulator.topology.load import LoadedTopology, LoadError
 from emulator.topology.report import format_problems, format_table
-from emulator.topology.shipped import load_source, unknown
+from emulator.topology.shipped import unknown
 
 _log = get_logger("emulator.cli")
 
@@ -48,12 +49,16 @@ def main(args: argparse.Namespace) -> int:
         print("error: --grace must be zero or more seconds", file=sys.stderr)
         return 2
     try:
-        loaded = load_demo() if args.file is None else load_source(args.file)
+        compiled = load_and_compile(args.file)
     except LoadError as exc:
         print(format_problems([exc.problem], str(args.file)), file=sys.stderr)
         if not Path(args.file).exists() and Path(args.file).name == str(args.file):
             print(f"hint: {unknown(str(args.file))}", file=sys.stderr)
         return 2
+    if compiled.note:
+        print(f"note: {compiled.note}", file=sys.stderr)
+    loaded = compiled.loaded
+    _log.info("run.compiled", source=loaded.source, reused=compiled.reused)
     raise_open_files()
     try:
         options = _loop_options(args.event_loop)

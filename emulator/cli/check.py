@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from emulator.topology.compile import load_and_compile
+    from emulator.topology.compiled import load_and_compile
     from emulator.topology.load import DEMO_SOURCE, LoadError
     from emulator.topology.plan import plan
     from emulator.topology.problems import has_errors
@@ -52,7 +52,7 @@ def check(args: argparse.Namespace) -> int:
 
     source = args.file or DEMO_SOURCE
     try:
-        loaded, problems = load_and_compile(args.file)
+        compiled = load_and_compile(args.file)
     except LoadError as exc:
         if args.format == "json":
             failed: Any = problems_json([exc.problem])
@@ -60,7 +60,9 @@ def check(args: argparse.Namespace) -> int:
         else:
             print(format_problems([exc.problem], source), file=sys.stderr)
         return EXIT_UNREADABLE
-
+    if compiled.note:
+        print(f"note: {compiled.note}", file=sys.stderr)
+    loaded, problems = compiled.loaded, compiled.problems
     errors = has_errors(problems)
     endpoints = None if errors else plan(loaded.model)
     if args.format == "json":

@@ -30,6 +30,8 @@ log = get_logger(__name__)
 ValueReader = Callable[[str], TagValue | None]
 #: Evaluates an advanced alarm's Cicode expression at `now`; None when it cannot be evaluated.
 ExpressionEvaluator = Callable[[str, float], TagValue | None]
+#: A tag reference's change count (the plant's TagState.version); None when it has none.
+StampReader = Callable[[str], int | None]
 #: Told of the events this engine logs, once they are committed (the alarm process mirrors them).
 EventHook = Callable[[list["AlarmEvent"]], None]
 
@@ -162,6 +164,11 @@ class _Configured:
     priority: int
     limits: AnalogLimits | None
     status: AlarmStatus
+    #: The tags it reads (variable, variable_b, a setpoint tag); empty: it is always evaluated.
+    inputs: tuple[str, ...] = ()
+    #: Its inputs' stamps and a copy of its status after its last evaluation: while both are
+    #: the same, evaluating it again finds nothing (None: evaluate it at the next scan).
+    seen: tuple[tuple[int | None, ...], AlarmStatus] | None = None
 
 
 def _key(name: str) -> str:
@@ -181,8 +188,10 @@ class AlarmServer:
         expressions: ExpressionEvaluator | None = None,
         server: str = "",
         on_record: EventHook | None = None,
+        stamps: StampReader | None = None,
     ) -> None:
         self._values = values
+        self._stamps = stamps
         self._expressions = expressions
         self._history = log
         self._on_record = on_record
@@ -202,45 +211,90 @@ class AlarmServer:
             status.tag = alarm.tag
             if limits is not None and status.on:
                 limits.resume(status.condition)
-            self._alarms[_key(alarm.tag)] = _Configured(alarm, priority, limits, status)
+            self._alarms[_key(alarm.tag)] = _Configured(
+                alarm, priority, limits, status, _inputs(alarm) if stamps is not None else ()
+            )
 
     def forget(self) -> None:
         """Every alarm back to a fresh status (off, enabled, never acknowledged), as after a
         cleared history; the next `evaluate` raises those whose condition holds anew."""
         for entry in self._alarms.values():
             entry.status = AlarmStatus(tag=entry.config.tag)
+            entry.seen = None
             if entry.limits is not None:
                 entry.limits.reset()
 
     # ---- evaluation ------------------------------------------------------------------------
 
-    def evaluate(self, now: float) -> list[AlarmEvent]:
+    def evaluate(self, now: float, *, tags_changed: bool = True) -> list[AlarmEvent]:
         """Compare every enabled alarm with its tags; the on/off events this caused, logged.
 
         When the log cannot be written the scan is undone and logged, and [] returned: the
-        next scan finds the same changes and tries again.
+        next scan finds the same changes and tries again. `tags_changed=False`: the caller
+        knows no tag changed since the last call, so an alarm that reads tags alone and whose
+        status is as its last evaluation left it is not even looked at.
         """
         events: list[AlarmEvent] = []
-        before = _backup(self._alarms.values())
+        before: dict[str, AlarmStatus] = {}
         for entry in self._alarms.values():
-            until = entry.status.disabled_until
-            if entry.status.disabled and until is not None and now >= until:
-                entry.status.disabled, entry.status.disabled_until = False, None
-                events.append(self._event(entry, "enable", now, comment="disable time ended"))
-            if entry.status.disabled:
+            seen = entry.seen
+            if (
+                not tags_changed
+                and seen is not None
+                and entry.status.disabled_until is None
+                and seen[1] == entry.status
+            ):
+                continue  # no tag of the plant changed: its stamps are those it saw
+            stamps = self._unchanged(entry)
+            if stamps is None:
                 continue
-            reading = self._read(entry, now)
-            if reading is None:
-                entry.status.com_break = True
-                continue
-            entry.status.com_break = False
-            condition, value = reading
-            events += self._transition(entry, condition, value, now)
-            entry.status.value = value
+            before[_key(entry.config.tag)] = msgspec.structs.replace(entry.status)
+            self._evaluate(entry, now, events)
+            if entry.inputs:
+                entry.seen = (stamps, msgspec.structs.replace(entry.status))
         try:
             return self._commit(events, before)
         except StorageError:
+            for entry in self._alarms.values():
+                entry.seen = None
             return []
+
+    def _unchanged(self, entry: _Configured) -> tuple[int | None, ...] | None:
+        """None when evaluating `entry` again cannot change anything: its input tags and its
+        status are as at its last evaluation, and nothing in it depends on time (a rate limit,
+        a disable time, an expression); else its inputs' stamps now. An idle large plant's
+        alarm servers evaluated all their alarms twice a second."""
+        if not entry.inputs or self._stamps is None:
+            return ()
+        stamps = tuple(self._stamps(name) for name in entry.inputs)
+        seen = entry.seen
+        if (
+            seen is not None
+            and seen[0] == stamps
+            and seen[1] == entry.status
+            and entry.status.disabled_until is None
+            and None not in stamps
+        ):
+            return None
+        return stamps
+
+    def _evaluate(self, entry: _Configured, now: float, events: list[AlarmEvent]) -> None:
+        """Compare one alarm with its tags; its events go to `events`."""
+        status = entry.status
+        until = status.disabled_until
+        if status.disabled and until is not None and now >= until:
+            status.disabled, status.disabled_until = False, None
+            events.append(self._event(entry, "enable", now, comment="disable time ended"))
+        if status.disabled:
+            return
+        reading = self._read(entry, now)
+        if reading is None:
+            status.com_break = True
+            return
+        status.com_break = False
+        condition, value = reading
+        events += self._transition(entry, condition, value, now)
+        status.value = value
 
     def _read(self, entry: _Configured, now: float) -> tuple[str | None, TagValue] | None:
         """(the condition now on: "" for digital and advanced, a Condition for analog; None when
@@ -538,6 +592,7 @@ class AlarmServer:
         entry = self._alarms[_key(status.tag)]
         status.tag = entry.config.tag
         entry.status = status
+        entry.seen = None
         if entry.limits is not None:
             entry.limits.reset()
             if status.on:
@@ -615,6 +670,17 @@ _QUERIES: dict[int, Callable[[AlarmStatus], bool]] = {
 
 def _backup(entries: Iterable[_Configured]) -> dict[str, AlarmStatus]:
     return {_key(e.config.tag): msgspec.structs.replace(e.status) for e in entries}
+
+
+def _inputs(alarm: Alarm) -> tuple[str, ...]:
+    """The tags an alarm's evaluation reads, when it reads nothing else: () for the ones that
+    depend on time or on more than tags (a rate limit, an advanced alarm's expression)."""
+    if alarm.type == "advanced" or (alarm.type == "analog" and alarm.rate is not None):
+        return ()
+    names = [alarm.variable, alarm.variable_b]
+    if alarm.type == "analog" and isinstance(alarm.setpoint, str):
+        names.append(alarm.setpoint)
+    return tuple(_strip_not(name) for name in names if name)
 
 
 def _strip_not(name: str) -> str:

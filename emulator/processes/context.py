@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from emulator.control.metrics import Metrics
 from emulator.faults.registry import Faults
@@ -81,6 +82,10 @@ class Context:
     #: The I/O servers of other processes that serve some tags (`run --computer`); None when
     #: every I/O server runs here (emulator.processes.io_routes).
     io_routes: RemoteIo | None = field(default=None, init=False, repr=False)
+    #: A table's records by case-folded cluster, for emulator.processes.serving.of_cluster.
+    grouped: dict[int, tuple[Sequence[Any], int, dict[str, list[Any]]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.plant = Plant(self.topology, changes=self.changes, now=self.clock.now())

@@ -9,6 +9,7 @@ shows them). Requests: docs/protocol.md ("I/O server").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from emulator.plant.state import Plant, Reading, TagState
@@ -28,14 +29,31 @@ MAX_TAGS = 1000
 
 def owned_tags(context: Context, endpoint: Endpoint, plant: Plant) -> dict[str, TagState]:
     """The tags this I/O server serves, by case-folded name: those it owns and, on a standby,
-    those its cluster's primaries own (emulator.processes.io_owners)."""
-    owners = IoOwners(context.topology)
-    me = endpoint.process.casefold()
-    return {
-        state.spec.name.casefold(): state
-        for state in plant.tags
-        if me in owners.servers(state.spec.cluster, state.spec.name)
-    }
+    those its cluster's primaries own (emulator.processes.io_owners). Worked out once for all
+    the I/O servers of a runtime: each one scanning every tag was quadratic in a large plant."""
+    served = context.services.get(ServedTags)
+    if not isinstance(served, ServedTags) or served.plant is not plant:
+        served = context.services[ServedTags] = ServedTags.of(context, plant)
+    return served.by_server.get(endpoint.process.casefold(), {})
+
+
+@dataclass(frozen=True, slots=True)
+class ServedTags:
+    """Every I/O server's tags (case-folded server -> case-folded tag -> state), in plant
+    order, by the one rule of emulator.processes.io_owners."""
+
+    plant: Plant
+    by_server: dict[str, dict[str, TagState]]
+
+    @classmethod
+    def of(cls, context: Context, plant: Plant) -> ServedTags:
+        owners = IoOwners(context.topology)
+        by_server: dict[str, dict[str, TagState]] = {}
+        for state in plant.tags:
+            name = state.spec.name.casefold()
+            for server in owners.servers(state.spec.cluster, state.spec.name):
+                by_server.setdefault(server, {})[name] = state
+        return cls(plant, by_server)
 
 
 class IoProcess:
@@ -43,7 +61,11 @@ class IoProcess:
         self.endpoint = endpoint
         self.context = context
         self.plant = context.plant
-        self.tags = owned_tags(context, endpoint, self.plant)
+
+    @cached_property
+    def tags(self) -> dict[str, TagState]:
+        """Its tags, worked out when a client first asks (not while a large plant starts)."""
+        return owned_tags(self.context, self.endpoint, self.plant)
 
     def connect(self, peer: Peer) -> IoHandler:
         return IoHandler(self)

@@ -6,7 +6,7 @@ lives, and which records belong to a server's cluster. Sans-IO.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -151,10 +151,20 @@ class Clustered(Protocol):
 C = TypeVar("C", bound=Clustered)
 
 
-def of_cluster(records: Iterable[C], endpoint: Endpoint, context: Context) -> list[C]:
+def of_cluster(records: Sequence[C], endpoint: Endpoint, context: Context) -> list[C]:
     """The records (alarms, trends or reports) the server at `endpoint` serves: its cluster's."""
     clusters = cluster_names(context)
-    return [r for r in records if same_cluster(r.cluster, endpoint.cluster, clusters)]
+    if len(clusters) <= 1 or endpoint.cluster is None:
+        return [r for r in records if same_cluster(r.cluster, endpoint.cluster, clusters)]
+    # Grouped once per table for all the servers (each one went through every record).
+    groups = context.grouped.get(id(records))
+    if groups is None or groups[0] is not records or groups[1] != len(records):
+        by_cluster: dict[str, list[Any]] = {}
+        for record in records:
+            if record.cluster is not None:
+                by_cluster.setdefault(record.cluster.casefold(), []).append(record)
+        groups = context.grouped[id(records)] = (records, len(records), by_cluster)
+    return list(groups[2].get(endpoint.cluster.casefold(), []))
 
 
 def cluster_names(context: Context) -> list[str]:

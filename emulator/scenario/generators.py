@@ -7,8 +7,8 @@ seed and clock gives the same values.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,11 +19,42 @@ from emulator.scenario.expression import Expression, ExpressionError, compile_ex
 
 #: Ticks computed by one `advance` at most; a clock that jumps further skips ahead.
 MAX_TICKS_PER_ADVANCE = 100_000
+#: Kinds whose value at a tick is a function of that tick alone, noise included: they can be
+#: computed when something reads the tag instead of at every tick (`value_now`).
+TIMED_KINDS = frozenset({"constant", "sine", "square", "ramp", "steps"})
 
 
-def rng_for(seed: int, *parts: object) -> random.Random:
-    """A random source of its own for each seeded thing (string seeds hash the same every run)."""
-    return random.Random(":".join([str(seed), *(str(p) for p in parts)]))
+_MASK64 = (1 << 64) - 1
+
+
+class Normal:
+    """A generator's own normal draws, from the scenario seed and its parts (the same text
+    every run, so the same draws): `at(n)` is the n-th, a function of those and n alone
+    (SplitMix64, then Box-Muller), so a generator's value at a tick can be computed without
+    the ticks before it, and its random source is one integer (a random.Random holds 2.5 KiB
+    of state: one per generator was a quarter of a large plant's memory).
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, seed: int, *parts: object) -> None:
+        text = ":".join([str(seed), *(str(p) for p in parts)]).encode()
+        self.key = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
+
+    def at(self, n: int, mu: float, sigma: float) -> float:
+        """The n-th draw of N(mu, sigma^2)."""
+        bits = _mix(self.key + n)  # two 32-bit uniforms from one mix: half the work
+        u1 = ((bits >> 32) + 1) / 4294967296.0  # (0, 1]
+        u2 = (bits & 0xFFFFFFFF) / 4294967296.0  # [0, 1)
+        return mu + sigma * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def _mix(z: int) -> int:
+    """SplitMix64's output function of the state `z`."""
+    z = (z + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
 
 
 def coerce(value: TagValue, tag_type: TagType) -> TagValue:
@@ -49,13 +80,14 @@ def as_number(value: TagValue | None) -> float:
     return float(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Driven:
     """One generator at run time: its spec, parsed durations, random source and last value."""
 
     spec: Generator
     tag_type: TagType
-    rng: random.Random
+    #: What seeds its random source (Normal), made at its first draw.
+    seed: tuple[int, int, str]
     period: float
     phase: float
     steps: list[tuple[float, TagValue]]
@@ -67,6 +99,15 @@ class _Driven:
     setpoint: TagValue | None = None
     hold_until: float | None = None
     held_step: tuple[int, int] | None = None
+    #: Its kind is timed and no expression reads its tag: `value_now` can give its value.
+    timed: bool = False
+    _rng: Normal | None = None
+
+    @property
+    def rng(self) -> Normal:
+        if self._rng is None:
+            self._rng = Normal(*self.seed)
+        return self._rng
 
 
 @dataclass
@@ -99,15 +140,24 @@ class Generators:
         self.start = start
         self._ticks = 0
         self._errors: dict[str, str] = {}
+        durations: dict[tuple[type, float | str], float] = {}  # a plant repeats a few periods
+
+        def duration(value: float | str) -> float:
+            key = (type(value), value)
+            known = durations.get(key)
+            if known is None:
+                known = durations[key] = seconds(value)
+            return known
+
         self._driven = [
             _Driven(
                 spec=spec,
                 tag_type=folded.get(spec.tag.casefold(), "real"),
-                rng=rng_for(seed, index, spec.tag.casefold()),
-                period=seconds(spec.period),
-                phase=seconds(spec.phase),
-                steps=sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0]),
-                write_hold=seconds(spec.write_hold),
+                seed=(seed, index, spec.tag.casefold()),
+                period=duration(spec.period),
+                phase=duration(spec.phase),
+                steps=_sorted_steps(spec),
+                write_hold=duration(spec.write_hold),
                 expression=(
                     compile_expression(spec.expression)
                     if spec.kind == "expression" and spec.expression is not None
@@ -120,10 +170,20 @@ class Generators:
         for driven in self._driven:
             self._by_tag.setdefault(driven.spec.tag.casefold(), driven)
 
+        expressions = [d.expression.names for d in self._driven if d.expression is not None]
+        read = set().union(*expressions)
+        for d in self._driven:
+            d.timed = d.spec.kind in TIMED_KINDS and d.seed[2] not in read
+        self._timed = {d.seed[2]: d for d in self._driven if d.timed}
+
+    def __len__(self) -> int:
+        return len(self._driven)
+
     @property
     def reads(self) -> set[str]:
-        """The tags (casefolded) whose values `advance` needs in `current`."""
-        names = {d.spec.tag.casefold() for d in self._driven}
+        """The tags (casefolded) whose values `advance` needs in `current`: what the stepped
+        generators carry from tick to tick and what expressions read (a timed one needs none)."""
+        names = {d.seed[2] for d in self._driven if not d.timed}
         for d in self._driven:
             if d.expression is not None:
                 names |= d.expression.names
@@ -164,14 +224,44 @@ class Generators:
             d.held_step = None
         return False
 
+    @property
+    def timed(self) -> list[str]:
+        """The tags (as written) of the generators `value_now` computes."""
+        return [d.spec.tag for d in self._timed.values()]
+
+    def value_now(self, tag: str) -> TagValue | None:
+        """A timed generator's value at the last tick `advance` reached (the same as `advance`
+        gave then); None before the first tick, or when it has none to give."""
+        d = self._timed.get(tag.casefold())
+        if d is None or self._ticks == 0:
+            return None
+        raw = self._step(d, self._ticks * self.tick, {})
+        return None if raw is None else coerce(raw, d.tag_type)
+
+    @property
+    def ticks(self) -> int:
+        """The ticks stepped so far."""
+        return self._ticks
+
+    def tick_time(self) -> float:
+        """The plant time of the last tick stepped."""
+        return self.start + self._ticks * self.tick
+
     def next_tick(self) -> float:
         """The plant time of the next tick."""
         return self.start + (self._ticks + 1) * self.tick
 
-    def advance(self, now: float, current: Mapping[str, TagValue]) -> Advance:
-        """Step every tick up to `now`; `current` is the plant's values (keys casefolded)."""
+    def due(self, now: float) -> int:
+        """How many ticks `advance(now, ...)` would step."""
+        return math.floor((now - self.start) / self.tick + 1e-9) - self._ticks
+
+    def advance(
+        self, now: float, current: Mapping[str, TagValue], *, skip_timed: bool = False
+    ) -> Advance:
+        """Step every tick up to `now`; `current` is the plant's values (keys casefolded).
+        `skip_timed`: leave out the timed generators (their tags are computed when read)."""
         result = Advance()
-        due = math.floor((now - self.start) / self.tick + 1e-9) - self._ticks
+        due = self.due(now)
         if due <= 0:
             return result
         if due > MAX_TICKS_PER_ADVANCE:
@@ -179,10 +269,11 @@ class Generators:
             self._ticks += result.skipped
             due = MAX_TICKS_PER_ADVANCE
         view = dict(current)
+        stepped = [d for d in self._driven if not d.timed] if skip_timed else self._driven
         for _ in range(due):
             self._ticks += 1
             elapsed = self._ticks * self.tick
-            for driven in self._driven:
+            for driven in stepped:
                 raw = self._step(driven, elapsed, view)
                 if raw is None:
                     continue
@@ -206,7 +297,7 @@ class Generators:
         if spec.kind in ("random_walk", "expression"):
             d.value = _clamp(raw, spec)  # the state carried to the next tick excludes noise
         if spec.noise > 0:
-            raw += d.rng.gauss(0.0, spec.noise)
+            raw += d.rng.at(2 * self._ticks + 1, 0.0, spec.noise)
         return _clamp(raw, spec)
 
     def _raw(self, d: _Driven, elapsed: float, view: Mapping[str, TagValue]) -> TagValue | None:
@@ -224,7 +315,7 @@ class Generators:
                 return _ramp(spec, t)
             case "random_walk":
                 base = d.value if d.value is not None else 0.0
-                return base + d.rng.gauss(0.0, spec.step * math.sqrt(self.tick))
+                return base + d.rng.at(2 * self._ticks, 0.0, spec.step * math.sqrt(self.tick))
             case "steps":
                 return _step_value(d, t)
             case "expression":
@@ -239,6 +330,12 @@ class Generators:
                     return base + result * self.tick
                 return result
         return None
+
+
+def _sorted_steps(spec: Generator) -> list[tuple[float, TagValue]]:
+    if not spec.steps:
+        return []
+    return sorted(((seconds(s.at), s.value) for s in spec.steps), key=lambda s: s[0])
 
 
 def _ramp(spec: Generator, elapsed: float) -> float:

@@ -6,9 +6,10 @@ With a virtual clock nothing moves by itself: whoever advances the clock calls `
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import anyio
 import anyio.lowlevel
@@ -22,7 +23,7 @@ from emulator.plant.tags import TagValueError
 from emulator.protocol.errors import ProtocolError
 from emulator.scenario.config import TimelineEvent
 from emulator.scenario.duration import seconds
-from emulator.scenario.generators import Generators
+from emulator.scenario.generators import Advance, Generators
 from emulator.scenario.timeline import Timeline
 from emulator.topology.model import Topology
 
@@ -80,6 +81,18 @@ class ScenarioRunner:
         )
         self.timeline = Timeline(topology.timeline, self.start)
         self._reads = sorted(self.generators.reads)
+        #: Each tag the generators read or set, looked up once (by casefolded name).
+        self._states: dict[str, TagState] = {}
+        for name in self._reads:
+            with contextlib.suppress(ProtocolError):
+                self._states[name] = plant.named(name)
+        # The timed generators' tags are computed when something reads them (Plant.refresh):
+        # a large plant's tags cost nothing while nobody looks at them.
+        for tag in self.generators.timed:
+            with contextlib.suppress(ProtocolError):
+                plant.named(tag).source = _Timed(tag)
+        if self.generators.timed:
+            plant.refresh = self._refresh
         self._lock = anyio.Lock()
         #: The generated tags by their state, to hear of writes to them.
         self._generated: dict[TagState, str] = {}
@@ -93,16 +106,19 @@ class ScenarioRunner:
     @property
     def idle(self) -> bool:
         """Nothing to drive: no generators and no timeline."""
-        return not self._reads and self.timeline.next_due() is None
+        return not len(self.generators) and self.timeline.next_due() is None
 
     async def step(self) -> None:
         """Bring every generated value and timeline event up to the clock's now."""
         async with self._lock:
             now = self.clock.now()
-            result = self.generators.advance(now, self._current())
+            result = self._advance(now)
             when = result.time if result.time is not None else now
-            for tag, value in result.values.items():
-                self._set(tag, value, when)
+            with self.plant.changing():
+                for tag, value in result.values.items():
+                    self._set(tag, value, when)
+                if result.time is not None and self.generators.timed:
+                    self.plant.touch()
             if result.skipped:
                 _log.warning("scenario.skipped", ticks=result.skipped)
             for tag, message in result.errors.items():
@@ -150,10 +166,13 @@ class ScenarioRunner:
 
     async def _step_at(self, now: float) -> None:
         """The generator tick and timeline events due at `now` (the clock stands at it)."""
-        result = self.generators.advance(now, self._current())
+        result = self._advance(now)
         when = result.time if result.time is not None else now
-        for tag, value in result.values.items():
-            self._set(tag, value, when)
+        with self.plant.changing():
+            for tag, value in result.values.items():
+                self._set(tag, value, when)
+            if result.time is not None and self.generators.timed:
+                self.plant.touch()
         for tag, message in result.errors.items():
             _log.warning("scenario.expression_failed", tag=tag, error=message)
         for occurrence in self.timeline.due(now):
@@ -168,14 +187,16 @@ class ScenarioRunner:
 
     def next_due(self) -> float:
         due = self.timeline.next_due()
-        following = self.generators.next_tick() if self._reads else math.inf
+        following = self.generators.next_tick() if len(self.generators) else math.inf
         return min(following, math.inf if due is None else due)
 
     async def run(self) -> None:
         """Step whenever something falls due, sleeping in real time between (not virtual)."""
         if isinstance(self.clock, VirtualClock) or self.idle:
             return
-        _log.info("scenario.start", generators=len(self._reads), clock=type(self.clock).__name__)
+        _log.info(
+            "scenario.start", generators=len(self.generators), clock=type(self.clock).__name__
+        )
         while True:
             await self.step()
             wait = self.next_due() - self.clock.now()
@@ -185,14 +206,34 @@ class ScenarioRunner:
                 return
             await anyio.sleep(min(max(wait, 0.0), MAX_SLEEP))
 
+    def _advance(self, now: float) -> Advance:
+        return self.generators.advance(now, self._current_if_due(now), skip_timed=True)
+
+    def _refresh(self, state: TagState) -> None:
+        """A timed generator's tag brought to its value at the last tick, once per tick."""
+        timed = cast(_Timed, state.source)
+        ticks = self.generators.ticks
+        if timed.seen == ticks:
+            return
+        timed.seen = ticks
+        if self.follows is not None and self.follows(timed.tag):
+            return  # another process's I/O server serves it: its values, not our generator's
+        value = self.generators.value_now(timed.tag)
+        if value is None:
+            return
+        try:
+            self.plant.settle(state, value, self.generators.tick_time())
+        except TagValueError as exc:
+            _log.warning("scenario.set_failed", tag=timed.tag, value=value, error=str(exc))
+
+    def _current_if_due(self, now: float) -> dict[str, TagValue]:
+        """The plant's values the generators read, when a tick is due (the runner wakes every
+        MAX_SLEEP: reading every generated tag each time was most of an idle plant's work)."""
+        return self._current() if self.generators.due(now) > 0 else {}
+
     def _current(self) -> dict[str, TagValue]:
-        values: dict[str, TagValue] = {}
-        for name in self._reads:
-            try:
-                values[name] = self.plant.value(name)
-            except ProtocolError:
-                continue
-        return values
+        value_of = self.plant.value_of
+        return {name: value_of(state) for name, state in self._states.items()}
 
     def _heard(self, state: TagState, element: Element, index: int, now: float) -> None:
         """A write to a generated tag's (first) field value: its generator honours it."""
@@ -203,10 +244,24 @@ class ScenarioRunner:
     def _set(self, tag: str, value: TagValue, now: float) -> None:
         if self.follows is not None and self.follows(tag):
             return
+        state = self._states.get(tag.casefold())
         try:
-            self.plant.set_value(tag, value, now)
+            if state is None:
+                self.plant.set_value(tag, value, now)
+            else:
+                self.plant.set_field(state, value, now)
         except (ProtocolError, TagValueError) as exc:
             _log.warning("scenario.set_failed", tag=tag, value=value, error=str(exc))
+
+
+class _Timed:
+    """A tag whose timed generator computes it when read, and the tick it last did."""
+
+    __slots__ = ("seen", "tag")
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.seen = 0
 
 
 def _targets(event: TimelineEvent) -> dict[str, Any]:

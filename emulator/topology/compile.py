@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from emulator.plant import rules as plant_rules
@@ -31,7 +30,7 @@ from emulator.ports import (
     type_title,
 )
 from emulator.scenario import rules as scenario_rules
-from emulator.topology.load import LoadedTopology, load_demo
+from emulator.topology.load import LoadedTopology
 from emulator.topology.model import PRIORITY_MAX, PRIORITY_MIN, Computer, ServerProcess
 from emulator.topology.names import Directory, is_blank, nearest
 from emulator.topology.plan import (
@@ -57,6 +56,8 @@ _NOUNS = {
 
 def compile_topology(loaded: LoadedTopology) -> list[Problem]:
     """The decode problems, then every topology, plant and scenario rule, in that order."""
+    if loaded.compiled is not None:
+        return list(loaded.compiled)
     context = _Context(loaded)
     problems = list(loaded.problems)
     for rule in TOPOLOGY_RULES:
@@ -64,15 +65,6 @@ def compile_topology(loaded: LoadedTopology) -> list[Problem]:
     for plant_rule in (*plant_rules.RULES, *scenario_rules.RULES):
         problems.extend(_run_plant_rule(plant_rule, loaded))
     return problems
-
-
-def load_and_compile(path: str | Path | None) -> tuple[LoadedTopology, list[Problem]]:
-    """Load a file (None: the packaged demo plant; a bare name with no such file: a shipped
-    scenario, emulator.topology.shipped) and compile it; LoadError when unreadable."""
-    from emulator.topology.shipped import load_source  # noqa: PLC0415 -- shipped imports load
-
-    loaded = load_demo() if path is None else load_source(path)
-    return loaded, compile_topology(loaded)
 
 
 def _run_plant_rule(rule: plant_rules.Rule, loaded: LoadedTopology) -> list[Problem]:

@@ -11,6 +11,7 @@ import datetime
 import functools
 import json
 import re
+import resource
 import tomllib
 import typing
 from collections.abc import Callable
@@ -87,7 +88,7 @@ class Locator:
                 if line.count(in_string) % 2:
                     in_string = None
                 continue
-            header = _HEADER.match(line)
+            header = _HEADER.match(line) if "[" in line else None
             if header:
                 name = header.group(2).strip().strip("\"'")
                 current = _Block(number)
@@ -99,9 +100,10 @@ class Locator:
             key = _KEY.match(line)
             if key:
                 current.keys.setdefault(key.group(1).strip("\"'"), number)
-            quotes = _MULTILINE.findall(line)
-            if len(quotes) % 2:
-                in_string = quotes[-1]
+            if '"""' in line or "'''" in line:
+                quotes = _MULTILINE.findall(line)
+                if len(quotes) % 2:
+                    in_string = quotes[-1]
         return cls(blocks, root)
 
     def line(self, table: str, index: int = 0, field_name: str | None = None) -> int | None:
@@ -129,6 +131,9 @@ class LoadedTopology:
     #: For each table, the casefolded names of records that failed to decode: the file has
     #: them (their problems are reported), so references to them are not "unknown".
     undecoded: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Every problem of the compile when already known (the compiled form of the file,
+    #: emulator.topology.compiled): compile_topology gives these and runs no rule.
+    compiled: tuple[Problem, ...] | None = None
 
     @classmethod
     def from_model(cls, model: Topology, source: str = "<model>") -> LoadedTopology:
@@ -163,8 +168,13 @@ class LoadedTopology:
 
 def load_path(path: str | Path) -> LoadedTopology:
     path = Path(path)
+    return load_bytes(read_source(path), str(path))
+
+
+def read_source(path: Path) -> bytes:
+    """A topology file's bytes; LoadError when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadError(
             f"cannot read the topology file: {exc.strerror or exc}",
@@ -172,17 +182,21 @@ def load_path(path: str | Path) -> LoadedTopology:
             "check the path; `scada-emu check` with no file checks the demo plant",
             "unreadable",
         ) from exc
+
+
+def load_bytes(raw: bytes, source: str) -> LoadedTopology:
+    """A topology file's bytes (UTF-8 TOML) decoded; LoadError when they are not."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise LoadError(
             f"the file is not UTF-8 text (byte {exc.start})",
-            Location(str(path), line=line),
+            Location(source, line=line),
             "save it as UTF-8",
             "unreadable",
         ) from exc
-    return load_text(text, str(path))
+    return load_text(text, source)
 
 
 def demo_text() -> str:
@@ -198,7 +212,47 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 _TOML_END = re.compile(r"\s*\(at end of document\)")
 
 
+#: Decoding a file takes about this many bytes of memory per byte of TOML (tomllib's tables,
+#: the model, the line index): 27 measured on the generated large plants, plus a margin.
+MEMORY_PER_BYTE = 32
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still take: MemAvailable, or the address-space limit when that is
+    lower; None when neither is known."""
+    limits: list[int] = []
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    return min(limits) if limits else None
+
+
+def _refuse_if_too_large(size: int, source: str) -> None:
+    """LoadError before a file too large for this machine's memory is decoded (and exhausts it)."""
+    available = available_memory()
+    needed = size * MEMORY_PER_BYTE
+    if available is None or needed <= available:
+        return
+    raise LoadError(
+        f"the file is too large to load here: {size / 2**20:,.0f} MiB of TOML needs about "
+        f"{needed / 2**30:,.1f} GiB of memory to decode, and {available / 2**30:,.1f} GiB is "
+        "available",
+        Location(source),
+        "free memory, raise the memory limit (ulimit -v), or split the plant into smaller files",
+        "too-large",
+    )
+
+
 def load_text(text: str, source: str = "<string>") -> LoadedTopology:
+    _refuse_if_too_large(len(text), source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -346,6 +400,11 @@ def _decode_record(
     where: Callable[[str | None], Location],
 ) -> tuple[msgspec.Struct | None, list[Problem]]:
     """One record, field by field: every bad field is reported, not only the first."""
+    if raw.keys() <= _known_keys(record_type):
+        try:  # a good record in one call (most are): the field by field decode says what is bad
+            return msgspec.convert(raw, record_type), []
+        except msgspec.ValidationError:
+            pass
     fields = _fields(record_type)
     known = [f.encode_name for f in fields]
     problems = [
@@ -494,6 +553,11 @@ def _fields(record_type: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInf
     """A Struct's fields, worked out once: msgspec evaluates the (string) annotations anew on
     every call, which was most of the time spent loading a large plant."""
     return msgspec.structs.fields(record_type)
+
+
+@functools.cache
+def _known_keys(record_type: type[msgspec.Struct]) -> frozenset[str]:
+    return frozenset(f.encode_name for f in _fields(record_type))
 
 
 def _record_type(table: str) -> type[msgspec.Struct]:

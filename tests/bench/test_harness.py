@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench import drive, frames, largeplant, report, servers
+from bench import drive, frames, largeplant, report, scale, servers
 from bench.loadgen import percentile, share
 from bench.spec import Load, Target
 from emulator.topology.compile import compile_topology
@@ -169,3 +169,24 @@ def test_emulator_tag_reads_and_held_sessions(tmp_path: Path) -> None:
         assert released.still_open == 5 and released.errors == 0
     finally:
         assert emulator.server.stop() == 0
+
+
+def test_scale_plants_have_the_tags_they_are_named_for(tmp_path: Path) -> None:
+    assert [scale.tags(label) for label in scale.FULL_SIZES] == [3000, 20_000, 100_000, 1_000_000]
+    path = scale.write_plant(tmp_path, "3k")
+    loaded = load_text(path.read_text("utf-8"), str(path))
+    assert len(loaded.model.tags) == 3000
+    assert scale.write_plant(tmp_path, "3k") == path  # written once per run
+
+
+def test_scale_table_shows_measured_rows_only() -> None:
+    runs = report.Runs()
+    runs.add("scale.3k.ready_s", 1.5)
+    runs.add("scale.3k.idle_cpu", 0.02)
+    runs.add("scale.3k.baseline.ready_s", 2.0)
+    text = scale.table(runs, ["3k", "20k"])
+    rows = text.splitlines()[2:]
+    assert rows == [
+        "| 3k (3,000 tags) | this | 1.50 | 2.0% | - | - | - |",
+        "| 3k (3,000 tags) | baseline | 2.00 | - | - | - | - |",
+    ]

@@ -9,6 +9,7 @@ from emulator.plant.reports import ReportServer
 from emulator.plant.state import QUAL_BAD, QUAL_GOOD, Plant
 from emulator.plant.storage import Store
 from emulator.plant.trends import BAD, TrendServer
+from emulator.protocol.errors import ProtocolError
 from emulator.topology.load import load_demo
 
 T0 = 1_767_225_600.0
@@ -91,3 +92,29 @@ def test_an_advanced_alarm_expression_compares_and_never_writes() -> None:
     for _ in range(2):  # parsed once, answered the same every scan
         assert evaluate("PUMP1_FAULT = (", T0 + 2) is None
         assert evaluate("NO_SUCH_TAG = 1", T0 + 2) is None
+
+
+def test_the_engines_reader_reads_as_the_plant_does_each_time() -> None:
+    """Held after its first read, a bare tag name still reads as `value(name)`: the override
+    mode followed, bad quality as None; other references as the plant resolves them."""
+    plant = Plant(load_demo().model, now=T0)
+    read = plant_values(plant)
+    names = ["TANK1_LEVEL", "tank1_level", "TANK1_LEVEL.Field", "PUMP1_RUN", "NO_SUCH_TAG"]
+
+    def same() -> None:
+        for name in names:
+            try:
+                bad = plant.tag(name).current_quality().general == QUAL_BAD
+                expected = None if bad else plant.value(name)
+            except ProtocolError:
+                expected = None
+            assert read(name) == expected, name
+
+    for _ in range(2):
+        same()
+    plant.write("TANK1_LEVEL.Override", "7", T0)
+    plant.write("TANK1_LEVEL.OverrideMode", "1", T0)
+    same()
+    plant.set_quality("PUMP1_RUN", QUAL_BAD, T0 + 1)
+    same()
+    assert read("PUMP1_RUN") is None

@@ -164,6 +164,66 @@ def test_remembered_references_stay_bounded_and_failures_are_not_remembered(
     assert "TANK9_LEVEL" not in plant._resolved
 
 
+def test_kept_references_outlive_the_bound(plant: Plant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engines' configured references stay resolved however many client references come
+    and go; the bound still holds for the others."""
+    monkeypatch.setattr("emulator.plant.state.RESOLVE_CACHE", 2)
+    plant.keep(["PUMP1_SPEED", "TANK1_LEVEL"])
+    plant.read("PUMP1_SPEED")
+    plant.read("TANK1_LEVEL")
+    for name in ("pump1_speed", "PUMP1_SPEED.Field", "tank1_level", "PUMP1_RUN", "pump1_run"):
+        plant.read(name)
+        assert {"PUMP1_SPEED", "TANK1_LEVEL"} <= plant._resolved.keys()
+        assert len(plant._resolved) <= 2 + 2
+    plant.write("PUMP1_SPEED.OverrideMode", "1", NOW)  # a kept reference still follows the mode
+    assert plant.read("PUMP1_SPEED").quality.override
+
+
+def test_a_held_tag_reads_and_sets_as_its_name_does(plant: Plant) -> None:
+    state = plant.named("tank1_level")
+    assert state is plant.tag("TANK1_LEVEL")
+    assert plant.value_of(state) == plant.value("TANK1_LEVEL")
+    assert plant.set_field(state, 42.0, NOW + 1)
+    assert not plant.set_field(state, 42.0, NOW + 2)
+    assert (plant.value("TANK1_LEVEL"), plant.read("TANK1_LEVEL").timestamp) == (42.0, NOW + 2)
+    plant.write("TANK1_LEVEL.Override", "7", NOW)
+    plant.write("TANK1_LEVEL.OverrideMode", "1", NOW)
+    assert plant.value_of(state) == plant.value("TANK1_LEVEL") == 7.0
+    with pytest.raises(ProtocolError):
+        plant.named("NO_SUCH_TAG")
+
+
+def test_many_changes_are_heard_once(plant: Plant) -> None:
+    heard: list[int] = []
+    plant.changes.subscribe(lambda: heard.append(1))
+    versions = plant.tag("TANK1_LEVEL").version, plant.tag("PUMP1_SPEED").version
+    with plant.changing():
+        plant.set_value("TANK1_LEVEL", 1.0, NOW + 1)
+        with plant.changing():
+            plant.set_value("PUMP1_SPEED", 5, NOW + 1)
+        assert heard == []
+    assert heard == [1]
+    assert (plant.tag("TANK1_LEVEL").version, plant.tag("PUMP1_SPEED").version) == (
+        versions[0] + 1,
+        versions[1] + 1,
+    )
+    with plant.changing():
+        plant.set_value("TANK1_LEVEL", 1.0, NOW + 2)  # no change: nothing to hear
+    assert heard == [1]
+
+
+def test_a_value_computed_when_read_is_told_to_no_one(plant: Plant) -> None:
+    heard: list[int] = []
+    plant.changes.subscribe(lambda: heard.append(1))
+    state = plant.named("TANK1_LEVEL")
+    revision, version = plant.revision, state.version
+    assert plant.settle(state, 12.5, NOW + 1)
+    assert (plant.value_of(state), state.value_timestamp) == (12.5, NOW + 1)
+    assert (heard, plant.revision, state.version) == ([], revision, version + 1)
+    plant.touch()  # the tick that made it is the news
+    assert (heard, plant.revision) == ([1], revision + 1)
+
+
 def test_control_inhibit_refuses_writes_to_the_value(plant: Plant) -> None:
     plant.write("PUMP1_SPEED.ControlMode", "1", NOW)
     assert fails(plant, "PUMP1_SPEED", "write", "100") == "tag_read_only"

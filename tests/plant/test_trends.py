@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator.plant.config import TagValue, Trend
 from emulator.plant.storage import FLUSH_INTERVAL, Store
@@ -150,3 +154,61 @@ def test_history_survives_a_restart(tmp_path: Path) -> None:
     again = TrendServer(config, values.get, Store.open(tmp_path, "TREND1"))
     assert again.resume_points() == {"L": T0 + 2}
     assert [s.time for s in again.raw("L")] == [T0, T0 + 1, T0 + 2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=7.5), min_size=1, max_size=40),
+    st.lists(st.sampled_from([0.5, 1.0, 2.5, 5.0, 0.1]), min_size=1, max_size=4),
+)
+def test_time_only_trends_sample_the_same_when_scans_skip_them(
+    steps: list[float], periods: list[float]
+) -> None:
+    """A server whose trends only time makes sample looks at none of them before the next
+    slot; its samples are those of a server that looks at every trend at every scan."""
+    trends = [Trend(name=f"T{i}", tag="LEVEL", sample_period=p) for i, p in enumerate(periods)]
+    reads: list[int] = [0, 0]
+
+    def reader(which: int) -> Callable[[str], TagValue | None]:
+        def read(name: str) -> TagValue | None:
+            reads[which] += 1
+            return 1.0 if name == "LEVEL" else True
+
+        return read
+
+    timed = TrendServer(trends, reader(0), Store.memory())
+    # A triggered trend (always on) makes the other server look at every trend every time.
+    gated = Trend(name="G", tag="LEVEL", sample_period=1000.0, trigger="RUN")
+    full = TrendServer([*trends, gated], reader(1), Store.memory())
+    last: dict[str, float] = {}
+    now = T0
+    for step in steps:
+        now += step
+        taken = timed.sample(now)
+        assert taken == [s for s in full.sample(now) if s[0] != "G"]
+        last.update((name, sample.time) for name, sample in taken)
+        nearest = min(last[t.name] + t.sample_period for t in trends)
+        due = timed.next_due(now)
+        assert due is not None and due <= nearest  # never later than its next slot
+    assert reads[0] <= reads[1]
+
+
+def test_scans_between_slots_look_at_no_trend(monkeypatch: pytest.MonkeyPatch) -> None:
+    trends = TrendServer(
+        [Trend(name="L", tag="LEVEL", sample_period=5)], {"level": 1.0}.get, Store.memory()
+    )
+    looked: list[str] = []
+    take = TrendServer._take
+
+    def counting(self: TrendServer, sampler: Any, now: float) -> TrendSample | None:
+        looked.append(sampler.config.name)
+        return take(self, sampler, now)
+
+    monkeypatch.setattr(TrendServer, "_take", counting)
+    start = 1_767_225_600.0  # a slot of a 5 s period
+    assert len(trends.sample(start)) == 1
+    for i in range(1, 100):
+        assert trends.sample(start + i * 0.049) == []
+    assert looked == ["L"]
+    assert trends.next_due(start + 1) == start + 5
+    assert [name for name, _ in trends.sample(start + 5)] == ["L"]

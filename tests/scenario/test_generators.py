@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from emulator.plant.config import TagType, TagValue
 from emulator.scenario.config import Generator, Step
-from emulator.scenario.generators import MAX_TICKS_PER_ADVANCE, Generators, coerce
+from emulator.scenario.generators import (
+    MAX_TICKS_PER_ADVANCE,
+    TIMED_KINDS,
+    Generators,
+    Normal,
+    coerce,
+)
 
 START = 1_767_225_600.0
 
@@ -206,3 +212,57 @@ def test_valid_generators_never_fail(specs: list[Generator], tick: float, second
     assert result.errors == {}
     for value in result.values.values():
         assert isinstance(value, bool | int | float | str)
+
+
+def test_normal_draws_are_seeded_standard_normal_and_small() -> None:
+    source = Normal(1, 0, "t")
+    assert source.at(7, 0.0, 1.0) == Normal(1, 0, "t").at(7, 0.0, 1.0)  # same seed, same draw
+    values = [source.at(n, 2.0, 3.0) for n in range(20_000)]
+    mean = sum(values) / len(values)
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    assert abs(mean - 2.0) < 0.1 and abs(spread - 3.0) < 0.1
+    within = sum(abs(v - 2.0) < 3.0 for v in values) / len(values)
+    assert abs(within - 0.6827) < 0.02  # one sigma holds 68 % of a normal's mass
+    others = [Normal(seed, i, "t").at(0, 0.0, 1.0) for seed in (1, 2) for i in (0, 1)]
+    assert len(set(others)) == 4
+    assert not hasattr(source, "__dict__")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(TIMED_KINDS)),
+    seed=st.integers(0, 1000),
+    noise=st.sampled_from([0.0, 0.5]),
+    jumps=st.lists(st.integers(1, 40), min_size=1, max_size=8),
+)
+def test_a_timed_generator_computed_when_read_gives_what_stepping_gives(
+    kind: str, seed: int, noise: float, jumps: list[int]
+) -> None:
+    """Skipped at every tick and computed when read (value_now), a timed generator gives the
+    value stepping every tick gives at that tick, however many ticks went by unread."""
+    specs = [
+        gen(
+            "T",
+            kind=kind,
+            value=5.0,
+            offset=2.0,
+            amplitude=3.0,
+            period="17s",
+            rate=0.5,
+            steps=[Step(at=0, value=1.0), Step(at="5s", value=4.0)],
+            noise=noise,
+        ),
+        gen("W", kind="random_walk", step=0.5),
+    ]
+    stepped = Generators(specs, seed=seed, tick=1.0, start=START, types={})
+    lazy = Generators(specs, seed=seed, tick=1.0, start=START, types={})
+    assert lazy.timed == ["T"] and lazy.reads == {"w"}
+    now = START
+    assert lazy.value_now("T") is None  # no tick yet
+    for jump in jumps:
+        now += jump
+        want = stepped.advance(now, {})
+        got = lazy.advance(now, {}, skip_timed=True)
+        assert "T" not in got.values and got.values["W"] == want.values["W"]
+        assert lazy.value_now("t") == want.values.get("T")
+        assert lazy.tick_time() == want.time

@@ -219,3 +219,49 @@ active = true
         assert plant.healthy()
     finally:
         await stop()
+
+
+TIMED = """
+[scenario]
+seed = 1
+clock = "virtual"
+tick = "1s"
+
+[[generators]]
+tag = "PUMP1_FAULT"
+kind = "square"
+offset = 0.5
+amplitude = 0.5
+period = "20s"
+phase = "10s"
+
+[[generators]]
+tag = "TANK2_TEMP"
+kind = "sine"
+offset = 40.0
+amplitude = 5.0
+period = "1m"
+noise = 0.1
+"""
+
+
+async def test_a_tag_computed_when_read_raises_its_alarm_on_time() -> None:
+    """A square wave no expression reads is not stepped at each tick; its digital alarm still
+    goes on at the first scan of the tick where the wave goes high, not before."""
+    running, stop = await start_in_background(load_text(PLANT + TIMED, "timed.toml"), grace=0.1)
+    try:
+        plant = running.supervisor.context.plant
+        temp = plant.named("TANK2_TEMP")  # held: looking does not compute it
+        start = temp.timestamp
+        await running.advance(9)
+        assert (temp.timestamp, temp.version) == (start, 0)  # nobody read it: never computed
+        assert running.tag("TANK2_TEMP") != 40.0  # read: computed for the last tick
+        assert temp.timestamp == running.clock.now()
+        assert running.alarm("PUMP1_FAULT_ALM")["on"] is False
+        assert running.tag("PUMP1_FAULT") is False
+        await running.advance(1)
+        assert running.alarm("PUMP1_FAULT_ALM")["on"] is True
+        assert running.tag("PUMP1_FAULT") is True
+        assert plant.read("PUMP1_FAULT").value_timestamp == running.clock.now()
+    finally:
+        await stop()

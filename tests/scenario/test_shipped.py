@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from emulator.processes.trends import TrendsProcess
 from emulator.testing.plant import start_in_background
 from emulator.topology.compile import compile_topology
 from emulator.topology.load import load_path, load_text
@@ -78,5 +79,35 @@ async def test_encrypted_only_refuses_an_unencrypted_client() -> None:
         with pytest.raises(Exception, match=r"(?i)encrypt"):
             async with plant.client("SCADA-TLS", encryption="unencrypted"):
                 pass
+    finally:
+        await stop()
+
+
+async def test_a_large_plant_raises_its_alarms_and_samples_its_trends_on_time() -> None:
+    """5,000 generated tags, 500 alarms, 100 trends: the first alarm goes on at the first tick
+    its sine crosses the limit and not before, though nothing reads its tag between scans."""
+    script = large_plant_script()
+    loaded = load_text(script.render(clusters=2, tags_per_cluster=2500), "large (5k)")
+    running, stop = await start_in_background(loaded, grace=0.1)
+    try:
+        alarm = loaded.model.alarms[0]  # on U01_FT000, a sine of period 5 m
+        assert alarm.high is not None
+        plant = running.supervisor.context.plant
+        trend = next(t for t in loaded.model.trends if t.tag == alarm.variable)
+        raised = None
+        for tick in range(1, 40):  # the sine passes its high limit about 75 s in
+            await running.advance(5)
+            value = plant.value(alarm.variable or "")
+            on = running.alarm(alarm.tag)["on"]
+            assert isinstance(value, float)
+            if raised is None:
+                assert on is (value > alarm.high), f"tick {tick}: {value} vs {alarm.high}"
+                raised = tick if on else None
+        assert raised is not None
+        trends = running.supervisor.process("UNIT01_TR1").process
+        assert isinstance(trends, TrendsProcess)
+        samples = trends.trends.raw(trend.name)
+        assert len(samples) >= 39  # one per 5 s slot since the start
+        assert all(s.value is not None for s in samples)
     finally:
         await stop()
