@@ -370,6 +370,11 @@ CTAPI_EXPORT BOOL CTAPI ctGetProperty(HANDLE hnd, LPCSTR szName, void *pData, DW
     }
     handles_unlock();
     if (!r) return fail(E_UNKNOWN_HANDLE);
+    return record_property(copy, n, szName, pData, dwBufferLength, dwResultLength, dwType);
+}
+
+BOOL record_property(char *copy, size_t n, LPCSTR szName, void *pData, DWORD dwBufferLength,
+                     DWORD *dwResultLength, DWORD dwType) {
     if (!copy) return fail(E_NOT_ENOUGH_MEMORY);
     if (!szName) {
         free(copy);

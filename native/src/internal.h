@@ -189,6 +189,10 @@ int record_number(jspan record, const char *field, double *out);
 /* A field of a record as text (malloc'd), matched without case; NULL with *absent set when the
  * record has no such field (else out of memory). */
 char *record_field(jspan record, const char *name, int *absent);
+/* ctGetProperty's answer from a copy of a record's JSON (malloc'd, n bytes; NULL: out of
+ * memory), which it frees: the field szName as dwType, its length in *dwResultLength. */
+BOOL record_property(char *copy, size_t n, LPCSTR szName, void *pData, DWORD dwBufferLength,
+                     DWORD *dwResultLength, DWORD dwType);
 /* strcasecmp for ASCII names, the same on every platform. */
 int strcasecmp_ascii(const char *a, const char *b);
 

@@ -404,19 +404,5 @@ CTAPI_EXPORT BOOL CTAPI ctPointGetProperty(HANDLE hPoint, LPCTSTR szName, void *
     }
     handles_unlock();
     if (!p) return fail(E_UNKNOWN_HANDLE);
-    if (!record) return fail(E_NOT_ENOUGH_MEMORY);
-    if (!szName) {
-        free(record);
-        return fail(E_INVALID_ARGUMENT);
-    }
-    jspan span = {record, n};
-    int absent;
-    char *text = record_field(span, szName, &absent);
-    free(record);
-    if (!text) return fail(absent ? E_INVALID_ARGUMENT : E_NOT_ENOUGH_MEMORY);
-    DWORD written = 0;
-    BOOL ok = property_store(text, dwType, pData, dwBufferLength, &written);
-    free(text);
-    if (dwResultLength) *dwResultLength = written;
-    return ok;
+    return record_property(record, n, szName, pData, dwBufferLength, dwResultLength, dwType);
 }
