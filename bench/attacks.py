@@ -35,6 +35,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from emulator.protocol.auth import server_login
+
 OPEN = b'{"id":0,"op":"open","user":"engineer","password":"control"}\n'
 READ = b'{"id":1,"op":"tag.read","tag":"PUMP1_SPEED"}\n'
 CTE = (
@@ -199,7 +201,8 @@ def p99(values: list[float]) -> float | None:
 
 def good_client(target: dict[str, Any], seconds: float, port: str = "ctapi") -> dict[str, Any]:
     """tag.read latencies on a logged-in session, then fresh connections to `port` that log
-    in (CtAPI `open`; a server port's first request), `seconds` each."""
+    in (CtAPI `open`; on a server port its `auth` with the server password, or its first
+    request where the code measured has no server login), `seconds` each."""
     reads: list[float] = []
     errors = 0
     try:
@@ -222,7 +225,7 @@ def good_client(target: dict[str, Any], seconds: float, port: str = "ctapi") -> 
         started = time.perf_counter()
         try:
             fresh = Line(target[port][0], target[port][1], timeout=5)
-            login = OPEN if port == "ctapi" else b'{"id":0,"op":"alarm.list"}\n'
+            login = OPEN if port == "ctapi" else server_port_login(fresh.first, target)
             ok = fresh.first.get("event") == "hello" and fresh.call(login).get("ok")
             fresh.close()
         except (OSError, ConnectionError):
@@ -241,6 +244,17 @@ def good_client(target: dict[str, Any], seconds: float, port: str = "ctapi") -> 
         "logins": len(logins),
         "refused": refused,
     }
+
+
+def server_port_login(hello: dict[str, Any], target: dict[str, Any]) -> bytes:
+    """A server port's login frame: `auth` with the run's server password (its ready file),
+    else, for code without server logins, a first request of the process's own."""
+    fields = server_login(hello, str(target.get("server_password", "")))
+    return (
+        json.dumps({"id": 0, **fields}).encode() + b"\n"
+        if fields
+        else b'{"id":0,"op":"alarm.list"}\n'
+    )
 
 
 def peak_rss_mib(pid: int) -> float | None:
@@ -290,8 +304,9 @@ def start(tree: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], dict[str,
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"the emulator of {tree} did not start: {workdir / 'emulator.log'}")
         time.sleep(0.05)
-    rows = json.loads(ready.read_text())["listeners"]
-    target: dict[str, Any] = {}
+    announced = json.loads(ready.read_text())
+    rows = announced["listeners"]
+    target: dict[str, Any] = {"server_password": announced.get("server_password", "")}
     for kind in ("ctapi", "odbc", "alarm", "trends"):
         row = next(
             r for r in rows if r["type"] == kind and not r["tls"] and r["computer"] == "SCADA-A"
