@@ -215,6 +215,13 @@ static int resolve(const char *computer, int tls, target *t) {
     free(text);
     if (found) return 0;
     if (known) return E_CONNECTION_REFUSED; /* never another port instead */
+    if (!strcmp(computer, "127.0.0.1") || !strcmp(computer, "::1") ||
+        !strcasecmp(computer, "localhost")) {
+        /* this machine, where no listener has that address: the local computer, as on a Plant
+         * SCADA runtime's own machine (the Python client does the same; docs/client.md) */
+        free(t->ca);
+        return resolve("", tls, t);
+    }
     if (*computer && is_address(computer)) {
         snprintf(t->host, sizeof t->host, "%s", computer);
         snprintf(t->server_name, sizeof t->server_name, "%s", computer);

@@ -152,6 +152,13 @@ CASES: tuple[Case, ...] = (
         call("ctOpen", None, "engineer", "control", 0, save="n", returned=HANDLE),
         call("ctTagRead", Ref("n"), "PRODUCT_CODE", Buf(64), 64, returned=1),
         call("ctClose", Ref("n"), returned=1),
+        # this machine's own names, where no listener has them: the local computer (as on a
+        # runtime's machine; pyctapi's examples open 127.0.0.1)
+        call("ctOpen", "127.0.0.1", "engineer", "control", 0, save="l", returned=HANDLE),
+        call("ctTagRead", Ref("l"), "PRODUCT_CODE", Buf(64), 64, returned=1),
+        call("ctClose", Ref("l"), returned=1),
+        call("ctOpen", "localhost", "engineer", "control", 0, save="l", returned=HANDLE),
+        call("ctClose", Ref("l"), returned=1),
     ),
     case(
         "write_and_read_back",
