@@ -32,6 +32,8 @@ class FaultyHandler:
         self.link = link
         self.observe = observe
         self.recent: deque[Exchange] = deque(maxlen=RECENT)
+        #: The inner handler's jobs off the loop, looked up once (offload is asked per request).
+        self._offload = getattr(inner, "offload", None)
 
     def hello(self) -> Message:
         return self.inner.hello()
@@ -66,7 +68,7 @@ class FaultyHandler:
     def offload(self, request: Message, now: float) -> Job | None:
         """The inner handler's job for an expensive request, observed when it is done; None
         (so `handle` applies them) while the link has a fault."""
-        offload = getattr(self.inner, "offload", None)
+        offload = self._offload
         if offload is None or self.link.current():
             return None
         job: Job | None = offload(request, now)

@@ -185,6 +185,8 @@ class LinkFaults:
 
     def current(self) -> list[FaultSpec]:
         """The active faults that reach this connection (each toxicity rolled once)."""
+        if not self.faults.active:
+            return []  # the common case, asked twice per request: no lookup at all
         chosen = []
         for spec in self.faults.for_endpoint(self.endpoint):
             key = spec.name.casefold()

@@ -108,7 +108,10 @@ class References:
     ) -> Reading:
         """The reference's reading; an alarm property reads as text with good quality and
         `now` as its timestamps (raw and engineering forms are the same)."""
-        return self.sample(reference, now, raw=raw, suggest=suggest)[0]
+        try:  # the plant first, directly: the path of every tag read
+            return self.plant.read(reference, raw=raw, suggest=suggest)
+        except ProtocolError as exc:
+            return self._alarm_reading(reference, now, exc)
 
     def write(self, reference: str, value: str, now: float, user: str | None) -> None:
         """Write a variable tag of the plant, else an alarm's writable property."""
@@ -128,12 +131,16 @@ class References:
         try:
             return self.plant.read(reference, raw=raw, suggest=suggest), True
         except ProtocolError as exc:
-            if exc.error is not TAG_NOT_FOUND:
-                raise
-            text = alarm_property(self.context, reference)
-            if text is None:
-                raise
-        return Reading(text, Quality(), now, now, now, number=_number(text)), False
+            return self._alarm_reading(reference, now, exc), False
+
+    def _alarm_reading(self, reference: str, now: float, exc: ProtocolError) -> Reading:
+        """An alarm property's reading where the plant has no such tag; else `exc` again."""
+        if exc.error is not TAG_NOT_FOUND:
+            raise exc
+        text = alarm_property(self.context, reference)
+        if text is None:
+            raise exc
+        return Reading(text, Quality(), now, now, now, number=_number(text))
 
 
 __all__ = ["References", "alarm_property", "write_alarm_property"]
