@@ -183,6 +183,8 @@ class Generators:
         for d in self._driven:
             d.timed = d.spec.kind in TIMED_KINDS | WALKED_KINDS and d.seed[2] not in read
         self._timed = {d.seed[2]: d for d in self._driven if d.timed}
+        #: The walks computed when read that have not started yet (their first tick does).
+        self._unstarted_walks = [d for d in self._timed.values() if self._unstarted(d)]
 
     def __len__(self) -> int:
         return len(self._driven)
@@ -310,10 +312,11 @@ class Generators:
             due = MAX_TICKS_PER_ADVANCE
         view = dict(current)
         stepped = [d for d in self._driven if not d.timed] if skip_timed else self._driven
-        if skip_timed:  # a walk starts from its tag's value at its first tick, as stepped
-            for d in self._timed.values():
-                if self._unstarted(d):
+        if skip_timed and self._unstarted_walks:  # from the tag's value at its first tick
+            for d in self._unstarted_walks:
+                if self._unstarted(d):  # not written since
                     d.value, d.at = as_number(view.get(d.seed[2])), self._ticks
+            self._unstarted_walks = []
         for _ in range(due):
             self._ticks += 1
             elapsed = self._ticks * self.tick

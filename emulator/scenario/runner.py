@@ -100,7 +100,7 @@ class ScenarioRunner:
         self._generated: dict[TagState, str] = {}
         for spec in topology.generators:
             try:
-                self._generated.setdefault(plant.tag(spec.tag), spec.tag)
+                self._generated.setdefault(plant.named(spec.tag), spec.tag)
             except ProtocolError:
                 continue  # an unknown tag: the compile reports it
         plant.on_write(self._heard)
