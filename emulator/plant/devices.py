@@ -133,7 +133,7 @@ def moved_by_generators(plant: Plant, topology: Topology) -> set[TagState]:
     for spec in topology.generators:
         if spec.kind != "constant":
             try:
-                moving.add(plant.tag(spec.tag))
+                moving.add(plant.named(spec.tag))  # no reference parsed per tag
             except ProtocolError:
                 continue  # an unknown tag: the compile reports it
     return moving

@@ -22,6 +22,10 @@ MAX_TICKS_PER_ADVANCE = 100_000
 #: Kinds whose value at a tick is a function of that tick alone, noise included: they can be
 #: computed when something reads the tag instead of at every tick (`value_now`).
 TIMED_KINDS = frozenset({"constant", "sine", "square", "ramp", "steps"})
+#: Kinds computed when read too, though each value depends on the one before: a random walk no
+#: expression reads is stepped from the tick it was last computed at, when read (`value_now`),
+#: with the same draws (indexed by tick) and clamps, so the values do not depend on the reads.
+WALKED_KINDS = frozenset({"random_walk"})
 
 
 _MASK64 = (1 << 64) - 1
@@ -99,8 +103,12 @@ class _Driven:
     setpoint: TagValue | None = None
     hold_until: float | None = None
     held_step: tuple[int, int] | None = None
-    #: Its kind is timed and no expression reads its tag: `value_now` can give its value.
+    #: Its kind is timed (or walked) and no expression reads its tag: `value_now` gives it.
     timed: bool = False
+    #: A walked generator: the tick `value` is at, its output then, the tick a write set it.
+    at: int = 0
+    out: TagValue | None = None
+    written_at: int | None = None
     _rng: Normal | None = None
 
     @property
@@ -173,8 +181,10 @@ class Generators:
         expressions = [d.expression.names for d in self._driven if d.expression is not None]
         read = set().union(*expressions)
         for d in self._driven:
-            d.timed = d.spec.kind in TIMED_KINDS and d.seed[2] not in read
+            d.timed = d.spec.kind in TIMED_KINDS | WALKED_KINDS and d.seed[2] not in read
         self._timed = {d.seed[2]: d for d in self._driven if d.timed}
+        #: The walks computed when read that have not started yet (their first tick does).
+        self._unstarted_walks = [d for d in self._timed.values() if self._unstarted(d)]
 
     def __len__(self) -> int:
         return len(self._driven)
@@ -182,8 +192,9 @@ class Generators:
     @property
     def reads(self) -> set[str]:
         """The tags (casefolded) whose values `advance` needs in `current`: what the stepped
-        generators carry from tick to tick and what expressions read (a timed one needs none)."""
-        names = {d.seed[2] for d in self._driven if not d.timed}
+        generators carry from tick to tick and what expressions read (a timed one needs none; a
+        walked one only until its first tick, which starts it from the tag's value)."""
+        names = {d.seed[2] for d in self._driven if not d.timed or self._unstarted(d)}
         for d in self._driven:
             if d.expression is not None:
                 names |= d.expression.names
@@ -205,6 +216,7 @@ class Generators:
                 d.setpoint = value
             case "random_walk":
                 d.value = as_number(value)
+                d.at = d.written_at = self._ticks  # the write holds until the next tick
             case "expression" if d.spec.integrate:
                 d.value = as_number(value)
             case "steps":
@@ -235,8 +247,33 @@ class Generators:
         d = self._timed.get(tag.casefold())
         if d is None or self._ticks == 0:
             return None
+        if d.spec.kind in WALKED_KINDS:
+            return self._walk(d)
         raw = self._step(d, self._ticks * self.tick, {})
         return None if raw is None else coerce(raw, d.tag_type)
+
+    def _unstarted(self, d: _Driven) -> bool:
+        return d.spec.kind in WALKED_KINDS and d.value is None
+
+    def _walk(self, d: _Driven, until: int | None = None) -> TagValue | None:
+        """A walked generator stepped from its tick `at` to `until` (the last tick), as
+        `_step` steps it at each of those ticks; its output at `until` (None: a write holds)."""
+        n = self._ticks if until is None else until
+        if n <= d.at:
+            return None if d.written_at == d.at else d.out
+        spec = d.spec
+        sigma = spec.step * math.sqrt(self.tick)
+        rng = d.rng
+        value = d.value if d.value is not None else 0.0
+        raw = value
+        for k in range(d.at + 1, n + 1):
+            raw = value + rng.at(2 * k, 0.0, sigma)
+            value = _clamp(raw, spec)
+        if spec.noise > 0:
+            raw += rng.at(2 * n + 1, 0.0, spec.noise)
+        d.value, d.at, d.written_at = value, n, None
+        d.out = coerce(_clamp(raw, spec), d.tag_type)
+        return d.out
 
     @property
     def ticks(self) -> int:
@@ -266,10 +303,20 @@ class Generators:
             return result
         if due > MAX_TICKS_PER_ADVANCE:
             result.skipped = due - MAX_TICKS_PER_ADVANCE
+            if skip_timed:  # the walks skip the same ticks as stepped ones would
+                for d in self._timed.values():
+                    if d.spec.kind in WALKED_KINDS and d.value is not None:
+                        self._walk(d, self._ticks)
+                        d.at = self._ticks + result.skipped
             self._ticks += result.skipped
             due = MAX_TICKS_PER_ADVANCE
         view = dict(current)
         stepped = [d for d in self._driven if not d.timed] if skip_timed else self._driven
+        if skip_timed and self._unstarted_walks:  # from the tag's value at its first tick
+            for d in self._unstarted_walks:
+                if self._unstarted(d):  # not written since
+                    d.value, d.at = as_number(view.get(d.seed[2])), self._ticks
+            self._unstarted_walks = []
         for _ in range(due):
             self._ticks += 1
             elapsed = self._ticks * self.tick
@@ -298,7 +345,10 @@ class Generators:
             d.value = _clamp(raw, spec)  # the state carried to the next tick excludes noise
         if spec.noise > 0:
             raw += d.rng.at(2 * self._ticks + 1, 0.0, spec.noise)
-        return _clamp(raw, spec)
+        out = _clamp(raw, spec)
+        if spec.kind == "random_walk":
+            d.at, d.out, d.written_at = self._ticks, coerce(out, d.tag_type), None
+        return out
 
     def _raw(self, d: _Driven, elapsed: float, view: Mapping[str, TagValue]) -> TagValue | None:
         spec = d.spec

@@ -86,6 +86,8 @@ class ScenarioRunner:
         for name in self._reads:
             with contextlib.suppress(ProtocolError):
                 self._states[name] = plant.named(name)
+        #: What `_current` reads: narrowed once the walks have started (their first tick).
+        self._reading = self._states
         # The timed generators' tags are computed when something reads them (Plant.refresh):
         # a large plant's tags cost nothing while nobody looks at them.
         for tag in self.generators.timed:
@@ -98,7 +100,7 @@ class ScenarioRunner:
         self._generated: dict[TagState, str] = {}
         for spec in topology.generators:
             try:
-                self._generated.setdefault(plant.tag(spec.tag), spec.tag)
+                self._generated.setdefault(plant.named(spec.tag), spec.tag)
             except ProtocolError:
                 continue  # an unknown tag: the compile reports it
         plant.on_write(self._heard)
@@ -207,7 +209,11 @@ class ScenarioRunner:
             await anyio.sleep(min(max(wait, 0.0), MAX_SLEEP))
 
     def _advance(self, now: float) -> Advance:
-        return self.generators.advance(now, self._current_if_due(now), skip_timed=True)
+        result = self.generators.advance(now, self._current_if_due(now), skip_timed=True)
+        if result.time is not None and self._reading is self._states:
+            reads = self.generators.reads
+            self._reading = {n: s for n, s in self._states.items() if n in reads}
+        return result
 
     def _refresh(self, state: TagState) -> None:
         """A timed generator's tag brought to its value at the last tick, once per tick."""
@@ -233,7 +239,7 @@ class ScenarioRunner:
 
     def _current(self) -> dict[str, TagValue]:
         value_of = self.plant.value_of
-        return {name: value_of(state) for name, state in self._states.items()}
+        return {name: value_of(state) for name, state in self._reading.items()}
 
     def _heard(self, state: TagState, element: Element, index: int, now: float) -> None:
         """A write to a generated tag's (first) field value: its generator honours it."""

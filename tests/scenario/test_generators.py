@@ -253,16 +253,50 @@ def test_a_timed_generator_computed_when_read_gives_what_stepping_gives(
             noise=noise,
         ),
         gen("W", kind="random_walk", step=0.5),
+        gen("E", kind="expression", expression="1 + 1"),
     ]
     stepped = Generators(specs, seed=seed, tick=1.0, start=START, types={})
     lazy = Generators(specs, seed=seed, tick=1.0, start=START, types={})
-    assert lazy.timed == ["T"] and lazy.reads == {"w"}
+    assert lazy.timed == ["T", "W"] and lazy.reads == {"w", "e"}  # a walk starts from its tag
     now = START
     assert lazy.value_now("T") is None  # no tick yet
     for jump in jumps:
         now += jump
         want = stepped.advance(now, {})
         got = lazy.advance(now, {}, skip_timed=True)
-        assert "T" not in got.values and got.values["W"] == want.values["W"]
+        assert "T" not in got.values and got.values["E"] == want.values["E"]
         assert lazy.value_now("t") == want.values.get("T")
+        assert lazy.value_now("W") == want.values["W"]
         assert lazy.tick_time() == want.time
+    assert lazy.reads == {"e"}  # the walk carries its own value once started
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    noise=st.sampled_from([0.0, 0.7]),
+    reads=st.lists(st.tuples(st.integers(0, 30), st.booleans()), min_size=1, max_size=10),
+)
+def test_a_random_walk_computed_when_read_gives_what_stepping_gives(
+    seed: int, noise: float, reads: list[tuple[int, bool]]
+) -> None:
+    """A random walk no expression reads is stepped from where it was last computed when read:
+    whatever the reads and writes between, its values are those of stepping it at every tick,
+    its min/max clamps and noise included, and a write holds until the next tick."""
+    spec = gen("W", kind="random_walk", step=3.0, min=-2.0, max=4.0, noise=noise)
+    stepped = Generators([spec], seed=seed, tick=1.0, start=START, types={})
+    lazy = Generators([spec], seed=seed, tick=1.0, start=START, types={})
+    now, held = START, False
+    for jump, write in reads:
+        held = held and not jump
+        for _ in range(jump):  # one tick at a time: what stepping gives at each of them
+            now += 1
+            want = stepped.advance(now, {"w": 1.5})
+            assert lazy.advance(now, {"w": 1.5}, skip_timed=True).values == {}
+        if lazy.ticks:
+            assert lazy.value_now("W") == (None if held else want.values["W"])
+        if write:
+            stepped.written("W", 3.25, now)
+            lazy.written("W", 3.25, now)
+            held = True  # the plant holds the written value until the next tick
+            assert lazy.value_now("W") is None
