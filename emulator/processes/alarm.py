@@ -21,11 +21,13 @@ from emulator.plant.alarms import (
     QUERY_ACTIVE,
     AlarmEvent,
     AlarmServer,
+    AlarmSnapshot,
     AlarmStatus,
 )
 from emulator.plant.config import Alarm
 from emulator.plant.readers import cicode_expressions, plant_stamps, plant_values
 from emulator.ports import ProcessType
+from emulator.processes.alarm_peers import OPERATOR, SYNCED, AlarmPeers
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.redundancy import Pairs, pairs_of, unavailable
@@ -36,7 +38,7 @@ from emulator.processes.serving import (
     optional,
     user_of,
 )
-from emulator.protocol.errors import BAD_REQUEST, ProtocolError
+from emulator.protocol.errors import BAD_REQUEST, SERVER_UNAVAILABLE, ProtocolError
 from emulator.protocol.messages import RequestId, event, field, ok
 from emulator.topology.plan import Endpoint
 
@@ -76,6 +78,8 @@ class AlarmProcess:
         self.configured: list[Alarm] = of_cluster(context.topology.alarms, endpoint, context)
         self.store = history_store(context, endpoint)
         self.feed = EventFeed()
+        #: The events this engine committed itself, for peers of other processes (`alarm.sync`).
+        self.committed = EventFeed()
         self.alarms = AlarmServer(
             self.configured,
             context.topology.alarm_categories,
@@ -95,6 +99,11 @@ class AlarmProcess:
         self._plant = plant
         self.pairs: Pairs = pairs_of(context)
         self.pairs.join(self)
+        found = context.services.get(AlarmPeers)
+        #: The alarm servers of other processes (`run --computer`); None when there are none.
+        self.peers = found if isinstance(found, AlarmPeers) else None
+        if self.peers is not None:
+            self.peers.join(self)
         main = self.pairs.main(endpoint.cluster, AlarmProcess, elect=self.pairs.settled)
         if main is not None and main is not self:
             self.synchronise(main)
@@ -104,9 +113,47 @@ class AlarmProcess:
     def main(self) -> AlarmProcess | None:
         return self.pairs.main(self.endpoint.cluster, AlarmProcess)
 
+    def followed(self) -> str | None:
+        """The alarm server of another process this one follows now, if any."""
+        return None if self.peers is None else self.peers.followed(self.endpoint)
+
+    def ready(self) -> bool:
+        """Whether it has caught up from the peers of other processes (always, without)."""
+        return self.peers is None or self.peers.ready(self.endpoint)
+
     @property
     def role(self) -> str:
+        if self.followed() is not None or not self.ready():
+            return "standby"
         return "main" if self.main() is self else "standby"
+
+    def main_name(self) -> str | None:
+        """The main's name, local or in another process; None when none is known."""
+        remote = self.followed()
+        if remote is not None or not self.ready():
+            return remote  # still catching up: the main is not known yet
+        main = self.main()
+        return None if main is None else main.endpoint.process
+
+    def follow(self, peer: str, snapshot: AlarmSnapshot) -> None:
+        """Take the log and statuses of an alarm server of another process (its main, or the
+        peer that was main while this one was gone)."""
+        added = self.alarms.restore(snapshot)
+        self.synchronised = True
+        self.history_lost = False
+        self.context.changes.notify()
+        _log.info("alarm.followed", server=self.endpoint.process, peer=peer, events_added=added)
+
+    def take_actions(self, peer: str, snapshot: AlarmSnapshot) -> None:
+        """A standby of another process synced: the operator actions in its log that this log
+        lacks (taken on it while the link was down) are carried out here too."""
+        known = {item.uid for item in self.alarms.snapshot().events}
+        fresh = [e for e in snapshot.events if e.kind in OPERATOR and e.uid not in known]
+        if fresh:
+            self.mirror(fresh)
+            _log.info(
+                "alarm.actions_taken", server=self.endpoint.process, peer=peer, events=len(fresh)
+            )
 
     def synchronise(self, main: AlarmProcess) -> None:
         """Become a copy of the main: its log and statuses (a returning server, a new standby)."""
@@ -135,12 +182,15 @@ class AlarmProcess:
         so the pair never diverges.
         """
         self.feed.add(events)
+        self.committed.add(events)
+        self.context.changes.notify()  # the pushes to peers of other processes
         for peer in self.pairs.peers(self, AlarmProcess):
             peer.mirror(events)
 
     def mirror(self, events: list[AlarmEvent]) -> None:
         """A standby takes the main's events as they happen."""
         self.feed.add(self.alarms.apply(events))
+        self.context.changes.notify()
 
     def act(self) -> AlarmServer:
         """The engine operator actions go to: the main's (reference section 3)."""
@@ -153,6 +203,8 @@ class AlarmProcess:
 
     def scan(self, now: float) -> bool:
         self.pairs.settled = True
+        if self.followed() is not None or not self.ready():
+            return False  # another process's main evaluates; its events come over the link
         main = self.main()
         if main is not self:
             if main is not None and not self.synchronised:
@@ -223,6 +275,8 @@ class AlarmHandler:
         self.cursor: int | None = None
         self.area = ALL_AREAS
         self.category: int | None = None
+        #: Set by `alarm.sync`: where a peer of another process is in `committed`.
+        self.synced: int | None = None
 
     def hello(self) -> Message:
         return {"requests": REQUESTS.names(), "role": self.process.role}
@@ -231,11 +285,16 @@ class AlarmHandler:
         return REQUESTS.serve(self, request, now)
 
     def poll(self, now: float) -> list[Message]:
+        pushes = []
+        if self.synced is not None:
+            fresh = self.process.committed.since(self.synced)
+            self.synced = self.process.committed.last
+            pushes = [event(SYNCED, **event_record(item)) for item in fresh]
         if self.cursor is None:
-            return []
+            return pushes
         fresh = self.process.feed.since(self.cursor)
         self.cursor = self.process.feed.last
-        return [
+        return pushes + [
             event("alarm", **event_record(item))
             for item in fresh
             if self.area in (ALL_AREAS, item.area) and self.category in (None, item.category)
@@ -246,6 +305,7 @@ class AlarmHandler:
 
     def close(self) -> None:
         self.cursor = None
+        self.synced = None
 
     # ---- requests -------------------------------------------------------------------------------
 
@@ -329,15 +389,25 @@ class AlarmHandler:
         return [ok(rid, subscribed=False)]
 
     def _role(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        main = self.process.main()
+        role = self.process.role
         return [
             ok(
                 rid,
-                role=self.process.role,
-                main=None if main is None else main.endpoint.process,
-                synchronised=self.process.synchronised or main is self.process,
+                role=role,
+                main=self.process.main_name(),
+                synchronised=self.process.synchronised or role == "main",
             )
         ]
+
+    def _sync(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        if not self.process.ready():
+            raise ProtocolError(
+                SERVER_UNAVAILABLE,
+                f"{self.process.endpoint.process} is catching up from its peers; ask again",
+            )
+        self.synced = self.process.committed.last
+        snapshot = msgspec.to_builtins(self.process.alarms.snapshot())
+        return [ok(rid, role=self.process.role, snapshot=snapshot)]
 
 
 def _limit(request: Message) -> int:
@@ -389,5 +459,6 @@ REQUESTS: Requests[AlarmHandler] = Requests(
         "alarm.subscribe": AlarmHandler._subscribe,
         "alarm.unsubscribe": AlarmHandler._unsubscribe,
         "alarm.role": AlarmHandler._role,
+        "alarm.sync": AlarmHandler._sync,
     },
 )

@@ -1,0 +1,157 @@
+"""Alarm servers of other processes (issue 15.2): who is main of a cluster across
+`scada-emu run --computer` processes, sans-IO. emulator.runtime.alarm_links dials and feeds it.
+
+Across processes the main is the best-ranked alarm server that is up (reference section 3: the
+primary first, by `priority`; the standby when the primary is gone). A local server is standby
+while the link to a better-ranked peer is synced (`alarm.sync` answered): it evaluates nothing,
+takes the peer's log and statuses, then every event the peer commits (`alarm.synced`). When
+that link is lost it is main, and when the peer returns it hands back. A returning server takes
+the log of the peer that was main meanwhile before it answers `alarm.sync` or becomes main.
+Operator actions a standby's engine commits (acknowledge, disable, enable) are pushed to the
+main too, which applies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import msgspec
+
+from emulator.logs import get_logger
+from emulator.plant.alarms import AlarmEvent, AlarmSnapshot
+from emulator.ports import ProcessType
+from emulator.processes.base import Message
+from emulator.processes.redundancy import DEFAULT_PRIORITY
+from emulator.topology.plan import Endpoint
+
+_log = get_logger("emulator.alarm_peers")
+
+#: The push a syncing peer gets for each event the alarm server commits.
+SYNCED = "alarm.synced"
+#: Events a main takes from a standby peer: the operator's, not the scan's.
+OPERATOR = frozenset({"ack", "disable", "enable"})
+
+
+class Follower(Protocol):
+    """A local alarm server, as the peers drive it."""
+
+    @property
+    def endpoint(self) -> Endpoint: ...
+
+    def follow(self, peer: str, snapshot: AlarmSnapshot) -> None: ...
+
+    def mirror(self, events: list[AlarmEvent]) -> None: ...
+
+    def take_actions(self, peer: str, snapshot: AlarmSnapshot) -> None: ...
+
+
+def rank(endpoint: Endpoint) -> tuple[int, bool, str]:
+    """Lower is better: priority, then the primary before the standby, then the name."""
+    priority = endpoint.priority or DEFAULT_PRIORITY
+    return (priority, endpoint.mode == "standby", endpoint.process.casefold())
+
+
+@dataclass(slots=True)
+class PeerLink:
+    server: Endpoint
+    up: bool = False
+    #: Whether the link has had an outcome since this process started (synced, or failed).
+    tried: bool = False
+
+
+def _cluster(endpoint: Endpoint) -> str:
+    return (endpoint.cluster or "").casefold()
+
+
+class AlarmPeers:
+    """The links to the alarm servers of other processes that share a cluster with this one's."""
+
+    def __init__(self, everywhere: Iterable[Endpoint], here: Iterable[Endpoint]) -> None:
+        local = [e for e in here if e.type is ProcessType.ALARM]
+        clusters = {_cluster(e) for e in local}
+        computers = {e.computer.casefold() for e in local}
+        self.links: dict[str, PeerLink] = {}
+        for endpoint in everywhere:
+            if (
+                endpoint.type is ProcessType.ALARM
+                and _cluster(endpoint) in clusters
+                and endpoint.computer.casefold() not in computers
+            ):
+                self.links.setdefault(endpoint.process.casefold(), PeerLink(endpoint))
+        self._followers: dict[str, Follower] = {}
+
+    def join(self, follower: Follower) -> None:
+        """A local alarm server was made (first start or restart): it replaces its old self."""
+        self._followers[follower.endpoint.process.casefold()] = follower
+
+    def _cluster_links(self, endpoint: Endpoint) -> list[PeerLink]:
+        return [link for link in self.links.values() if _cluster(link.server) == _cluster(endpoint)]
+
+    def followed(self, endpoint: Endpoint) -> str | None:
+        """The remote main a local server follows now; None when it is main itself (here)."""
+        better = [
+            link.server
+            for link in self._cluster_links(endpoint)
+            if link.up and rank(link.server) < rank(endpoint)
+        ]
+        return min(better, key=rank).process if better else None
+
+    def ready(self, endpoint: Endpoint) -> bool:
+        """Whether each link of the server's cluster has had its first outcome, so it has caught
+        up from whichever peer was main: until then it neither is main nor answers `alarm.sync`."""
+        return all(link.tried for link in self._cluster_links(endpoint))
+
+    # ---- what the links report ------------------------------------------------------------------
+
+    def synced(self, server: str, role: object, snapshot: object) -> None:
+        """A link is up: `role` and `snapshot` are the peer's `alarm.sync` reply."""
+        link = self.links[server.casefold()]
+        try:
+            taken = msgspec.convert(snapshot, AlarmSnapshot)
+        except (msgspec.ValidationError, TypeError) as exc:
+            _log.warning("alarm_peers.bad_snapshot", server=link.server.process, error=str(exc))
+            taken = None
+        first = not link.tried
+        link.up, link.tried = True, True
+        _log.info("alarm_peers.synced", server=link.server.process, role=role)
+        for follower in self._local(link.server):
+            better = rank(link.server) < rank(follower.endpoint)
+            if taken is None:
+                continue
+            # Follow a better peer; on return, catch up from a worse one that was main; else
+            # take the operator actions the standby's engine logged while this link was down.
+            if better or (first and role == "main"):
+                follower.follow(link.server.process, taken)
+            else:
+                follower.take_actions(link.server.process, taken)
+
+    def pushed(self, server: str, record: Message) -> None:
+        """An event the peer committed (`alarm.synced`)."""
+        link = self.links[server.casefold()]
+        record = {k: v for k, v in record.items() if k not in ("event", "state")}
+        try:
+            item = msgspec.convert(record, AlarmEvent)
+        except (msgspec.ValidationError, TypeError) as exc:
+            _log.warning("alarm_peers.bad_event", server=link.server.process, error=str(exc))
+            return
+        for follower in self._local(link.server):
+            following = self.followed(follower.endpoint) == link.server.process
+            if following or item.kind in OPERATOR:
+                follower.mirror([item])
+
+    def lost(self, server: str, why: str) -> None:
+        link = self.links[server.casefold()]
+        if link.up:
+            _log.warning("alarm_peers.lost", server=link.server.process, reason=why)
+        link.up, link.tried = False, True
+
+    def _local(self, peer: Endpoint) -> list[Follower]:
+        return [f for f in self._followers.values() if _cluster(f.endpoint) == _cluster(peer)]
+
+
+def alarm_peers_for(everywhere: list[Endpoint], here: list[Endpoint]) -> AlarmPeers | None:
+    """The peers of a runtime of one computer; None when no alarm server here has one."""
+    peers = AlarmPeers(everywhere, here)
+    return peers if peers.links else None
