@@ -13,7 +13,7 @@ main too, which applies them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,6 +61,10 @@ class PeerLink:
     tried: bool = False
 
 
+def _no_resync(server: str) -> None:
+    return None
+
+
 def _cluster(endpoint: Endpoint) -> str:
     return (endpoint.cluster or "").casefold()
 
@@ -81,10 +85,16 @@ class AlarmPeers:
             ):
                 self.links.setdefault(endpoint.process.casefold(), PeerLink(endpoint))
         self._followers: dict[str, Follower] = {}
+        #: Told to sync a link again from the start (set by the runtime).
+        self.resync: Callable[[str], None] = _no_resync
 
     def join(self, follower: Follower) -> None:
-        """A local alarm server was made (first start or restart): it replaces its old self."""
+        """A local alarm server was made (first start or restart): it replaces its old self,
+        and the links of its cluster that are up sync again, so it takes the peers' state."""
         self._followers[follower.endpoint.process.casefold()] = follower
+        for link in self._cluster_links(follower.endpoint):
+            if link.up:
+                self.resync(link.server.process)
 
     def _cluster_links(self, endpoint: Endpoint) -> list[PeerLink]:
         return [link for link in self.links.values() if _cluster(link.server) == _cluster(endpoint)]

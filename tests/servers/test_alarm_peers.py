@@ -120,3 +120,14 @@ def test_replies_and_pushes_that_make_no_sense_are_skipped_not_raised() -> None:
     peers.pushed("ALARM1", {"event": "alarm.synced", "tag": 3})
     peers.pushed("ALARM1", {"event": "alarm.synced", **_event("sideways")})
     assert standby.calls == []
+
+
+def test_a_local_server_made_anew_has_the_links_that_are_up_sync_again() -> None:
+    peers, standby = _peers("B")
+    asked: list[str] = []
+    peers.resync = asked.append
+    peers.join(Local(standby.endpoint))  # no link up yet: the first sync will bring the state
+    assert asked == []
+    peers.synced("ALARM1", "main", SNAPSHOT)
+    peers.join(Local(standby.endpoint))  # a restart while the link is up
+    assert asked == ["ALARM1"]
