@@ -65,7 +65,10 @@ class EventFeed:
             self._events.append((self.last, item))
 
     def since(self, cursor: int) -> list[AlarmEvent]:
-        return [item for number, item in self._events if number > cursor]
+        return [item for number, item in self.numbered(cursor)]
+
+    def numbered(self, cursor: int) -> list[tuple[int, AlarmEvent]]:
+        return [(number, item) for number, item in self._events if number > cursor]
 
 
 class AlarmProcess:
@@ -80,6 +83,10 @@ class AlarmProcess:
         self.feed = EventFeed()
         #: The events this engine committed itself, for peers of other processes (`alarm.sync`).
         self.committed = EventFeed()
+        #: The connections of peers of other processes syncing from this server.
+        self.syncing: list[AlarmHandler] = []
+        #: The number in `committed` of the last operator action (what peers confirm).
+        self.operator_last = 0
         self.alarms = AlarmServer(
             self.configured,
             context.topology.alarm_categories,
@@ -144,6 +151,12 @@ class AlarmProcess:
         self.context.changes.notify()
         _log.info("alarm.followed", server=self.endpoint.process, peer=peer, events_added=added)
 
+    def committed_last(self) -> int:
+        return self.operator_last
+
+    def confirmed(self, mark: int) -> bool:
+        return all(handler.confirmed >= mark for handler in self.syncing)
+
     def take_actions(self, peer: str, snapshot: AlarmSnapshot) -> None:
         """A standby of another process synced: the operator actions in its log that this log
         lacks (taken on it while the link was down) are carried out here too."""
@@ -183,6 +196,10 @@ class AlarmProcess:
         """
         self.feed.add(events)
         self.committed.add(events)
+        first = self.committed.last - len(events) + 1
+        for number, item in enumerate(events, first):
+            if item.kind in OPERATOR:
+                self.operator_last = number
         self.context.changes.notify()  # the pushes to peers of other processes
         for peer in self.pairs.peers(self, AlarmProcess):
             peer.mirror(events)
@@ -277,6 +294,8 @@ class AlarmHandler:
         self.category: int | None = None
         #: Set by `alarm.sync`: where a peer of another process is in `committed`.
         self.synced: int | None = None
+        #: The last of this server's committed events the syncing peer confirmed applied.
+        self.confirmed = 0
 
     def hello(self) -> Message:
         return {"requests": REQUESTS.names(), "role": self.process.role}
@@ -287,9 +306,9 @@ class AlarmHandler:
     def poll(self, now: float) -> list[Message]:
         pushes = []
         if self.synced is not None:
-            fresh = self.process.committed.since(self.synced)
+            committed = self.process.committed.numbered(self.synced)
             self.synced = self.process.committed.last
-            pushes = [event(SYNCED, **event_record(item)) for item in fresh]
+            pushes = [event(SYNCED, seq=n, **event_record(item)) for n, item in committed]
         if self.cursor is None:
             return pushes
         fresh = self.process.feed.since(self.cursor)
@@ -306,6 +325,9 @@ class AlarmHandler:
     def close(self) -> None:
         self.cursor = None
         self.synced = None
+        if self in self.process.syncing:
+            self.process.syncing.remove(self)
+            self.process.context.changes.notify()  # replies held for this peer may go
 
     # ---- requests -------------------------------------------------------------------------------
 
@@ -405,9 +427,18 @@ class AlarmHandler:
                 SERVER_UNAVAILABLE,
                 f"{self.process.endpoint.process} is catching up from its peers; ask again",
             )
-        self.synced = self.process.committed.last
+        self.synced = self.confirmed = self.process.committed.last
+        if self not in self.process.syncing:
+            self.process.syncing.append(self)
         snapshot = msgspec.to_builtins(self.process.alarms.snapshot())
         return [ok(rid, role=self.process.role, snapshot=snapshot)]
+
+    def _applied(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        if self.synced is None:
+            raise ProtocolError(BAD_REQUEST, "alarm.applied: ask alarm.sync first")
+        self.confirmed = max(self.confirmed, field(request, "seq", int))
+        self.process.context.changes.notify()  # replies held for this confirmation may go
+        return [ok(rid)]
 
 
 def _limit(request: Message) -> int:
@@ -460,5 +491,6 @@ REQUESTS: Requests[AlarmHandler] = Requests(
         "alarm.unsubscribe": AlarmHandler._unsubscribe,
         "alarm.role": AlarmHandler._role,
         "alarm.sync": AlarmHandler._sync,
+        "alarm.applied": AlarmHandler._applied,
     },
 )

@@ -30,6 +30,9 @@ _log = get_logger("emulator.alarm_peers")
 
 #: The push a syncing peer gets for each event the alarm server commits.
 SYNCED = "alarm.synced"
+#: Seconds a reply to an operator action waits at most for the peers' `alarm.applied` (the
+#: links' request timeout): a peer gone silent delays it, never blocks it.
+HOLD = 2.0
 #: Events a main takes from a standby peer: the operator's, not the scan's.
 OPERATOR = frozenset({"ack", "disable", "enable"})
 
@@ -45,6 +48,14 @@ class Follower(Protocol):
     def mirror(self, events: list[AlarmEvent]) -> None: ...
 
     def take_actions(self, peer: str, snapshot: AlarmSnapshot) -> None: ...
+
+    def committed_last(self) -> int:
+        """The number of the last operator action its engine committed (0: none yet)."""
+        ...
+
+    def confirmed(self, mark: int) -> bool:
+        """Whether every peer syncing from it has applied its operator events up to `mark`."""
+        ...
 
 
 def rank(endpoint: Endpoint) -> tuple[int, bool, str]:
@@ -137,19 +148,48 @@ class AlarmPeers:
             else:
                 follower.take_actions(link.server.process, taken)
 
-    def pushed(self, server: str, record: Message) -> None:
-        """An event the peer committed (`alarm.synced`)."""
+    def pushed(self, server: str, record: Message) -> int | None:
+        """An event the peer committed (`alarm.synced`); its `seq` when it is an operator
+        action applied here, for the link to confirm (`alarm.applied`)."""
         link = self.links[server.casefold()]
-        record = {k: v for k, v in record.items() if k not in ("event", "state")}
+        seq = record.get("seq")
+        record = {k: v for k, v in record.items() if k not in ("event", "state", "seq")}
         try:
             item = msgspec.convert(record, AlarmEvent)
         except (msgspec.ValidationError, TypeError) as exc:
             _log.warning("alarm_peers.bad_event", server=link.server.process, error=str(exc))
-            return
+            return None
         for follower in self._local(link.server):
             following = self.followed(follower.endpoint) == link.server.process
             if following or item.kind in OPERATOR:
                 follower.mirror([item])
+        if item.kind in OPERATOR and isinstance(seq, int) and not isinstance(seq, bool):
+            return seq
+        return None
+
+    # ---- holding an operator action's reply until the peers have it -------------------------
+
+    def marks(self) -> dict[str, int]:
+        """Where each local alarm server's operator actions are now (before a request)."""
+        return {name: f.committed_last() for name, f in self._followers.items()}
+
+    def unconfirmed(self, marks: dict[str, int]) -> dict[str, int]:
+        """The local servers that committed operator actions since `marks` that a peer has not
+        yet confirmed, with the mark to wait for; {} when the reply may go now."""
+        waits = {}
+        for name, follower in self._followers.items():
+            last = follower.committed_last()
+            if last > marks.get(name, last) and not follower.confirmed(last):
+                waits[name] = last
+        return waits
+
+    def confirmed(self, waits: dict[str, int]) -> bool:
+        """Whether the peers have confirmed each wait (a server made anew meanwhile: moot)."""
+        for name, mark in waits.items():
+            follower = self._followers.get(name)
+            if follower is not None and not follower.confirmed(mark):
+                return False
+        return True
 
     def lost(self, server: str, why: str) -> None:
         link = self.links[server.casefold()]

@@ -78,5 +78,11 @@ class _AlarmLink(ServerLink):
 
     async def _pushes(self, connection: Connection) -> None:
         async for push in connection.pushes:
-            if push.get("event") == SYNCED:
-                self.peers.pushed(self.server.process, push)
+            if push.get("event") != SYNCED:
+                continue
+            seq = self.peers.pushed(self.server.process, push)
+            if seq is not None:
+                try:
+                    await connection.request("alarm.applied", seq=seq)
+                except CtApiError:
+                    await connection.aclose()  # unconfirmed: the link is not to be trusted

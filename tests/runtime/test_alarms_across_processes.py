@@ -93,6 +93,15 @@ variable = "FAULT"
 tag = "TRIP_ALM"
 type = "digital"
 variable = "TRIP"
+
+[[tags]]
+name = "STOP"
+type = "digital"
+
+[[alarms]]
+tag = "STOP_ALM"
+type = "digital"
+variable = "STOP"
 """
 
 
@@ -138,6 +147,14 @@ def _alarm(computer: str, op: str, **fields: Any) -> dict[str, Any]:
     return anyio.run(ask)
 
 
+def _linked(log: Path, server: str) -> bool:
+    """Whether a process's log says its alarm link to `server` is synced."""
+    return any(
+        '"alarm_link.synced"' in line and f'"server": "{server}"' in line
+        for line in log.read_text().splitlines()
+    )
+
+
 def _main(computer: str) -> tuple[str, str | None]:
     """What a computer's alarm server says of itself (`alarm.role`): its role and the main."""
     try:
@@ -152,6 +169,8 @@ def test_the_alarm_pair_spans_two_processes(
 ) -> None:
     _poll(lambda: _main("HOST-B") == ("standby", "ALARM1"), "ALARM2 follows ALARM1")
     assert _main("HOST-A") == ("main", "ALARM1")
+    # ALARM1 syncs from ALARM2 too: what is acknowledged on B waits for ALARM1 from then on.
+    _poll(lambda: _linked(tmp_path / "HOST-A.log", "ALARM2"), "ALARM1's link to ALARM2")
     with _client("HOST-A") as a, _client("HOST-B") as b:
         # Raised by a tag written on A: ALARM1 evaluates it, ALARM2 shows it on B.
         a.tag_write("FAULT", 1)
@@ -159,16 +178,21 @@ def test_the_alarm_pair_spans_two_processes(
         assert _read(b, "FAULT_ALM.Ack") == "0"
         # Acknowledged on B: reaches the main on A, with the user.
         b.cicode('AlarmAckTag("FAULT_ALM")')
-        _poll(lambda: _read(a, "FAULT_ALM.Ack") == "1", "B's acknowledgement shows on A")
+        assert _read(a, "FAULT_ALM.Ack") == "1"  # on ALARM1 before B's CtAPI acknowledged it
         assert _alarm("HOST-A", "alarm.get", tag="FAULT_ALM")["alarm"]["ack_user"] == "engineer"
 
-        # kill -9 of ALARM1's process: ALARM2 is main, with the acknowledgement, and evaluates.
+        # Acknowledged on A, then kill -9 of ALARM1's process at once: the acknowledgement was
+        # on ALARM2 before A's CtAPI acknowledged it. ALARM2 is main, with both, and evaluates.
+        a.tag_write("TRIP", 1)
+        _poll(lambda: _read(b, "TRIP_ALM.On") == "1", "A's second alarm shows on B")
+        a.tag_write("TRIP_ALM.Ack", 1)
         pair["HOST-A"].send_signal(signal.SIGKILL)
         pair["HOST-A"].wait(timeout=TIMEOUT)
+        assert _read(b, "TRIP_ALM.Ack") == "1"
         _poll(lambda: _main("HOST-B") == ("main", "ALARM2"), "ALARM2 is main once HOST-A is gone")
         assert _read(b, "FAULT_ALM.Ack") == "1"
-        b.tag_write("TRIP", 1)
-        _poll(lambda: _read(b, "TRIP_ALM.On") == "1", "ALARM2 evaluates as main")
+        b.tag_write("STOP", 1)
+        _poll(lambda: _read(b, "STOP_ALM.On") == "1", "ALARM2 evaluates as main")
 
     # HOST-A returns: ALARM1 takes ALARM2's log and is main again; ALARM2 follows it.
     pair["HOST-A"] = start(tmp_path, "HOST-A")
@@ -176,7 +200,8 @@ def test_the_alarm_pair_spans_two_processes(
     _poll(lambda: _main("HOST-A") == ("main", "ALARM1"), "ALARM1 is main again")
     _poll(lambda: _main("HOST-B") == ("standby", "ALARM1"), "ALARM2 hands back")
     with _client("HOST-A") as back:
-        assert _read(back, "TRIP_ALM.On") == "1"  # raised on ALARM2 while ALARM1 was gone
+        assert _read(back, "STOP_ALM.On") == "1"  # raised on ALARM2 while ALARM1 was gone
         assert _read(back, "FAULT_ALM.Ack") == "1"
-    trip = _alarm("HOST-A", "alarm.events", tag="TRIP_ALM")["events"]
-    assert [e["kind"] for e in trip] == ["on"], trip
+        assert _read(back, "TRIP_ALM.Ack") == "1"
+    stop = _alarm("HOST-A", "alarm.events", tag="STOP_ALM")["events"]
+    assert [e["kind"] for e in stop] == ["on"], stop

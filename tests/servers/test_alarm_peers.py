@@ -9,7 +9,13 @@ from typing import Any
 import msgspec
 
 from emulator.plant.alarms import AlarmEvent, AlarmSnapshot, AlarmStatus
-from emulator.processes.alarm_peers import AlarmPeers, alarm_peers_for
+from emulator.plant.clock import VirtualClock
+from emulator.ports import ProcessType
+from emulator.processes import ctapi
+from emulator.processes.alarm import AlarmProcess
+from emulator.processes.alarm_peers import HOLD, AlarmPeers, alarm_peers_for
+from emulator.processes.base import Peer
+from emulator.processes.context import Context
 from emulator.topology.load import load_text
 from emulator.topology.plan import Endpoint, plan
 
@@ -62,6 +68,12 @@ class Local:
     def take_actions(self, peer: str, snapshot: AlarmSnapshot) -> None:
         self.calls.append(("take_actions", peer))
 
+    def committed_last(self) -> int:
+        return 0
+
+    def confirmed(self, mark: int) -> bool:
+        return True
+
 
 def _peers(computer: str) -> tuple[AlarmPeers, Local]:
     everywhere = plan(load_text(PLANT).model)
@@ -73,6 +85,7 @@ def _peers(computer: str) -> tuple[AlarmPeers, Local]:
     return peers, local
 
 
+NOW = 1_767_225_600.0
 SNAPSHOT = msgspec.to_builtins(AlarmSnapshot(events=[], statuses=[]))
 
 
@@ -131,3 +144,58 @@ def test_a_local_server_made_anew_has_the_links_that_are_up_sync_again() -> None
     peers.synced("ALARM1", "main", SNAPSHOT)
     peers.join(Local(standby.endpoint))  # a restart while the link is up
     assert asked == ["ALARM1"]
+
+
+ACKED = (
+    PLANT
+    + """
+[[users]]
+name = "engineer"
+password = "control"
+[[tags]]
+name = "FAULT"
+type = "digital"
+[[alarms]]
+tag = "FAULT_ALM"
+type = "digital"
+variable = "FAULT"
+"""
+)
+
+
+def test_an_acknowledgement_through_ctapi_is_answered_once_the_peer_applied_it() -> None:
+    topology = load_text(ACKED, "p.toml").model
+    context = Context(topology, clock=VirtualClock(NOW))
+    everywhere = plan(topology)
+    here = [e for e in everywhere if e.computer == "A"]
+    peers = AlarmPeers(everywhere, here)
+    context.services[AlarmPeers] = peers
+    endpoint = next(e for e in here if e.process == "ALARM1")
+    main = AlarmProcess(endpoint, context)
+    peers.lost("ALARM2", "not started yet")  # ALARM1 is main
+    standby = main.connect(Peer("127.0.32.2", 2, endpoint))  # ALARM2's link, syncing
+    assert standby.handle({"id": 1, "op": "alarm.sync"}, NOW)[0]["role"] == "main"
+    context.plant.write("FAULT", "1", NOW)
+    main.scan(NOW)
+    assert main.alarms.status("FAULT_ALM").on
+    assert [p["kind"] for p in standby.poll(NOW)] == ["on"]
+    cti = next(e for e in everywhere if e.type is ProcessType.CTAPI and e.computer == "A")
+    client = ctapi.create(cti, context).connect(Peer("127.0.0.1", 1, cti))
+    client.handle({"id": 0, "op": "open", "user": "engineer", "password": "control"}, NOW)
+
+    ack = {"id": 2, "op": "tag.write", "tag": "FAULT_ALM.Ack", "value": "1"}
+    assert client.handle(ack, NOW) == []  # held: ALARM2 has not applied it yet
+    pushes = standby.poll(NOW)
+    assert [p["kind"] for p in pushes] == ["ack"] and client.poll(NOW) == []
+    standby.handle({"id": 3, "op": "alarm.applied", "seq": pushes[0]["seq"]}, NOW)
+    assert [r["id"] for r in client.poll(NOW)] == [2]
+
+    # A peer that never confirms delays the reply by HOLD at most.
+    context.plant.write("FAULT", "0", NOW)
+    main.scan(NOW + 1)
+    context.plant.write("FAULT", "1", NOW + 1)
+    main.scan(NOW + 2)
+    standby.poll(NOW + 2)
+    assert client.handle({**ack, "id": 4}, NOW + 2) == []
+    assert client.poll(NOW + 2) == []
+    assert [r["id"] for r in client.poll(NOW + 2 + HOLD)] == [4]
