@@ -4,7 +4,9 @@ One AlarmServer engine (emulator.plant.alarms) per process, with its own history
 cluster's *main* evaluates alarms and writes events (reference section 3); every event it logs
 is mirrored at once to the running standby, and a server that starts while a main runs is
 synchronised from it (log and acknowledgements) before it serves. Operator actions sent to a
-standby are carried out by the main. Requests: docs/protocol.md ("Alarm server").
+standby are carried out by the main. Across processes (`run --computer`) the pair is made by
+emulator.processes.alarm_peers over `alarm.sync`: a server that follows a peer of another
+process evaluates nothing and mirrors it. Requests: docs/protocol.md ("Alarm server").
 """
 
 from __future__ import annotations
