@@ -4,7 +4,9 @@ One AlarmServer engine (emulator.plant.alarms) per process, with its own history
 cluster's *main* evaluates alarms and writes events (reference section 3); every event it logs
 is mirrored at once to the running standby, and a server that starts while a main runs is
 synchronised from it (log and acknowledgements) before it serves. Operator actions sent to a
-standby are carried out by the main. Requests: docs/protocol.md ("Alarm server").
+standby are carried out by the main. Across processes (`run --computer`) the pair is made by
+emulator.processes.alarm_peers over `alarm.sync`: a server that follows a peer of another
+process evaluates nothing and mirrors it. Requests: docs/protocol.md ("Alarm server").
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from emulator.plant.alarms import (
     QUERY_ACTIVE,
     AlarmEvent,
     AlarmServer,
+    AlarmSnapshot,
     AlarmStatus,
 )
 from emulator.plant.config import Alarm
 from emulator.plant.readers import cicode_expressions, plant_stamps, plant_values
 from emulator.ports import ProcessType
+from emulator.processes.alarm_peers import OPERATOR, SYNCED, AlarmPeers
 from emulator.processes.base import Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.redundancy import Pairs, pairs_of, unavailable
@@ -36,7 +40,7 @@ from emulator.processes.serving import (
     optional,
     user_of,
 )
-from emulator.protocol.errors import BAD_REQUEST, ProtocolError
+from emulator.protocol.errors import BAD_REQUEST, SERVER_UNAVAILABLE, ProtocolError
 from emulator.protocol.messages import RequestId, event, field, ok
 from emulator.topology.plan import Endpoint
 
@@ -63,7 +67,10 @@ class EventFeed:
             self._events.append((self.last, item))
 
     def since(self, cursor: int) -> list[AlarmEvent]:
-        return [item for number, item in self._events if number > cursor]
+        return [item for number, item in self.numbered(cursor)]
+
+    def numbered(self, cursor: int) -> list[tuple[int, AlarmEvent]]:
+        return [(number, item) for number, item in self._events if number > cursor]
 
 
 class AlarmProcess:
@@ -76,6 +83,12 @@ class AlarmProcess:
         self.configured: list[Alarm] = of_cluster(context.topology.alarms, endpoint, context)
         self.store = history_store(context, endpoint)
         self.feed = EventFeed()
+        #: The events this engine committed itself, for peers of other processes (`alarm.sync`).
+        self.committed = EventFeed()
+        #: The connections of peers of other processes syncing from this server.
+        self.syncing: list[AlarmHandler] = []
+        #: The number in `committed` of the last operator action (what peers confirm).
+        self.operator_last = 0
         self.alarms = AlarmServer(
             self.configured,
             context.topology.alarm_categories,
@@ -95,6 +108,11 @@ class AlarmProcess:
         self._plant = plant
         self.pairs: Pairs = pairs_of(context)
         self.pairs.join(self)
+        found = context.services.get(AlarmPeers)
+        #: The alarm servers of other processes (`run --computer`); None when there are none.
+        self.peers = found if isinstance(found, AlarmPeers) else None
+        if self.peers is not None:
+            self.peers.join(self)
         main = self.pairs.main(endpoint.cluster, AlarmProcess, elect=self.pairs.settled)
         if main is not None and main is not self:
             self.synchronise(main)
@@ -104,9 +122,53 @@ class AlarmProcess:
     def main(self) -> AlarmProcess | None:
         return self.pairs.main(self.endpoint.cluster, AlarmProcess)
 
+    def followed(self) -> str | None:
+        """The alarm server of another process this one follows now, if any."""
+        return None if self.peers is None else self.peers.followed(self.endpoint)
+
+    def ready(self) -> bool:
+        """Whether it has caught up from the peers of other processes (always, without)."""
+        return self.peers is None or self.peers.ready(self.endpoint)
+
     @property
     def role(self) -> str:
+        if self.followed() is not None or not self.ready():
+            return "standby"
         return "main" if self.main() is self else "standby"
+
+    def main_name(self) -> str | None:
+        """The main's name, local or in another process; None when none is known."""
+        remote = self.followed()
+        if remote is not None or not self.ready():
+            return remote  # still catching up: the main is not known yet
+        main = self.main()
+        return None if main is None else main.endpoint.process
+
+    def follow(self, peer: str, snapshot: AlarmSnapshot) -> None:
+        """Take the log and statuses of an alarm server of another process (its main, or the
+        peer that was main while this one was gone)."""
+        added = self.alarms.restore(snapshot)
+        self.synchronised = True
+        self.history_lost = False
+        self.context.changes.notify()
+        _log.info("alarm.followed", server=self.endpoint.process, peer=peer, events_added=added)
+
+    def committed_last(self) -> int:
+        return self.operator_last
+
+    def confirmed(self, mark: int) -> bool:
+        return all(handler.confirmed >= mark for handler in self.syncing)
+
+    def take_actions(self, peer: str, snapshot: AlarmSnapshot) -> None:
+        """A standby of another process synced: the operator actions in its log that this log
+        lacks (taken on it while the link was down) are carried out here too."""
+        known = {item.uid for item in self.alarms.snapshot().events}
+        fresh = [e for e in snapshot.events if e.kind in OPERATOR and e.uid not in known]
+        if fresh:
+            self.mirror(fresh)
+            _log.info(
+                "alarm.actions_taken", server=self.endpoint.process, peer=peer, events=len(fresh)
+            )
 
     def synchronise(self, main: AlarmProcess) -> None:
         """Become a copy of the main: its log and statuses (a returning server, a new standby)."""
@@ -135,12 +197,19 @@ class AlarmProcess:
         so the pair never diverges.
         """
         self.feed.add(events)
+        self.committed.add(events)
+        first = self.committed.last - len(events) + 1
+        for number, item in enumerate(events, first):
+            if item.kind in OPERATOR:
+                self.operator_last = number
+        self.context.changes.notify()  # the pushes to peers of other processes
         for peer in self.pairs.peers(self, AlarmProcess):
             peer.mirror(events)
 
     def mirror(self, events: list[AlarmEvent]) -> None:
         """A standby takes the main's events as they happen."""
         self.feed.add(self.alarms.apply(events))
+        self.context.changes.notify()
 
     def act(self) -> AlarmServer:
         """The engine operator actions go to: the main's (reference section 3)."""
@@ -153,6 +222,8 @@ class AlarmProcess:
 
     def scan(self, now: float) -> bool:
         self.pairs.settled = True
+        if self.followed() is not None or not self.ready():
+            return False  # another process's main evaluates; its events come over the link
         main = self.main()
         if main is not self:
             if main is not None and not self.synchronised:
@@ -223,6 +294,10 @@ class AlarmHandler:
         self.cursor: int | None = None
         self.area = ALL_AREAS
         self.category: int | None = None
+        #: Set by `alarm.sync`: where a peer of another process is in `committed`.
+        self.synced: int | None = None
+        #: The last of this server's committed events the syncing peer confirmed applied.
+        self.confirmed = 0
 
     def hello(self) -> Message:
         return {"requests": REQUESTS.names(), "role": self.process.role}
@@ -231,11 +306,16 @@ class AlarmHandler:
         return REQUESTS.serve(self, request, now)
 
     def poll(self, now: float) -> list[Message]:
+        pushes = []
+        if self.synced is not None:
+            committed = self.process.committed.numbered(self.synced)
+            self.synced = self.process.committed.last
+            pushes = [event(SYNCED, seq=n, **event_record(item)) for n, item in committed]
         if self.cursor is None:
-            return []
+            return pushes
         fresh = self.process.feed.since(self.cursor)
         self.cursor = self.process.feed.last
-        return [
+        return pushes + [
             event("alarm", **event_record(item))
             for item in fresh
             if self.area in (ALL_AREAS, item.area) and self.category in (None, item.category)
@@ -246,6 +326,10 @@ class AlarmHandler:
 
     def close(self) -> None:
         self.cursor = None
+        self.synced = None
+        if self in self.process.syncing:
+            self.process.syncing.remove(self)
+            self.process.context.changes.notify()  # replies held for this peer may go
 
     # ---- requests -------------------------------------------------------------------------------
 
@@ -329,15 +413,34 @@ class AlarmHandler:
         return [ok(rid, subscribed=False)]
 
     def _role(self, rid: RequestId, request: Message, now: float) -> list[Message]:
-        main = self.process.main()
+        role = self.process.role
         return [
             ok(
                 rid,
-                role=self.process.role,
-                main=None if main is None else main.endpoint.process,
-                synchronised=self.process.synchronised or main is self.process,
+                role=role,
+                main=self.process.main_name(),
+                synchronised=self.process.synchronised or role == "main",
             )
         ]
+
+    def _sync(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        if not self.process.ready():
+            raise ProtocolError(
+                SERVER_UNAVAILABLE,
+                f"{self.process.endpoint.process} is catching up from its peers; ask again",
+            )
+        self.synced = self.confirmed = self.process.committed.last
+        if self not in self.process.syncing:
+            self.process.syncing.append(self)
+        snapshot = msgspec.to_builtins(self.process.alarms.snapshot())
+        return [ok(rid, role=self.process.role, snapshot=snapshot)]
+
+    def _applied(self, rid: RequestId, request: Message, now: float) -> list[Message]:
+        if self.synced is None:
+            raise ProtocolError(BAD_REQUEST, "alarm.applied: ask alarm.sync first")
+        self.confirmed = max(self.confirmed, field(request, "seq", int))
+        self.process.context.changes.notify()  # replies held for this confirmation may go
+        return [ok(rid)]
 
 
 def _limit(request: Message) -> int:
@@ -389,5 +492,7 @@ REQUESTS: Requests[AlarmHandler] = Requests(
         "alarm.subscribe": AlarmHandler._subscribe,
         "alarm.unsubscribe": AlarmHandler._unsubscribe,
         "alarm.role": AlarmHandler._role,
+        "alarm.sync": AlarmHandler._sync,
+        "alarm.applied": AlarmHandler._applied,
     },
 )

@@ -16,6 +16,7 @@ from emulator.plant.config import User
 from emulator.plant.state import Plant
 from emulator.plant.users import authenticate
 from emulator.processes import ctapi_find
+from emulator.processes.alarm_peers import HOLD, AlarmPeers
 from emulator.processes.base import Job, Message, Peer
 from emulator.processes.context import Context
 from emulator.processes.ctapi_find import Searches
@@ -107,6 +108,9 @@ class CtapiHandler:
         self.finds = Searches()
         #: Writes waiting for the I/O server of another process (emulator.processes.io_routes).
         self.remote_writes: list[Waiting] = []
+        #: Replies to requests that took operator actions on an alarm server, held until its
+        #: peers of other processes applied them: (deadline, waits, replies).
+        self.held: list[tuple[float, dict[str, int], list[Message]]] = []
         self._log = _log.bind(peer=f"{peer.host}:{peer.port}", tls=peer.tls_version is not None)
 
     # --- Handler protocol -------------------------------------------------------------------
@@ -122,7 +126,37 @@ class CtapiHandler:
             )
         if op != "open" and self.user is None:
             raise ProtocolError(NOT_CONNECTED, f"{op}: open a session first")
-        return serve(self, rid, request, now)
+        peers = self._alarm_peers()
+        if peers is None:
+            return serve(self, rid, request, now)
+        marks = peers.marks()
+        replies = serve(self, rid, request, now)
+        waits = peers.unconfirmed(marks)
+        if waits and replies:  # an acknowledgement is on the peers before it is acknowledged
+            self.held.append((now + HOLD, waits, replies))
+            return []
+        return replies
+
+    def _alarm_peers(self) -> AlarmPeers | None:
+        context = self.process.context
+        found = None if context is None else context.services.get(AlarmPeers)
+        return found if isinstance(found, AlarmPeers) else None
+
+    def _released(self, now: float) -> list[Message]:
+        """The held replies whose actions the peers have applied, or whose wait is over."""
+        peers = self._alarm_peers()
+        replies: list[Message] = []
+        kept = []
+        for deadline, waits, held in self.held:
+            if peers is None or peers.confirmed(waits):
+                replies += held
+            elif now >= deadline:
+                self._log.warning("ctapi.alarm_unconfirmed", servers=sorted(waits), wait=HOLD)
+                replies += held
+            else:
+                kept.append((deadline, waits, held))
+        self.held = kept
+        return replies
 
     def offload(self, request: Message, now: float) -> Job | None:
         """A search over a TRNQUERY or ALMQUERY string runs off the serving loop."""
@@ -137,6 +171,8 @@ class CtapiHandler:
 
     def poll(self, now: float) -> list[Message]:
         replies = answered(self.remote_writes) if self.remote_writes else []
+        if self.held:
+            replies += self._released(now)
         if self.user is None:
             return replies
         for tag_list in self.lists.lists.values():
@@ -150,6 +186,7 @@ class CtapiHandler:
         dues = [
             t.due() for t in self.lists.lists.values() if t.pending is not None and t.due() > now
         ]
+        dues += [deadline for deadline, _, _ in self.held]
         return min(dues) if dues else None
 
     def close(self) -> None:
@@ -158,6 +195,7 @@ class CtapiHandler:
         self.lists = TagLists()
         self.finds = Searches()
         self.remote_writes.clear()
+        self.held.clear()
 
     # --- helpers ------------------------------------------------------------------------------
     @property

@@ -25,7 +25,12 @@ from emulator.plant.tags import TagValueError
 from emulator.processes.base import Message
 from emulator.processes.io_owners import IoOwners
 from emulator.processes.io_tickets import Ticket
-from emulator.protocol.errors import SERVER_UNAVAILABLE, ErrorCode, ProtocolError
+from emulator.protocol.errors import (
+    SERVER_UNAVAILABLE,
+    TAG_NOT_FOUND,
+    ErrorCode,
+    ProtocolError,
+)
 from emulator.topology.model import Topology
 from emulator.topology.plan import Endpoint
 
@@ -256,8 +261,8 @@ class IoRoutes:
     def submit(self, tag: str, value: str, user: str | None) -> Ticket | None:
         """A CtAPI write: a ticket when a remote server serves the tag, None to write locally;
         server_unavailable when the tag has remote servers and none of its servers is up."""
-        state = self.plant.resolve(tag).state
-        if state not in self._fed:
+        state = self._state_of(tag)
+        if state is None or state not in self._fed:
             return None
         server = self.serving(state)
         if server is None:
@@ -276,8 +281,8 @@ class IoRoutes:
         """A write done here to a tag a local server serves: the same write, as a replica, for
         each of the tag's other servers that is remote and up (its standby), so the write is
         on them before it is acknowledged; [] when there are none."""
-        state = self.plant.resolve(tag).state
-        if state not in self._fed or self._fed[state] is not None:
+        state = self._state_of(tag)
+        if state is None or state not in self._fed or self._fed[state] is not None:
             return []
         tickets = []
         for server in self._order[state]:
@@ -286,6 +291,16 @@ class IoRoutes:
                 ticket = Ticket(link.server.name, tag, value, user, replica=True)
                 tickets.append(self._queue(link, ticket))
         return tickets
+
+    def _state_of(self, tag: str) -> TagState | None:
+        """The plant tag a write names; None for anything else (an alarm's `.Ack`, ...), which
+        the writer's own references write."""
+        try:
+            return self.plant.resolve(tag).state
+        except ProtocolError as exc:
+            if exc.error == TAG_NOT_FOUND:
+                return None
+            raise
 
     def _queue(self, link: _Link, ticket: Ticket) -> Ticket:
         link.queue.append(ticket)

@@ -12,29 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+from anyio.abc import TaskGroup
 
-from emulator.client.connection import Connection, dial
-from emulator.client.encryption import Attempt
+from emulator.client.connection import Connection
 from emulator.client.errors import CtApiConnectionError, CtApiError
-from emulator.logs import get_logger
+from emulator.processes.base import Message
 from emulator.processes.context import Context, ProcessState
 from emulator.processes.io_routes import IoRoutes, IoServer
 from emulator.processes.io_sync import SYNCED
 from emulator.processes.io_tickets import Ticket
-from emulator.protocol.auth import server_login
 from emulator.protocol.errors import BY_NAME, INTERNAL_ERROR, SERVER_UNAVAILABLE
+from emulator.runtime.server_links import ServerLink
 from emulator.topology.plan import Endpoint
-
-_log = get_logger("emulator.io_links")
-
-#: Seconds to the first redial after a link fails, doubling up to RETRY_MAX.
-RETRY_FIRST = 0.05
-RETRY_MAX = 1.0
-#: Seconds a dial, the hello and each request may take before the link counts as gone.
-TIMEOUT = 2.0
-#: Seconds between two pings of an idle link: a peer that went silent (its host gone without a
-#: reset) is noticed within HEARTBEAT + TIMEOUT.
-HEARTBEAT = 0.5
 
 
 def io_routes_for(
@@ -67,96 +56,37 @@ async def run_io_links(routes: IoRoutes, context: Context) -> None:
             tg.start_soon(link.run)
 
 
-class _IoLink:
+class _IoLink(ServerLink):
+    sync_op, event = "io.sync", "io_link"
+
     def __init__(self, routes: IoRoutes, server: IoServer, context: Context) -> None:
+        super().__init__(
+            "I/O server",
+            server.name,
+            computer=server.computer,
+            address=server.address,
+            port=server.port,
+            tls=server.tls,
+            password=context.server_password,
+        )
         self.routes = routes
         self.server = server
         self.clock = context.clock
-        #: What the link proves on the server port (docs/protocol.md "Server authentication"):
-        #: the processes of one system share `[project] server_password`.
-        self.password = context.server_password
-        self._refused = False
         self._wake = anyio.Event()
-        self._log = _log.bind(server=server.name, address=f"{server.address}:{server.port}")
 
     def poke(self) -> None:
         self._wake.set()
 
-    async def run(self) -> None:
-        delay = RETRY_FIRST
-        while True:
-            try:
-                why, synced = await self._session()
-            except Exception as exc:  # a bug here must cost this link a redial, not the runtime
-                self._log.exception("io_link.failed")
-                why, synced = f"the link failed: {exc!r}", False
-            self.routes.lost(self.server.name, why, self.clock.now())
-            delay = RETRY_FIRST if synced else min(delay * 2, RETRY_MAX)
-            await anyio.sleep(delay)  # a redial's backoff, not a test's wait
+    def lost(self, why: str) -> None:
+        self.routes.lost(self.server.name, why, self.clock.now())
 
-    async def _session(self) -> tuple[str, bool]:
-        """One link from dial to loss: why it ended, and whether it got as far as synced."""
-        where = f"I/O server {self.server.name} at {self.server.address}:{self.server.port}"
-        if self.server.tls:  # each process's own CA: nothing to verify the peer against yet
-            if not self._refused:
-                self._log.warning("io_link.tls_unsupported", computer=self.server.computer)
-            self._refused = True
-            return f"{where} is encrypted-only: links over TLS are not supported yet", False
-        try:
-            stream, protocol = await dial(
-                self.server.address,
-                Attempt(self.server.port, tls=False),
-                encryption="unencrypted",
-                context=None,
-                server_name=None,
-                time_limit=TIMEOUT,
-            )
-        except CtApiConnectionError as exc:
-            return f"{where}: {exc.message}", False
-        connection = Connection(stream, protocol, where=where, timeout=TIMEOUT)
-        synced = False
-        try:
-            async with anyio.create_task_group() as tg:
-                await tg.start(connection.run)
-                try:
-                    login = server_login(connection.hello, self.password)
-                    if login:
-                        await connection.request(**login)
-                except CtApiError as exc:
-                    await connection.aclose()  # the reader ends by itself: nothing to cancel
-                    if not self._refused:  # once: every redial would say the same
-                        self._log.warning("io_link.login_refused", error=exc.message)
-                    self._refused = True
-                    return f"{where} refused the server login: {exc.message}", False
-                try:
-                    reply = await connection.request("io.sync")
-                except CtApiError as exc:
-                    await connection.aclose()  # the reader ends by itself: nothing to cancel
-                    return f"{where} refused io.sync: {exc.message}", False
-                tags = reply.get("tags")
-                self.routes.synced(
-                    self.server.name, tags if isinstance(tags, list) else [], self.clock.now()
-                )
-                synced = True
-                self._log.info("io_link.synced", tags=len(tags) if isinstance(tags, list) else 0)
-                tg.start_soon(self._pushes, connection)
-                tg.start_soon(self._writes, connection)
-                tg.start_soon(self._heartbeat, connection)
-                await connection.wait_closed()
-                tg.cancel_scope.cancel()
-        finally:
-            await connection.aclose()
-        error = connection.error
-        return (error.message if error is not None else f"{where}: closed"), synced
-
-    async def _heartbeat(self, connection: Connection) -> None:
-        """A ping every HEARTBEAT seconds; no answer within TIMEOUT ends the link."""
-        while connection.is_open:
-            await anyio.sleep(HEARTBEAT)  # the heartbeat's period, not a wait for an event
-            try:
-                await connection.request("ping")
-            except CtApiConnectionError:
-                await connection.aclose()
+    async def serve(self, connection: Connection, reply: Message, tg: TaskGroup) -> None:
+        tags = reply.get("tags")
+        records = tags if isinstance(tags, list) else []
+        self.routes.synced(self.server.name, records, self.clock.now())
+        self.log.info("io_link.synced", tags=len(records))
+        tg.start_soon(self._pushes, connection)
+        tg.start_soon(self._writes, connection)
 
     async def _pushes(self, connection: Connection) -> None:
         async for push in connection.pushes:
@@ -197,7 +127,7 @@ class _IoLink:
             return
         except CtApiError as exc:
             if ticket.replica:
-                self._log.warning("io_link.replica_refused", tag=ticket.tag, error=exc.message)
+                self.log.warning("io_link.replica_refused", tag=ticket.tag, error=exc.message)
             self.routes.finish(ticket, (BY_NAME.get(exc.name, INTERNAL_ERROR), exc.message))
             return
         state = reply.get("state")

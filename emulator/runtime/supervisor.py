@@ -26,8 +26,10 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from emulator.logs import get_logger
 from emulator.ports import ProcessType
+from emulator.processes.alarm_peers import AlarmPeers, alarm_peers_for
 from emulator.processes.context import Context, ProcessState, ProcessStatus
 from emulator.processes.registry import ProcessFactory, factory_for
+from emulator.runtime.alarm_links import run_alarm_links
 from emulator.runtime.bind import bind_all
 from emulator.runtime.certs import CertificateAuthority
 from emulator.runtime.io_links import io_routes_for, run_io_links
@@ -119,13 +121,19 @@ class Supervisor:
         self.context.process_state = self._state_of
         #: The I/O servers of other processes this one reaches (`--computer`; docs/running.md).
         self.io_routes = None
+        #: The alarm servers of other processes this one's follow or lead (the same rule).
+        self.alarm_peers = None
         if computer is not None and not ephemeral:
             self.io_routes = io_routes_for(self.context, everywhere, self.endpoints)
             self.context.io_routes = self.io_routes
-            if self.io_routes is not None and loaded.model.project.server_password is None:
+            self.alarm_peers = alarm_peers_for(everywhere, self.endpoints)
+            if self.alarm_peers is not None:
+                self.context.services[AlarmPeers] = self.alarm_peers
+            remote = self.io_routes is not None or self.alarm_peers is not None
+            if remote and loaded.model.project.server_password is None:
                 _log.warning(
                     "supervisor.no_server_password",
-                    hint="the I/O servers of the other computers refuse this run's links: give "
+                    hint="the servers of the other computers refuse this run's links: give "
                     "the topology a [project] server_password, the same for every process",
                 )
         self.factories = factories
@@ -245,6 +253,8 @@ class Supervisor:
                 tg.start_soon(run_scans, self.processes.values, self.context)
                 if self.io_routes is not None:
                     tg.start_soon(run_io_links, self.io_routes, self.context)
+                if self.alarm_peers is not None:
+                    tg.start_soon(run_alarm_links, self.alarm_peers, self.context)
                 _log.info("supervisor.ready", listeners=len(self.listeners))
                 self.ready.set()
                 task_status.started(self)

@@ -112,9 +112,9 @@ def two_hosts(tmp_path: Path) -> Iterator[Hosts]:
                 proc.wait(timeout=TIMEOUT)
 
 
-def _synced(log: Path, server: str) -> bool:
+def _synced(log: Path, server: str, link: str = "io_link") -> bool:
     return any(
-        '"io_link.synced"' in line and f'"server": "{server}"' in line
+        f'"{link}.synced"' in line and f'"server": "{server}"' in line
         for line in log.read_text().splitlines()
     )
 
@@ -125,15 +125,23 @@ def test_the_demo_on_two_hosts_is_one_system_and_survives_kill_9_of_the_primary_
     procs, ns, logs = two_hosts
     _poll(lambda: _synced(logs / "SCADA-A.log", "IO2"), "SCADA-A follows IO2")
     _poll(lambda: _synced(logs / "SCADA-B.log", "IO1"), "SCADA-B follows IO1")
+    _poll(lambda: _synced(logs / "SCADA-B.log", "ALARM1", "alarm_link"), "ALARM2 follows")
+    _poll(lambda: _synced(logs / "SCADA-A.log", "ALARM2", "alarm_link"), "ALARM1 links back")
     a, b = Agent(ns["SCADA-A"], HOSTS["SCADA-A"]), Agent(ns["SCADA-B"], HOSTS["SCADA-B"])
     try:
         assert b.writes("TANK1_HIGH_SP", "55.5")  # through IO1 on SCADA-A
         assert a.read("TANK1_HIGH_SP") == "55.5"
         assert a.writes("TANK1_HIGH_SP", "66.5")  # on IO2 too before it is acknowledged
         assert b.read("TANK1_HIGH_SP") == "66.5"
+        # An alarm raised on SCADA-A (ALARM1, main) is acknowledged from SCADA-B.
+        assert a.writes("PUMP1_FAULT", "1")
+        _poll(lambda: b.read("PUMP1_FAULT_ALM.On") == "1", "SCADA-A's alarm shows on SCADA-B")
+        assert b.writes("PUMP1_FAULT_ALM.Ack", "1")
+        assert a.read("PUMP1_FAULT_ALM.Ack") == "1"  # on ALARM1 before it was acknowledged
         procs["SCADA-A"].send_signal(signal.SIGKILL)
         procs["SCADA-A"].wait(timeout=TIMEOUT)
         assert b.read("TANK1_HIGH_SP") == "66.5"
+        assert b.read("PUMP1_FAULT_ALM.Ack") == "1"
         _poll(lambda: b.writes("TANK1_HIGH_SP", "77.5"), "IO2 takes the writes")
         assert b.read("TANK1_HIGH_SP") == "77.5"
     finally:

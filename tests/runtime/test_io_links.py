@@ -20,7 +20,7 @@ from emulator.protocol.auth import proof
 from emulator.protocol.errors import LOGIN_FAILED
 from emulator.protocol.framing import FrameDecoder, encode
 from emulator.protocol.messages import event, failed, ok
-from emulator.runtime import io_links
+from emulator.runtime import io_links, server_links
 from emulator.runtime.supervisor import Supervisor
 from emulator.topology.load import load_text
 from emulator.topology.plan import plan
@@ -103,8 +103,8 @@ def _routes(context: Context, port: int) -> IoRoutes:
 async def test_a_peer_that_goes_silent_is_noticed_and_its_tags_go_bad(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(io_links, "TIMEOUT", 0.3)
-    monkeypatch.setattr(io_links, "HEARTBEAT", 0.05)
+    monkeypatch.setattr(server_links, "TIMEOUT", 0.3)
+    monkeypatch.setattr(server_links, "HEARTBEAT", 0.05)
     context = Context(load_text(PLANT, "p.toml").model)
     async with fake_io1() as (port, seen), anyio.create_task_group() as tg:
         tg.start_soon(io_links.run_io_links, _routes(context, port), context)

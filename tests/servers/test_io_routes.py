@@ -195,6 +195,16 @@ def test_records_that_make_no_sense_are_skipped_not_raised() -> None:
     assert context.plant.read("SP").value == "6"
 
 
+def test_a_write_to_what_is_not_a_plant_tag_is_left_to_the_writer() -> None:
+    """An alarm's `.Ack` (or any name no plant tag has) is not routed: the writer's own
+    references write it, or say tag_not_found (before, the routes raised tag_not_found for
+    every alarm property written through CtAPI of a `--computer` run)."""
+    routes, _, _ = _routes("C", running=set())
+    routes.synced("IO1", [_record(5)], NOW)
+    assert routes.submit("SP_ALM.Ack", "1", "engineer") is None
+    assert routes.replicate("SP_ALM.Ack", "1", "engineer") == []
+
+
 def _ctapi(context: Context) -> CtapiHandler:
     endpoint = next(e for e in plan(context.topology) if e.type is ProcessType.CTAPI)
     handler = ctapi.create(endpoint, context).connect(Peer("127.0.0.1", 1, endpoint))
