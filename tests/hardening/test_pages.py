@@ -76,7 +76,11 @@ async def large_answers(plant: Supervisor) -> None:
     events, pages = await every_page(db, "db.events", "events")
     assert pages > 1 and [e["uid"] for e in events] == [e.uid for e in log]
     rows, pages = await every_page(sql, "sql", "rows", query="SELECT * FROM alarm_events")
-    assert pages > 1 and len(rows) == len(log)
+    # the demo runs on the real clock: its scenario may log an event after `log` was read
+    assert pages > 1 and len(log) <= len(rows) <= len(log) + 10
+    assert [tuple(r[:3]) for r in rows[: len(log)]] == [  # time, tag, kind
+        (e.time, e.tag, e.kind) for e in log
+    ]
     trends = await client_of(plant, "trends")
     samples, pages = await every_page(
         trends, "trend.averaged", "samples", trend="TANK1_LEVEL", end=END, period=1,
