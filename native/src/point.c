@@ -73,18 +73,19 @@ static CTSCALE scale_of(jspan record) {
     return s;
 }
 
-/* A copy of the point behind hPoint, its tag name copied into *tag (the caller frees it); the
- * copy's record pointer is the table's and is not for use outside the handles lock. */
+/* A copy of the point behind hPoint and, when `tag` is given, its tag name copied into *tag
+ * (the caller frees it); the copy's own pointers are the table's and are not for use outside
+ * the handles lock. */
 static BOOL point_copy(HANDLE hPoint, point_obj *out, char **tag) {
     handles_lock();
     point_obj *p = handle_find(hPoint, H_POINT);
     if (p) {
         *out = *p;
-        *tag = strdup(p->tag);
+        if (tag) *tag = strdup(p->tag);
     }
     handles_unlock();
     if (!p) return fail(E_UNKNOWN_HANDLE);
-    if (!*tag) return fail(E_NOT_ENOUGH_MEMORY);
+    if (tag && !*tag) return fail(E_NOT_ENOUGH_MEMORY);
     return TRUE;
 }
 
@@ -183,17 +184,13 @@ CTAPI_EXPORT BOOL CTAPI ctPointClose(HANDLE hCtapi, HANDLE hPoint) {
 
 CTAPI_EXPORT DWORD CTAPI ctPointDataSize(HANDLE hPoint) {
     point_obj p;
-    char *tag;
-    if (!point_copy(hPoint, &p, &tag)) return 0;
-    free(tag);
+    if (!point_copy(hPoint, &p, NULL)) return 0;
     return data_size(p.type);
 }
 
 CTAPI_EXPORT DWORD CTAPI ctPointBitShift(HANDLE hPoint) {
     point_obj p;
-    char *tag;
-    if (!point_copy(hPoint, &p, &tag)) return 0;
-    free(tag);
+    if (!point_copy(hPoint, &p, NULL)) return 0;
     ct_set_error(0);
     return 0; /* a DIGITAL point's bit is bit 0 of its WORD */
 }
@@ -307,9 +304,7 @@ static BOOL parse_value(const point_obj *p, const char *text, DWORD mode, BYTE *
 CTAPI_EXPORT BOOL CTAPI ctPointToStr(HANDLE hPoint, BYTE *pData, DWORD dwDataLength, BYTE *sValue,
                                      DWORD dwStrLength, DWORD dwMode) {
     point_obj p;
-    char *tag;
-    if (!point_copy(hPoint, &p, &tag)) return FALSE;
-    free(tag);
+    if (!point_copy(hPoint, &p, NULL)) return FALSE;
     if (!sValue || !dwStrLength) return fail(E_INVALID_ARGUMENT);
     char text[POINT_STRING_SIZE + 32];
     if (!format_value(&p, pData, dwDataLength, dwMode, text, sizeof text)) return FALSE;
@@ -322,9 +317,7 @@ CTAPI_EXPORT BOOL CTAPI ctPointToStr(HANDLE hPoint, BYTE *pData, DWORD dwDataLen
 CTAPI_EXPORT BOOL CTAPI ctStrToPoint(HANDLE hPoint, LPCSTR sValue, DWORD dwStrLength, BYTE *pData,
                                      DWORD dwDataLength, DWORD dwMode) {
     point_obj p;
-    char *tag;
-    if (!point_copy(hPoint, &p, &tag)) return FALSE;
-    free(tag);
+    if (!point_copy(hPoint, &p, NULL)) return FALSE;
     if (!sValue) return fail(E_INVALID_ARGUMENT);
     /* dwStrLength: the characters of sValue to take, 0 for up to its NUL */
     size_t n = dwStrLength ? strnlen(sValue, dwStrLength) : strlen(sValue);
