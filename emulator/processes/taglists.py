@@ -113,6 +113,9 @@ class TagList:
     pending: RequestId | None = None
     #: The pending read asked for the values in its reply (list.read `values`).
     pending_values: bool = False
+    #: The failures of the last read when every one of its samples was steady (they can only
+    #: change when the revision moves); None when one was not, or a tag came or went since.
+    steady_failures: list[Failure] | None = None
 
     @property
     def poll_period(self) -> float:
@@ -217,6 +220,7 @@ class TagLists:
             self._handle(), list_id, reference, raw, poll_period_ms / 1000, float(deadband)
         )
         tag_list.tags[tag.handle] = tag
+        tag_list.steady_failures = None  # the new tag is read at the next read
         self.tags[tag.handle] = tag
         return tag.handle
 
@@ -225,18 +229,13 @@ class TagLists:
         return self.commit(self.get_list(list_id), references, now)
 
     def commit(self, tag_list: TagList, references: References, now: float) -> list[Failure]:
-        if references.revision == tag_list.revision and all(
-            tag.sample is not None and tag.sample.steady for tag in tag_list.tags.values()
-        ):
+        if tag_list.steady_failures is not None and references.revision == tag_list.revision:
             # nothing the list shows has changed since the last read (the revision moves on
             # every change of a plant tag): the samples stand, no event is due, the same fail
             tag_list.last_read = now
-            return [
-                (tag.handle, tag.sample.error.error)
-                for tag in tag_list.tags.values()
-                if tag.sample is not None and tag.sample.error is not None
-            ]
+            return list(tag_list.steady_failures)
         failed: list[Failure] = []
+        steady = True
         for tag in tag_list.tags.values():
             sample = _sample(references, tag, now)
             kinds = _event_kinds(tag, sample)
@@ -247,8 +246,10 @@ class TagLists:
                 tag_list.events[tag.handle] = tag_list.events.pop(tag.handle, 0) | kinds
             if sample.error:
                 failed.append((tag.handle, sample.error.error))
+            steady = steady and sample.steady
         tag_list.last_read = now
         tag_list.revision = references.revision
+        tag_list.steady_failures = list(failed) if steady else None
         return failed
 
     def values(self, tag_list: TagList, after: int = 0) -> tuple[list[list[int | str]], bool]:
@@ -351,6 +352,7 @@ class TagLists:
         del self.tags[handle]
         tag_list = self.lists[tag.list_id]
         del tag_list.tags[handle]
+        tag_list.steady_failures = None
         tag_list.events.pop(handle, None)
 
     def free(self, list_id: int) -> TagList:

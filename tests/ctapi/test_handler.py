@@ -203,6 +203,13 @@ def test_a_read_with_nothing_changed_keeps_the_samples_and_the_next_change_shows
     session.plant.set_value("PUMP1_SPEED", 300, NOW + 1)
     assert session.ok("list.read", list=lst, values=True)["values"] == [[speed, "300"]]
     assert session.ok("list.event", list=lst)["handle"] == speed
+    # a tag that comes or goes is seen at the next read, whatever else stood still
+    session.ok("list.read", list=lst)
+    session.ok("list.delete", handle=nope)
+    assert session.ok("list.read", list=lst)["failed_count"] == 0
+    code = session.ok("list.add", list=lst, tag="PRODUCT_CODE")["handle"]
+    again = session.ok("list.read", list=lst, values=True)
+    assert again["values"] == [[speed, "300"], [code, "BLEND-A42"]]
 
 
 def test_the_values_of_a_big_list_come_in_pages_that_fit_a_frame(session: Session) -> None:
